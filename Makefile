@@ -1,0 +1,45 @@
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: install run test lint fmt bench fuzz soak canary-demo migrate clean
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(UV): | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact --quiet
+	touch $@
+
+install: $(VENV)/.synced
+
+run: install
+	AUTH_ENVIRONMENT=$${AUTH_ENVIRONMENT:-local} $(VENV)/bin/uvicorn apps.auth.setup.main:app \
+		--host $(HOST) --port $(PORT) --no-access-log
+
+test: install
+	./scripts/ensure-services.sh
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+fmt: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrate: install
+	$(VENV)/bin/alembic -c apps/auth/alembic.ini upgrade head
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class HealthProbe(Protocol):
+    name: str
+
+    async def check(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReadinessResult:
+    ready: bool
+    checks: dict[str, str]
+
+
+class ReadinessQuery:
+    """Ready only when every backing store answers within the timeout; names the one that failed."""
+
+    def __init__(self, probes: Sequence[HealthProbe], timeout_seconds: float = 2.0) -> None:
+        self._probes = probes
+        self._timeout = timeout_seconds
+
+    async def execute(self) -> ReadinessResult:
+        results = await asyncio.gather(*(self._run(p) for p in self._probes))
+        checks = dict(results)
+        return ReadinessResult(ready=all(v == "ok" for v in checks.values()), checks=checks)
+
+    async def _run(self, probe: HealthProbe) -> tuple[str, str]:
+        try:
+            await asyncio.wait_for(probe.check(), self._timeout)
+        except Exception:
+            return probe.name, "unavailable"
+        return probe.name, "ok"

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from apps.auth.application.common.errors import LoginFailed
+from apps.auth.application.common.ports import Clock, IdGenerator, TransactionManager
+from apps.auth.application.oauth.pkce import binding_matches
+from apps.auth.application.oauth.ports import LoginState, ProviderRegistry, StateStore
+from apps.auth.application.token.issuance import TokenIssuer
+from apps.auth.application.token.ports import SessionStore
+from apps.auth.application.user.auditor import Auditor
+from apps.auth.application.user.ports import UserRepository
+from apps.auth.domain.audit import AuditEvent
+from apps.auth.domain.errors import DomainError, InvalidState, OAuthAccessDenied
+from apps.auth.domain.origin import OriginPolicy
+from apps.auth.domain.session import ClientInfo, Session
+from apps.auth.domain.token import TokenPair
+from apps.auth.domain.user import ProviderProfile, User
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompleteLoginRequest:
+    provider: str
+    state: str | None
+    code: str | None
+    error: str | None
+    browser_binding: str | None
+    client: ClientInfo
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompleteLoginResult:
+    user_id: UUID
+    session_id: str
+    tokens: TokenPair
+    frontend_origin: str
+
+
+class CompleteLoginInteractor:
+    """Finishes a login: one use of a state bound to this browser and provider, then the user.
+
+    Users are found by (provider, provider user id) only. Every outcome is audited; every
+    failure ends as `LoginFailed` carrying the frontend origin to send the browser back to.
+    """
+
+    def __init__(
+        self,
+        providers: ProviderRegistry,
+        states: StateStore,
+        users: UserRepository,
+        auditor: Auditor,
+        transaction: TransactionManager,
+        sessions: SessionStore,
+        issuer: TokenIssuer,
+        origins: OriginPolicy,
+        clock: Clock,
+        ids: IdGenerator,
+    ) -> None:
+        self._providers = providers
+        self._states = states
+        self._users = users
+        self._audit = auditor
+        self._tx = transaction
+        self._sessions = sessions
+        self._issuer = issuer
+        self._origins = origins
+        self._clock = clock
+        self._ids = ids
+
+    async def execute(self, request: CompleteLoginRequest) -> CompleteLoginResult:
+        login = await self._consume_state(request)
+        try:
+            profile = await self._fetch_profile(request, login)
+        except DomainError as error:
+            await self._record(AuditEvent.LOGIN_FAILURE, None, request, reason=error.code)
+            raise LoginFailed(error, login.frontend_origin) from error
+        user = await self._upsert_user(profile)
+        await self._record(AuditEvent.LOGIN_SUCCESS, user.id, request)
+        await self._tx.commit()
+        session_id, tokens = await self._open_session(user.id, login, request.client)
+        return CompleteLoginResult(
+            user_id=user.id,
+            session_id=session_id,
+            tokens=tokens,
+            frontend_origin=login.frontend_origin,
+        )
+
+    async def _consume_state(self, request: CompleteLoginRequest) -> LoginState:
+        login = await self._states.consume(request.state) if request.state else None
+        valid = (
+            login is not None
+            and login.provider == request.provider
+            and binding_matches(login.browser_binding_hash, request.browser_binding)
+            and self._clock.now() < login.expires_at
+        )
+        if login is None or not valid:
+            error = InvalidState()
+            await self._record(AuditEvent.LOGIN_FAILURE, None, request, reason=error.code)
+            raise LoginFailed(error, self._origins.default)
+        return login
+
+    async def _fetch_profile(self, request: CompleteLoginRequest, login: LoginState) -> ProviderProfile:
+        if request.error or not request.code:
+            raise OAuthAccessDenied(f"provider answered {request.error or 'without a code'}")
+        provider = self._providers.get(request.provider)
+        access_token = await provider.exchange_code(
+            code=request.code,
+            redirect_uri=self._providers.redirect_uri(provider.name),
+            code_verifier=login.code_verifier,
+            state=login.state,
+        )
+        return await provider.fetch_profile(access_token)
+
+    async def _upsert_user(self, profile: ProviderProfile) -> User:
+        now = self._clock.now()
+        user = await self._users.get_by_identity(profile.identity)
+        if user is None:
+            user = User.register(
+                user_id=self._ids.new_uuid(), account_id=self._ids.new_uuid(), profile=profile, now=now
+            )
+        else:
+            user.record_login(profile, now)
+        await self._users.save(user)
+        return user
+
+    async def _open_session(
+        self, user_id: UUID, login: LoginState, client: ClientInfo
+    ) -> tuple[str, TokenPair]:
+        now = self._clock.now()
+        session = Session(
+            id=self._ids.new_token_id(),
+            user_id=user_id,
+            provider=login.provider,
+            client=ClientInfo(ip=client.ip, user_agent=client.user_agent, device_id=login.device_id),
+            created_at=now,
+            last_used_at=now,
+            expires_at=now + timedelta(seconds=self._issuer.lifetimes.session_max_seconds),
+        )
+        pair, tokens = self._issuer.issue(
+            user_id=user_id, provider=login.provider, session_id=session.id, now=now
+        )
+        await self._sessions.open(session, tokens)
+        return session.id, pair
+
+    async def _record(
+        self,
+        event: AuditEvent,
+        user_id: UUID | None,
+        request: CompleteLoginRequest,
+        reason: str | None = None,
+    ) -> None:
+        await self._audit.record(
+            event, user_id=user_id, provider=request.provider, client=request.client, reason=reason
+        )
+        if event is AuditEvent.LOGIN_FAILURE:
+            await self._tx.commit()

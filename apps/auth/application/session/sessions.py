@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from apps.auth.application.common.ports import Clock
+from apps.auth.application.token.ports import RevocationRequest, RevocationStore, SessionStore
+from apps.auth.application.user.auditor import Auditor
+from apps.auth.domain.audit import AuditEvent
+from apps.auth.domain.errors import SessionNotFound
+from apps.auth.domain.session import ClientInfo, Session
+from apps.auth.domain.token import TokenClaims
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListSessionsResult:
+    sessions: list[Session]
+    current_session_id: str
+
+
+class ListSessionsQuery:
+    """The caller's live sessions, newest first."""
+
+    def __init__(self, sessions: SessionStore) -> None:
+        self._sessions = sessions
+
+    async def execute(self, caller: TokenClaims) -> ListSessionsResult:
+        sessions = await self._sessions.list_for_user(caller.sub)
+        sessions.sort(key=lambda s: s.created_at, reverse=True)
+        return ListSessionsResult(sessions=sessions, current_session_id=caller.sid)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RevokeSessionRequest:
+    caller: TokenClaims
+    session_id: str
+    client: ClientInfo
+
+
+class RevokeSessionInteractor:
+    """Ends one of the caller's own sessions; someone else's session is indistinguishable from none."""
+
+    def __init__(
+        self, sessions: SessionStore, revocations: RevocationStore, auditor: Auditor, clock: Clock
+    ) -> None:
+        self._sessions = sessions
+        self._revocations = revocations
+        self._audit = auditor
+        self._clock = clock
+
+    async def execute(self, request: RevokeSessionRequest) -> None:
+        session = await self._sessions.get(request.session_id)
+        if session is None or session.user_id != request.caller.sub:
+            raise SessionNotFound()
+        await self._revocations.revoke(
+            RevocationRequest(session_ids=[session.id], reason="session_revoked"), self._clock.now()
+        )
+        await self._audit.record(
+            AuditEvent.SESSION_REVOKED,
+            user_id=session.user_id,
+            provider=session.provider,
+            client=request.client,
+        )

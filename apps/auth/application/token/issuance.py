@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from apps.auth.application.common.ports import IdGenerator
+from apps.auth.application.token.ports import SessionTokens, TokenCodec
+from apps.auth.domain.token import IssuedToken, TokenClaims, TokenPair, TokenType
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenLifetimes:
+    access_seconds: int
+    refresh_seconds: int
+    session_max_seconds: int
+    refresh_grace_seconds: int
+
+
+class TokenIssuer:
+    """Signs an access/refresh pair for one session; every token gets a fresh `jti`."""
+
+    def __init__(self, codec: TokenCodec, ids: IdGenerator, lifetimes: TokenLifetimes) -> None:
+        self._codec = codec
+        self._ids = ids
+        self.lifetimes = lifetimes
+
+    def issue(
+        self, *, user_id: UUID, provider: str, session_id: str, now: datetime, grace: bool = False
+    ) -> tuple[TokenPair, SessionTokens]:
+        access = self._sign(user_id, provider, session_id, TokenType.ACCESS, now)
+        refresh = self._sign(user_id, provider, session_id, TokenType.REFRESH, now)
+        pair = TokenPair(access=access, refresh=refresh)
+        tokens = SessionTokens(
+            access_jti=access.claims.jti,
+            access_expires_at=access.claims.expires_at,
+            refresh_jti=refresh.claims.jti,
+            refresh_expires_at=refresh.claims.expires_at,
+            successor=f"{access.value} {refresh.value}" if grace else "",
+        )
+        return pair, tokens
+
+    def restore(self, successor: str) -> TokenPair:
+        access, refresh = successor.split(" ", 1)
+        return TokenPair(
+            access=IssuedToken(value=access, claims=self._codec.decode(access, TokenType.ACCESS)),
+            refresh=IssuedToken(
+                value=refresh, claims=self._codec.decode(refresh, TokenType.REFRESH)
+            ),
+        )
+
+    def _sign(
+        self, user_id: UUID, provider: str, sid: str, kind: TokenType, now: datetime
+    ) -> IssuedToken:
+        seconds = (
+            self.lifetimes.access_seconds
+            if kind is TokenType.ACCESS
+            else self.lifetimes.refresh_seconds
+        )
+        claims = TokenClaims(
+            sub=user_id,
+            jti=self._ids.new_token_id(),
+            type=kind,
+            provider=provider,
+            sid=sid,
+            issued_at=now,
+            expires_at=now + timedelta(seconds=seconds),
+        )
+        return IssuedToken(value=self._codec.encode(claims), claims=claims)

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from apps.auth.application.common.ports import Clock
+from apps.auth.application.common.rate_limit import RateLimiter
+from apps.auth.application.token.issuance import TokenIssuer
+from apps.auth.application.token.ports import RotationOutcome, SessionStore, TokenCodec
+from apps.auth.application.user.auditor import Auditor
+from apps.auth.domain.audit import AuditEvent
+from apps.auth.domain.errors import (
+    MissingToken,
+    RateLimited,
+    RefreshTokenReused,
+    SessionExpired,
+    TokenRevoked,
+)
+from apps.auth.domain.session import ClientInfo
+from apps.auth.domain.token import TokenPair, TokenType
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshTokensRequest:
+    refresh_token: str | None
+    client: ClientInfo
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshTokensResult:
+    user_id: UUID
+    tokens: TokenPair
+    outcome: RotationOutcome
+
+
+class RefreshTokensInteractor:
+    """Rotates a session's refresh token in one atomic step and revokes the old access token.
+
+    An already-rotated token is reuse: the whole family is revoked and audited, unless it
+    arrives within the grace window, where it receives the same successor.
+    """
+
+    def __init__(
+        self,
+        codec: TokenCodec,
+        sessions: SessionStore,
+        issuer: TokenIssuer,
+        auditor: Auditor,
+        limiter: RateLimiter,
+        per_user_limit: int,
+        window_seconds: int,
+        clock: Clock,
+    ) -> None:
+        self._codec = codec
+        self._sessions = sessions
+        self._issuer = issuer
+        self._audit = auditor
+        self._limiter = limiter
+        self._per_user_limit = per_user_limit
+        self._window = window_seconds
+        self._clock = clock
+
+    async def execute(self, request: RefreshTokensRequest) -> RefreshTokensResult:
+        if not request.refresh_token:
+            raise MissingToken("Refresh token is missing")
+        claims = self._codec.decode(request.refresh_token, TokenType.REFRESH)
+        if self._per_user_limit:
+            wait = await self._limiter.hit(
+                f"refresh:user:{claims.sub}", self._per_user_limit, self._window
+            )
+            if wait is not None:
+                raise RateLimited(wait)
+        now = self._clock.now()
+        grace = self._issuer.lifetimes.refresh_grace_seconds
+        pair, tokens = self._issuer.issue(
+            user_id=claims.sub, provider=claims.provider, session_id=claims.sid, now=now, grace=grace > 0
+        )
+        result = await self._sessions.rotate(claims.sid, claims.jti, tokens, now, grace)
+        if result.outcome is RotationOutcome.ROTATED:
+            await self._audit.record(
+                AuditEvent.REFRESH, user_id=claims.sub, provider=claims.provider, client=request.client
+            )
+            return RefreshTokensResult(user_id=claims.sub, tokens=pair, outcome=result.outcome)
+        if result.outcome is RotationOutcome.GRACE:
+            successor = self._issuer.restore(result.successor)
+            return RefreshTokensResult(user_id=claims.sub, tokens=successor, outcome=result.outcome)
+        if result.outcome is RotationOutcome.REUSE:
+            await self._audit.record(
+                AuditEvent.REFRESH_REUSE,
+                user_id=claims.sub,
+                provider=claims.provider,
+                client=request.client,
+                reason="reuse",
+            )
+            raise RefreshTokenReused()
+        if result.outcome is RotationOutcome.EXPIRED:
+            raise SessionExpired()
+        raise TokenRevoked()

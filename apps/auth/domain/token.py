@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+
+class TokenType(StrEnum):
+    ACCESS = "access"
+    REFRESH = "refresh"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenClaims:
+    sub: UUID
+    jti: str
+    type: TokenType
+    provider: str
+    sid: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IssuedToken:
+    value: str
+    claims: TokenClaims
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenPair:
+    access: IssuedToken
+    refresh: IssuedToken
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Revocation:
+    """A revoked token id with its natural expiry: the blacklist entry and the outbox event."""
+
+    jti: str
+    user_id: UUID
+    expires_at: datetime
+    reason: str

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from apps.auth.domain.token import Revocation
+
+EVENT_FIELD = "event"
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def encode_event(revocation: Revocation, now: datetime) -> bytes:
+    """The revocation event exactly as gateways consume it from `blacklist.events`."""
+    return json.dumps(
+        {
+            "type": "add",
+            "jti": revocation.jti,
+            "user_id": str(revocation.user_id),
+            "expires_at": iso_utc(revocation.expires_at),
+            "reason": revocation.reason,
+            "timestamp": iso_utc(now),
+        },
+        separators=(",", ":"),
+    ).encode()

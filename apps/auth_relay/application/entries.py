@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+EVENT_FIELD = b"event"
+_TEXT_KEYS = ("jti", "user_id", "expires_at", "reason", "timestamp")
+_TIME_KEYS = ("expires_at", "timestamp")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxEntry:
+    """One stream entry as read; `fields` is None when the entry was deleted from the stream."""
+
+    entry_id: str
+    fields: Mapping[bytes, bytes] | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboxEvent:
+    entry_id: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rejection:
+    entry_id: str
+    reason: str
+    detail: str
+    fields: Mapping[bytes, bytes]
+
+
+def entry_millis(entry_id: str) -> int:
+    return int(entry_id.partition("-")[0])
+
+
+def id_after(entry_id: str) -> str:
+    millis, _, seq = entry_id.partition("-")
+    return f"{millis}-{int(seq or 0) + 1}"
+
+
+def id_key(entry_id: str) -> tuple[int, int]:
+    millis, _, seq = entry_id.partition("-")
+    return int(millis), int(seq or 0)
+
+
+def parse_entry(entry: OutboxEntry) -> OutboxEvent | Rejection:
+    """Accepts an entry whose `event` field is a revocation event a gateway can apply.
+
+    The body is kept byte for byte; anything else is rejected with a reason code.
+    """
+    fields = entry.fields
+    if fields is None:
+        return _reject(entry, "deleted", "the entry is no longer in the stream", {})
+    body = fields.get(EVENT_FIELD)
+    if body is None:
+        return _reject(entry, "missing_event", "no 'event' field", fields)
+    try:
+        event = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return _reject(entry, "invalid_json", str(exc)[:200], fields)
+    problem = _event_problem(event)
+    if problem:
+        return _reject(entry, "invalid_event", problem, fields)
+    return OutboxEvent(entry_id=entry.entry_id, body=body)
+
+
+def _event_problem(event: object) -> str | None:
+    if not isinstance(event, dict):
+        return "the event is not a JSON object"
+    if event.get("type") != "add":
+        return f"unknown event type {event.get('type')!r}"[:200]
+    for key in _TEXT_KEYS:
+        value = event.get(key)
+        if not isinstance(value, str) or not value:
+            return f"'{key}' must be a non-empty string"
+    for key in _TIME_KEYS:
+        try:
+            datetime.fromisoformat(event[key].replace("Z", "+00:00"))
+        except ValueError:
+            return f"'{key}' is not an ISO 8601 time"
+    return None
+
+
+def _reject(
+    entry: OutboxEntry, reason: str, detail: str, fields: Mapping[bytes, bytes]
+) -> Rejection:
+    return Rejection(entry_id=entry.entry_id, reason=reason, detail=detail, fields=fields)
