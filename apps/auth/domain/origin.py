@@ -5,7 +5,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class OriginPolicy:
-    """Post-login redirects go only to an exact-match allow-listed origin; anything else falls back."""
+    """Post-login redirects go only to an exact-match allow-listed origin.
+
+    Anything else (other host, scheme or port) falls back to the default origin.
+    """
 
     allowed: frozenset[str]
     default: str

@@ -138,7 +138,9 @@ class Settings(BaseSettings):
                 if not getattr(self, f"{provider}_{part}"):
                     missing.append(f"AUTH_{provider.upper()}_{part.upper()}")
         if missing:
-            raise ConfigurationError(f"{missing[0]} is required when AUTH_ENVIRONMENT={self.environment}")
+            raise ConfigurationError(
+                f"{missing[0]} is required when AUTH_ENVIRONMENT={self.environment}"
+            )
         if not self.cookie_secure:
             raise ConfigurationError("AUTH_COOKIE_SECURE must stay true outside local and test")
         self._check_keys()
@@ -148,7 +150,9 @@ class Settings(BaseSettings):
         if self.jwt_algorithm == "HS256":
             secret = self.jwt_secret or ""
             if len(secret.encode()) < 32 or secret.lower() in _WEAK_SECRETS:
-                raise ConfigurationError("AUTH_JWT_SECRET must be at least 32 random bytes for HS256")
+                raise ConfigurationError(
+                    "AUTH_JWT_SECRET must be at least 32 random bytes for HS256"
+                )
             return
         if not self.jwt_private_key:
             raise ConfigurationError("AUTH_JWT_PRIVATE_KEY is required for ES256")

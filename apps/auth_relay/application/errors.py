@@ -12,10 +12,11 @@ class OutboxUnavailable(RelayError):
 
 
 class BrokerUnavailable(RelayError):
-    """The broker did not confirm every event; the first `confirmed` ones it did confirm."""
+    """The broker confirmed only the first `confirmed` of `attempted` events, in order."""
 
     code = "BROKER_UNAVAILABLE"
 
-    def __init__(self, message: str, *, confirmed: int = 0) -> None:
+    def __init__(self, message: str, *, attempted: int = 0, confirmed: int = 0) -> None:
         super().__init__(message)
+        self.attempted = attempted
         self.confirmed = confirmed

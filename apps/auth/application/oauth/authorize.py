@@ -52,7 +52,9 @@ class StartLoginInteractor:
         provider = self._providers.get(request.provider)
         state = self._ids.new_secret()
         binding = self._ids.new_secret()
-        verifier = self._ids.new_secret() + self._ids.new_secret() if provider.supports_pkce else None
+        verifier = (
+            self._ids.new_secret() + self._ids.new_secret() if provider.supports_pkce else None
+        )
         expires_at = self._clock.now() + timedelta(seconds=self._ttl)
         await self._states.save(
             LoginState(

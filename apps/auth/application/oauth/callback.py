@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from uuid import UUID
 
 from apps.auth.application.common.errors import LoginFailed
@@ -101,7 +101,9 @@ class CompleteLoginInteractor:
             raise LoginFailed(error, self._origins.default)
         return login
 
-    async def _fetch_profile(self, request: CompleteLoginRequest, login: LoginState) -> ProviderProfile:
+    async def _fetch_profile(
+        self, request: CompleteLoginRequest, login: LoginState
+    ) -> ProviderProfile:
         if request.error or not request.code:
             raise OAuthAccessDenied(f"provider answered {request.error or 'without a code'}")
         provider = self._providers.get(request.provider)
@@ -118,7 +120,10 @@ class CompleteLoginInteractor:
         user = await self._users.get_by_identity(profile.identity)
         if user is None:
             user = User.register(
-                user_id=self._ids.new_uuid(), account_id=self._ids.new_uuid(), profile=profile, now=now
+                user_id=self._ids.new_uuid(),
+                account_id=self._ids.new_uuid(),
+                profile=profile,
+                now=now,
             )
         else:
             user.record_login(profile, now)
@@ -133,7 +138,9 @@ class CompleteLoginInteractor:
             id=self._ids.new_token_id(),
             user_id=user_id,
             provider=login.provider,
-            client=ClientInfo(ip=client.ip, user_agent=client.user_agent, device_id=login.device_id),
+            client=ClientInfo(
+                ip=client.ip, user_agent=client.user_agent, device_id=login.device_id
+            ),
             created_at=now,
             last_used_at=now,
             expires_at=now + timedelta(seconds=self._issuer.lifetimes.session_max_seconds),

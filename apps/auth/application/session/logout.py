@@ -48,7 +48,9 @@ class LogoutInteractor:
         sessions = {c.sid for c in (access, refresh) if c is not None}
         revocations = [revocation_of(access, "logout")] if access is not None else []
         await self._revocations.revoke(
-            RevocationRequest(revocations=revocations, session_ids=sorted(sessions), reason="logout"),
+            RevocationRequest(
+                revocations=revocations, session_ids=sorted(sessions), reason="logout"
+            ),
             now,
         )
         known = access or refresh
@@ -68,4 +70,6 @@ class LogoutInteractor:
 
 
 def revocation_of(claims: TokenClaims, reason: str) -> Revocation:
-    return Revocation(jti=claims.jti, user_id=claims.sub, expires_at=claims.expires_at, reason=reason)
+    return Revocation(
+        jti=claims.jti, user_id=claims.sub, expires_at=claims.expires_at, reason=reason
+    )

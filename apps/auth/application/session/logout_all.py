@@ -51,6 +51,9 @@ class LogoutAllInteractor:
             self._clock.now(),
         )
         await self._audit.record(
-            AuditEvent.LOGOUT_ALL, user_id=caller.sub, provider=caller.provider, client=request.client
+            AuditEvent.LOGOUT_ALL,
+            user_id=caller.sub,
+            provider=caller.provider,
+            client=request.client,
         )
         return LogoutAllResult(sessions_revoked=len(sessions))

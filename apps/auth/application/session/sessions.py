@@ -37,7 +37,10 @@ class RevokeSessionRequest:
 
 
 class RevokeSessionInteractor:
-    """Ends one of the caller's own sessions; someone else's session is indistinguishable from none."""
+    """Ends one of the caller's own sessions.
+
+    Someone else's session is indistinguishable from a missing one.
+    """
 
     def __init__(
         self, sessions: SessionStore, revocations: RevocationStore, auditor: Auditor, clock: Clock

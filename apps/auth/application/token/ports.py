@@ -23,7 +23,7 @@ class RevocationChecker(Protocol):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RevocationRequest:
-    """Everything one atomic revocation step writes: blacklist entries, ended sessions, not-before."""
+    """What one atomic revocation step writes: blacklist entries, ended sessions, not-before."""
 
     revocations: Sequence[Revocation] = ()
     session_ids: Sequence[str] = ()

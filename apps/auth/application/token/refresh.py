@@ -73,12 +73,19 @@ class RefreshTokensInteractor:
         now = self._clock.now()
         grace = self._issuer.lifetimes.refresh_grace_seconds
         pair, tokens = self._issuer.issue(
-            user_id=claims.sub, provider=claims.provider, session_id=claims.sid, now=now, grace=grace > 0
+            user_id=claims.sub,
+            provider=claims.provider,
+            session_id=claims.sid,
+            now=now,
+            grace=grace > 0,
         )
         result = await self._sessions.rotate(claims.sid, claims.jti, tokens, now, grace)
         if result.outcome is RotationOutcome.ROTATED:
             await self._audit.record(
-                AuditEvent.REFRESH, user_id=claims.sub, provider=claims.provider, client=request.client
+                AuditEvent.REFRESH,
+                user_id=claims.sub,
+                provider=claims.provider,
+                client=request.client,
             )
             return RefreshTokensResult(user_id=claims.sub, tokens=pair, outcome=result.outcome)
         if result.outcome is RotationOutcome.GRACE:

@@ -55,6 +55,9 @@ class DeleteAccountInteractor:
         )
         await self._users.delete(caller.sub)
         await self._audit.record(
-            AuditEvent.ACCOUNT_DELETED, user_id=caller.sub, provider=caller.provider, client=request.client
+            AuditEvent.ACCOUNT_DELETED,
+            user_id=caller.sub,
+            provider=caller.provider,
+            client=request.client,
         )
         await self._tx.commit()

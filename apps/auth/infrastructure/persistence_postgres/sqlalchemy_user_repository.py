@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from apps.auth.domain.user import ProviderIdentity, SocialAccount, User
+from apps.auth.infrastructure.persistence_postgres.errors import translate_errors
+from apps.auth.infrastructure.persistence_postgres.tables import social_accounts, users
+
+
+class SqlAlchemyUserRepository:
+    """Users and their social accounts as one aggregate, inside the caller's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    @translate_errors
+    async def get(self, user_id: UUID) -> User | None:
+        result = await self._session.execute(select(users).where(users.c.id == user_id))
+        row = result.one_or_none()
+        if row is None:
+            return None
+        accounts = await self._session.execute(
+            select(social_accounts)
+            .where(social_accounts.c.user_id == user_id)
+            .order_by(social_accounts.c.connected_at, social_accounts.c.id)
+        )
+        return _to_user(row, accounts.all())
+
+    @translate_errors
+    async def get_by_identity(self, identity: ProviderIdentity) -> User | None:
+        user_id = await self._session.scalar(
+            select(social_accounts.c.user_id).where(
+                social_accounts.c.provider == identity.provider,
+                social_accounts.c.provider_user_id == identity.subject,
+            )
+        )
+        return None if user_id is None else await self.get(user_id)
+
+    @translate_errors
+    async def save(self, user: User) -> None:
+        # A savepoint keeps the caller's transaction usable after an AlreadyLinked conflict.
+        async with self._session.begin_nested():
+            await self._upsert_user(user)
+            await self._session.execute(
+                delete(social_accounts).where(
+                    social_accounts.c.user_id == user.id,
+                    social_accounts.c.id.not_in([a.id for a in user.social_accounts]),
+                )
+            )
+            if user.social_accounts:
+                await self._upsert_accounts(user)
+
+    @translate_errors
+    async def delete(self, user_id: UUID) -> bool:
+        result = await self._session.execute(
+            delete(users).where(users.c.id == user_id).returning(users.c.id)
+        )
+        return result.first() is not None
+
+    async def _upsert_user(self, user: User) -> None:
+        values = {
+            "id": user.id,
+            "nickname": user.nickname,
+            "email": user.email,
+            "profile_image_url": user.profile_image_url,
+            "created_at": user.created_at,
+            "updated_at": user.updated_at,
+            "last_login_at": user.last_login_at,
+        }
+        statement = insert(users).values(values)
+        changed = {name: statement.excluded[name] for name in values if name != "id"}
+        await self._session.execute(
+            statement.on_conflict_do_update(index_elements=[users.c.id], set_=changed)
+        )
+
+    async def _upsert_accounts(self, user: User) -> None:
+        statement = insert(social_accounts).values([_account_values(user, a) for a in user.social_accounts])
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[social_accounts.c.id],
+                set_={
+                    "email": statement.excluded.email,
+                    "last_login_at": statement.excluded.last_login_at,
+                },
+            )
+        )
+
+
+def _account_values(user: User, account: SocialAccount) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "user_id": user.id,
+        "provider": account.identity.provider,
+        "provider_user_id": account.identity.subject,
+        "email": account.email,
+        "connected_at": account.connected_at,
+        "last_login_at": account.last_login_at,
+    }
+
+
+def _to_user(row: Row[Any], accounts: Sequence[Row[Any]]) -> User:
+    return User(
+        id=row.id,
+        nickname=row.nickname,
+        email=row.email,
+        profile_image_url=row.profile_image_url,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        last_login_at=row.last_login_at,
+        social_accounts=[
+            SocialAccount(
+                id=a.id,
+                user_id=a.user_id,
+                identity=ProviderIdentity(a.provider, a.provider_user_id),
+                email=a.email,
+                connected_at=a.connected_at,
+                last_login_at=a.last_login_at,
+            )
+            for a in accounts
+        ],
+    )

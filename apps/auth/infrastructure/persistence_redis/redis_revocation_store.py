@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from redis.asyncio import Redis
+
+from apps.auth.application.token.ports import RevocationRequest
+from apps.auth.domain.token import Revocation
+from apps.auth.infrastructure.persistence_redis import keys, lua
+from apps.auth.infrastructure.persistence_redis.errors import redis_call
+from apps.auth.infrastructure.persistence_redis.outbox import encode_event, iso_utc
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+class RedisRevocationStore:
+    """Blacklist entries, ended sessions, the user's not-before time and one outbox event per
+    revoked token, all written by one Lua script: either everything lands or nothing does."""
+
+    def __init__(
+        self, redis: Redis, *, stream: str, maxlen: int, not_before_ttl_seconds: int = 3600
+    ) -> None:
+        self._redis = redis
+        self._stream = stream
+        self._maxlen = maxlen
+        self._nbf_ttl = not_before_ttl_seconds
+        self._script = redis.register_script(lua.REVOKE)
+
+    async def revoke(
+        self, request: RevocationRequest | Sequence[Revocation], now: datetime
+    ) -> None:
+        if not isinstance(request, RevocationRequest):
+            request = RevocationRequest(revocations=list(request))
+        await self._run(request, now)
+
+    @redis_call
+    async def _run(self, request: RevocationRequest, now: datetime) -> None:
+        args: list[str | int | float] = [
+            now.timestamp(),
+            iso_utc(now),
+            self._maxlen,
+            request.reason,
+        ]
+        explicit = [r for r in request.revocations if _SAFE_ID.match(r.jti)]
+        args.append(len(explicit))
+        for revocation in explicit:
+            ttl = math.ceil((revocation.expires_at - now).total_seconds())
+            args += [revocation.jti, ttl, encode_event(revocation, now).decode()]
+        sessions = [sid for sid in request.session_ids if _SAFE_ID.match(sid)]
+        args += [len(sessions), *sessions]
+        if request.not_before_user is not None:
+            args += [
+                keys.USER_NOT_BEFORE + str(request.not_before_user),
+                int(now.timestamp()),
+                self._nbf_ttl,
+            ]
+        else:
+            args += ["", "", ""]
+        await self._script(keys=[self._stream], args=args)

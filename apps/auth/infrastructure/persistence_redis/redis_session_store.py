@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from redis.asyncio import Redis
+
+from apps.auth.application.token.ports import RotationOutcome, RotationResult, SessionTokens
+from apps.auth.domain.session import ClientInfo, Session
+from apps.auth.infrastructure.persistence_redis import keys, lua
+from apps.auth.infrastructure.persistence_redis.errors import redis_call
+from apps.auth.infrastructure.persistence_redis.outbox import iso_utc
+
+_FIELDS = ("uid", "provider", "ip", "ua", "device", "created", "last_used", "expires")
+
+
+class RedisSessionStore:
+    """Sessions as hashes that expire at the session maximum; rotation is one Lua script."""
+
+    def __init__(self, redis: Redis, *, stream: str, maxlen: int) -> None:
+        self._redis = redis
+        self._stream = stream
+        self._maxlen = maxlen
+        self._rotate = redis.register_script(lua.ROTATE)
+
+    @redis_call
+    async def open(self, session: Session, tokens: SessionTokens) -> None:
+        key = keys.SESSION + session.id
+        fields = {
+            "uid": str(session.user_id),
+            "provider": session.provider,
+            "ip": session.client.ip or "",
+            "ua": (session.client.user_agent or "")[:512],
+            "device": session.client.device_id or "",
+            "created": session.created_at.timestamp(),
+            "last_used": session.last_used_at.timestamp(),
+            "expires": session.expires_at.timestamp(),
+            "rjti": tokens.refresh_jti,
+            "ajti": tokens.access_jti,
+            "aexp": int(tokens.access_expires_at.timestamp()),
+            "aexp_iso": iso_utc(tokens.access_expires_at),
+            "prev": "",
+            "rotated": 0,
+            "succ": "",
+        }
+        user_key = keys.USER_SESSIONS + str(session.user_id)
+        lifetime = max(1, int((session.expires_at - session.created_at).total_seconds()))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping=fields)
+            pipe.expireat(key, int(session.expires_at.timestamp()) + 1)
+            pipe.sadd(user_key, session.id)
+            pipe.expire(user_key, lifetime, gt=True)
+            pipe.expire(user_key, lifetime, nx=True)
+            await pipe.execute()
+
+    @redis_call
+    async def rotate(
+        self, session_id: str, presented_jti: str, tokens: SessionTokens, now: datetime, grace: int
+    ) -> RotationResult:
+        reply = await self._rotate(
+            keys=[keys.SESSION + session_id, self._stream],
+            args=[
+                presented_jti,
+                tokens.refresh_jti,
+                tokens.access_jti,
+                int(tokens.access_expires_at.timestamp()),
+                iso_utc(tokens.access_expires_at),
+                now.timestamp(),
+                iso_utc(now),
+                grace,
+                tokens.successor,
+                self._maxlen,
+            ],
+        )
+        outcome = RotationOutcome(_text(reply[0]))
+        user_id = UUID(_text(reply[1])) if len(reply) > 1 else None
+        successor = _text(reply[2]) if len(reply) > 2 else ""
+        return RotationResult(outcome=outcome, user_id=user_id, successor=successor)
+
+    @redis_call
+    async def get(self, session_id: str) -> Session | None:
+        values = await self._redis.hmget(keys.SESSION + session_id, _FIELDS)
+        return _session(session_id, values)
+
+    @redis_call
+    async def list_for_user(self, user_id: UUID) -> list[Session]:
+        user_key = keys.USER_SESSIONS + str(user_id)
+        session_ids = sorted(_text(s) for s in await self._redis.smembers(user_key))
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for sid in session_ids:
+                pipe.hmget(keys.SESSION + sid, _FIELDS)
+            rows = await pipe.execute()
+        sessions, stale = [], []
+        for sid, values in zip(session_ids, rows, strict=True):
+            session = _session(sid, values)
+            if session is None:
+                stale.append(sid)
+            else:
+                sessions.append(session)
+        if stale:
+            await self._redis.srem(user_key, *stale)
+        return sessions
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _session(session_id: str, values: list[bytes | None]) -> Session | None:
+    if values[0] is None:
+        return None
+    uid, provider, ip, ua, device, created, last_used, expires = (
+        _text(v) if v is not None else "" for v in values
+    )
+    return Session(
+        id=session_id,
+        user_id=UUID(uid),
+        provider=provider,
+        client=ClientInfo(ip=ip or None, user_agent=ua or None, device_id=device or None),
+        created_at=datetime.fromtimestamp(float(created), UTC),
+        last_used_at=datetime.fromtimestamp(float(last_used), UTC),
+        expires_at=datetime.fromtimestamp(float(expires), UTC),
+    )

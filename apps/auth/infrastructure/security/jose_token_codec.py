@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from jose import jws, jwt
+from jose.exceptions import ExpiredSignatureError, JOSEError
+
+from apps.auth.domain.errors import InvalidToken, TokenExpired, TokenTypeMismatch
+from apps.auth.domain.token import TokenClaims, TokenType
+from apps.auth.infrastructure.security.keys import SigningKeys
+
+MAX_TOKEN_BYTES = 8192
+_REQUIRED = ("sub", "jti", "type", "iat", "nbf", "exp", "iss", "aud", "provider", "sid")
+
+
+class JoseTokenCodec:
+    """Signs and verifies our JWTs with exactly one algorithm and only our own keys.
+
+    The header is checked before any key is chosen: its `alg` must equal ours and its `kid`
+    must name one of our keys; `jku`, `x5u` and `jwk` are never followed.
+    """
+
+    def __init__(self, keys: SigningKeys, issuer: str, audience: str, leeway_seconds: int) -> None:
+        self._keys = keys
+        self._issuer = issuer
+        self._audience = audience
+        self._leeway = leeway_seconds
+
+    def encode(self, claims: TokenClaims) -> str:
+        payload = {
+            "sub": str(claims.sub),
+            "jti": claims.jti,
+            "type": claims.type.value,
+            "provider": claims.provider,
+            "sid": claims.sid,
+            "iat": int(claims.issued_at.timestamp()),
+            "nbf": int(claims.issued_at.timestamp()),
+            "exp": int(claims.expires_at.timestamp()),
+            "iss": self._issuer,
+            "aud": self._audience,
+        }
+        headers = {"kid": self._keys.signing_kid, "typ": "JWT"}
+        return str(jwt.encode(payload, self._keys.signing_key, self._keys.algorithm, headers))
+
+    def decode(self, token: str, expected: TokenType) -> TokenClaims:
+        if not token or len(token) > MAX_TOKEN_BYTES or not token.isascii():
+            raise InvalidToken()
+        key = self._key_for(token)
+        try:
+            payload = jwt.decode(
+                token,
+                key,
+                algorithms=[self._keys.algorithm],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={
+                    "leeway": self._leeway,
+                    **{
+                        f"require_{c}": True
+                        for c in ("exp", "iat", "nbf", "jti", "sub", "iss", "aud")
+                    },
+                },
+            )
+        except ExpiredSignatureError as exc:
+            raise TokenExpired() from exc
+        except (JOSEError, ValueError, TypeError, KeyError) as exc:
+            raise InvalidToken() from exc
+        return self._claims(payload, expected)
+
+    def _key_for(self, token: str) -> Any:
+        try:
+            header = jws.get_unverified_header(token)
+        except (JOSEError, ValueError, TypeError, json.JSONDecodeError) as exc:
+            raise InvalidToken() from exc
+        if not isinstance(header, dict) or header.get("alg") != self._keys.algorithm:
+            raise InvalidToken()
+        kid = header.get("kid", self._keys.signing_kid if self._keys.algorithm == "HS256" else None)
+        if not isinstance(kid, str) or kid not in self._keys.verification_keys:
+            raise InvalidToken()
+        return self._keys.verification_keys[kid]
+
+    def _claims(self, payload: dict[str, Any], expected: TokenType) -> TokenClaims:
+        if any(name not in payload for name in _REQUIRED):
+            raise InvalidToken()
+        try:
+            kind = TokenType(payload["type"])
+            sub = UUID(str(payload["sub"]))
+            issued = datetime.fromtimestamp(int(payload["iat"]), UTC)
+            expires = datetime.fromtimestamp(int(payload["exp"]), UTC)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise InvalidToken() from exc
+        if issued.timestamp() > datetime.now(UTC).timestamp() + self._leeway:
+            raise InvalidToken()
+        if kind is not expected:
+            raise TokenTypeMismatch()
+        for name in ("jti", "provider", "sid"):
+            if not isinstance(payload[name], str) or not payload[name] or len(payload[name]) > 128:
+                raise InvalidToken()
+        return TokenClaims(
+            sub=sub,
+            jti=payload["jti"],
+            type=kind,
+            provider=payload["provider"],
+            sid=payload["sid"],
+            issued_at=issued,
+            expires_at=expires,
+        )

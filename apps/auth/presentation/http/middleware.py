@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from apps.auth.presentation.http.metrics import AuthMetrics
+
+logger = logging.getLogger("auth.access")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+class ObservabilityMiddleware:
+    """Request id, release headers, metrics and one access-log line per request.
+
+    Logs and labels use the route template, never the raw path or query, so no token or
+    authorization code reaches them.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: AuthMetrics, release: str, version: str) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.headers = [
+            (b"x-auth-release", release.encode()),
+            (b"x-auth-version", version.encode()),
+        ]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = _request_id(scope)
+        request_id_var.set(request_id)
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *self.headers,
+                    (b"x-request-id", request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            self._observe(scope, status, time.perf_counter() - started, request_id)
+
+    def _observe(self, scope: Scope, status: int, elapsed: float, request_id: str) -> None:
+        route: Any = scope.get("route")
+        path = getattr(route, "path", None)
+        template = scope.get("root_path", "") + path if path else "unmatched"
+        method = scope["method"]
+        self.metrics.requests.labels(method, template, str(status)).inc()
+        self.metrics.latency.labels(method, template).observe(elapsed)
+        if template not in ("/health", "/ready", "/metrics") and logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": method,
+                    "route": template,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                },
+            )
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _REQUEST_ID.match(candidate):
+                return candidate
+            break
+    return uuid.uuid4().hex

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+from pydantic import BaseModel
+
+from apps.auth.application.session.logout import LogoutInteractor, LogoutRequest
+from apps.auth.application.session.logout_all import LogoutAllInteractor, LogoutAllRequest
+from apps.auth.application.session.sessions import (
+    ListSessionsQuery,
+    RevokeSessionInteractor,
+    RevokeSessionRequest,
+)
+from apps.auth.application.user.delete_account import DeleteAccountInteractor, DeleteAccountRequest
+from apps.auth.application.user.get_me import GetCurrentUserQuery
+from apps.auth.domain.token import TokenClaims
+from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
+from apps.auth.presentation.http.dependencies import app_scoped, current_claims, request_scoped
+from apps.auth.presentation.http.request_context import (
+    access_token,
+    client_info,
+    config_of,
+    refresh_token,
+    refuse_cross_site,
+)
+
+router = APIRouter(prefix=AUTH_PATH, tags=["account"])
+Caller = Annotated[TokenClaims, Depends(current_claims)]
+
+
+class MessageData(BaseModel):
+    message: str
+
+
+class MessageResponse(BaseModel):
+    success: bool = True
+    data: MessageData
+
+
+class UserResponse(BaseModel):
+    id: UUID
+    nickname: str | None
+    email: str | None
+    profile_image_url: str | None
+    providers: list[str]
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class SessionView(BaseModel):
+    id: str
+    provider: str
+    device_id: str | None
+    user_agent: str | None
+    ip: str | None
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    current: bool
+
+
+class SessionsResponse(BaseModel):
+    sessions: list[SessionView]
+
+
+def _done(request: Request, response: Response, message: str, reason: str) -> MessageResponse:
+    request.app.state.metrics.revocations.labels(reason).inc()
+    CookieWriter(config_of(request)).clear_tokens(response)
+    return MessageResponse(data=MessageData(message=message))
+
+
+@router.get("/me", response_model=UserResponse)
+async def me(
+    caller: Caller, query: GetCurrentUserQuery = Depends(request_scoped(GetCurrentUserQuery))
+) -> UserResponse:
+    user = await query.execute(caller)
+    return UserResponse(
+        id=user.id,
+        nickname=user.nickname,
+        email=user.email,
+        profile_image_url=user.profile_image_url,
+        providers=user.providers,
+        created_at=user.created_at,
+        last_login_at=user.last_login_at,
+    )
+
+
+@router.post("/logout", response_model=MessageResponse, dependencies=[Depends(refuse_cross_site)])
+async def logout(
+    request: Request,
+    response: Response,
+    interactor: LogoutInteractor = Depends(app_scoped(LogoutInteractor)),
+) -> MessageResponse:
+    await interactor.execute(
+        LogoutRequest(
+            access_token=access_token(request),
+            refresh_token=refresh_token(request),
+            client=client_info(request),
+        )
+    )
+    return _done(request, response, "Successfully logged out", "logout")
+
+
+@router.post(
+    "/logout-all", response_model=MessageResponse, dependencies=[Depends(refuse_cross_site)]
+)
+async def logout_all(
+    request: Request,
+    response: Response,
+    caller: Caller,
+    interactor: LogoutAllInteractor = Depends(app_scoped(LogoutAllInteractor)),
+) -> MessageResponse:
+    await interactor.execute(LogoutAllRequest(caller=caller, client=client_info(request)))
+    return _done(request, response, "Logged out of every session", "logout_all")
+
+
+@router.get("/sessions", response_model=SessionsResponse)
+async def sessions(
+    caller: Caller, query: ListSessionsQuery = Depends(app_scoped(ListSessionsQuery))
+) -> SessionsResponse:
+    result = await query.execute(caller)
+    return SessionsResponse(
+        sessions=[
+            SessionView(
+                id=s.id,
+                provider=s.provider,
+                device_id=s.client.device_id,
+                user_agent=s.client.user_agent,
+                ip=s.client.ip,
+                created_at=s.created_at,
+                last_used_at=s.last_used_at,
+                expires_at=s.expires_at,
+                current=s.id == result.current_session_id,
+            )
+            for s in result.sessions
+        ]
+    )
+
+
+@router.delete(
+    "/sessions/{session_id}",
+    response_model=MessageResponse,
+    dependencies=[Depends(refuse_cross_site)],
+)
+async def revoke_session(
+    request: Request,
+    response: Response,
+    caller: Caller,
+    session_id: Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9_-]+$")],
+    interactor: RevokeSessionInteractor = Depends(app_scoped(RevokeSessionInteractor)),
+) -> MessageResponse:
+    await interactor.execute(
+        RevokeSessionRequest(caller=caller, session_id=session_id, client=client_info(request))
+    )
+    request.app.state.metrics.revocations.labels("session_revoked").inc()
+    return MessageResponse(data=MessageData(message="Session revoked"))
+
+
+@router.delete("/me", response_model=MessageResponse, dependencies=[Depends(refuse_cross_site)])
+async def delete_me(
+    request: Request,
+    response: Response,
+    caller: Caller,
+    interactor: DeleteAccountInteractor = Depends(request_scoped(DeleteAccountInteractor)),
+) -> MessageResponse:
+    await interactor.execute(DeleteAccountRequest(caller=caller, client=client_info(request)))
+    return _done(request, response, "Account deleted", "account_deleted")

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+
+from apps.auth.application.common.health import ReadinessQuery
+from apps.auth.presentation.http.cookies import AUTH_PATH
+from apps.auth.presentation.http.dependencies import app_scoped
+from apps.auth.presentation.http.request_context import config_of
+
+router = APIRouter(prefix=AUTH_PATH, tags=["health"])
+root_router = APIRouter(tags=["health"])
+
+
+class HealthResponse(BaseModel):
+    status: str
+    service: str
+    version: str
+    release: str
+    git_sha: str
+
+
+class ReadinessResponse(BaseModel):
+    status: str
+    checks: dict[str, str]
+
+
+async def health(request: Request) -> HealthResponse:
+    config = config_of(request)
+    return HealthResponse(
+        status="ok",
+        service=config.service,
+        version=config.version,
+        release=config.release,
+        git_sha=config.git_sha,
+    )
+
+
+async def ready(query: ReadinessQuery = Depends(app_scoped(ReadinessQuery))) -> JSONResponse:
+    result = await query.execute()
+    body = ReadinessResponse(
+        status="ready" if result.ready else "unavailable", checks=result.checks
+    )
+    return JSONResponse(body.model_dump(), status_code=200 if result.ready else 503)
+
+
+async def metrics(request: Request) -> Response:
+    depth = request.app.state.outbox_depth
+    try:
+        request.app.state.metrics.outbox_depth.set(await depth())
+    except Exception:
+        request.app.state.metrics.outbox_depth.set(float("nan"))
+    return Response(
+        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )
+
+
+for target in (router, root_router):
+    target.add_api_route("/health", health, methods=["GET"], response_model=HealthResponse)
+    target.add_api_route(
+        "/ready",
+        ready,
+        methods=["GET"],
+        response_model=ReadinessResponse,
+        responses={503: {"model": ReadinessResponse}},
+    )
+root_router.add_api_route(
+    "/metrics", metrics, methods=["GET"], response_class=Response, summary="Prometheus metrics"
+)

@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import BaseModel
+
+from apps.auth.application.common.errors import LoginFailed
+from apps.auth.application.oauth.authorize import StartLoginInteractor, StartLoginRequest
+from apps.auth.application.oauth.callback import CompleteLoginInteractor, CompleteLoginRequest
+from apps.auth.domain.errors import DomainError, UnsupportedProvider
+from apps.auth.presentation.http.cookies import AUTH_PATH, LOGIN_COOKIE, CookieWriter
+from apps.auth.presentation.http.dependencies import app_scoped, rate_limited, request_scoped
+from apps.auth.presentation.http.request_context import client_info, config_of
+
+router = APIRouter(prefix=AUTH_PATH, tags=["login"])
+
+
+class AuthorizeResponse(BaseModel):
+    authorization_url: str
+    state: str
+    expires_at: datetime
+
+
+class LegacyAuthorizeResponse(BaseModel):
+    success: bool = True
+    data: AuthorizeResponse
+
+
+Origin = Annotated[str | None, Query(max_length=255)]
+Device = Annotated[str | None, Query(max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
+Hint = Annotated[str | None, Query(max_length=64)]
+
+
+async def _start(
+    request: Request,
+    provider: str,
+    origin: str | None,
+    device: str | None,
+    hint: str | None,
+    start: StartLoginInteractor,
+) -> tuple[AuthorizeResponse, str]:
+    if provider not in config_of(request).providers:
+        raise UnsupportedProvider()
+    result = await start.execute(
+        StartLoginRequest(
+            provider=provider, frontend_origin=origin, device_id=device, login_hint=hint
+        )
+    )
+    body = AuthorizeResponse(
+        authorization_url=result.authorization_url, state=result.state, expires_at=result.expires_at
+    )
+    return body, result.browser_binding
+
+
+def _with_binding(request: Request, response: Any, binding: str, expires_at: datetime) -> Any:
+    max_age = max(1, int((expires_at - datetime.now(expires_at.tzinfo)).total_seconds()))
+    CookieWriter(config_of(request)).set_login_binding(response, binding, max_age)
+    return response
+
+
+@router.get(
+    "/{provider}/authorize",
+    response_model=AuthorizeResponse,
+    dependencies=[Depends(rate_limited("authorize"))],
+    responses={302: {"description": "Redirect to the provider when redirect=true"}},
+)
+async def authorize(
+    request: Request,
+    provider: str,
+    frontend_origin: Origin = None,
+    device_id: Device = None,
+    login_hint: Hint = None,
+    redirect: bool = False,
+    start: StartLoginInteractor = Depends(app_scoped(StartLoginInteractor)),
+) -> Any:
+    body, binding = await _start(request, provider, frontend_origin, device_id, login_hint, start)
+    response: Any
+    if redirect:
+        response = RedirectResponse(body.authorization_url, status_code=302)
+    else:
+        response = JSONResponse(body.model_dump(mode="json"))
+    return _with_binding(request, response, binding, body.expires_at)
+
+
+@router.get(
+    "/{provider}/login",
+    response_model=LegacyAuthorizeResponse,
+    dependencies=[Depends(rate_limited("authorize"))],
+)
+async def legacy_login(
+    request: Request,
+    provider: str,
+    frontend_origin: Origin = None,
+    device_id: Device = None,
+    start: StartLoginInteractor = Depends(app_scoped(StartLoginInteractor)),
+) -> Any:
+    body, binding = await _start(request, provider, frontend_origin, device_id, None, start)
+    response = JSONResponse(LegacyAuthorizeResponse(data=body).model_dump(mode="json"))
+    return _with_binding(request, response, binding, body.expires_at)
+
+
+router.add_api_route(
+    "/{provider}",
+    legacy_login,
+    methods=["GET"],
+    response_model=LegacyAuthorizeResponse,
+    dependencies=[Depends(rate_limited("authorize"))],
+    name="legacy_provider",
+)
+
+
+@router.get(
+    "/{provider}/callback",
+    status_code=302,
+    response_class=RedirectResponse,
+    dependencies=[Depends(rate_limited("callback"))],
+)
+async def callback(
+    request: Request,
+    provider: str,
+    code: Annotated[str | None, Query(max_length=2048)] = None,
+    state: Annotated[str | None, Query(max_length=256)] = None,
+    error: Annotated[str | None, Query(max_length=256)] = None,
+    complete: CompleteLoginInteractor = Depends(request_scoped(CompleteLoginInteractor)),
+) -> RedirectResponse:
+    config = config_of(request)
+    cookies = CookieWriter(config)
+    metrics = request.app.state.metrics
+    label = provider if provider in config.providers else "unknown"
+    try:
+        if provider not in config.providers:
+            raise UnsupportedProvider()
+        result = await complete.execute(
+            CompleteLoginRequest(
+                provider=provider,
+                state=state,
+                code=code,
+                error=error,
+                browser_binding=request.cookies.get(LOGIN_COOKIE),
+                client=client_info(request),
+            )
+        )
+    except DomainError as failure:
+        origin = (
+            failure.frontend_origin if isinstance(failure, LoginFailed) else config.origins.default
+        )
+        metrics.logins.labels(label, "failure").inc()
+        response = RedirectResponse(
+            f"{origin}/#/login?error={quote(failure.code)}", status_code=302
+        )
+        cookies.clear_login_binding(response)
+        return response
+    metrics.logins.labels(label, "success").inc()
+    response = RedirectResponse(f"{result.frontend_origin}/#/home", status_code=302)
+    cookies.set_tokens(response, result.tokens)
+    cookies.clear_login_binding(response)
+    return response

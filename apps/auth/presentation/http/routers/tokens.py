@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from apps.auth.application.token.refresh import RefreshTokensInteractor, RefreshTokensRequest
+from apps.auth.application.token.verify import ValidateTokenQuery, ValidateTokenRequest
+from apps.auth.domain.errors import (
+    DomainError,
+    RefreshTokenReused,
+    StorageUnavailable,
+    TokenRevoked,
+)
+from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
+from apps.auth.presentation.http.dependencies import app_scoped, rate_limited
+from apps.auth.presentation.http.errors import error_response
+from apps.auth.presentation.http.request_context import (
+    access_token,
+    client_info,
+    config_of,
+    refresh_token,
+    refuse_cross_site,
+)
+
+router = APIRouter(prefix=AUTH_PATH, tags=["tokens"])
+
+
+class RefreshData(BaseModel):
+    user_id: UUID
+    access_expires_at: datetime
+    refresh_expires_at: datetime
+
+
+class RefreshResponse(BaseModel):
+    success: bool = True
+    data: RefreshData
+
+
+class VerifyResponse(BaseModel):
+    user_id: UUID
+    provider: str
+
+
+@router.post(
+    "/refresh",
+    status_code=201,
+    response_model=RefreshResponse,
+    dependencies=[Depends(refuse_cross_site), Depends(rate_limited("refresh_per_ip"))],
+)
+async def refresh(
+    request: Request,
+    response: Response,
+    interactor: RefreshTokensInteractor = Depends(app_scoped(RefreshTokensInteractor)),
+) -> RefreshResponse:
+    metrics = request.app.state.metrics
+    try:
+        result = await interactor.execute(
+            RefreshTokensRequest(refresh_token=refresh_token(request), client=client_info(request))
+        )
+    except DomainError as error:
+        if isinstance(error, RefreshTokenReused):
+            metrics.reuse.inc()
+        metrics.refreshes.labels(error.code.lower()).inc()
+        raise
+    metrics.refreshes.labels(result.outcome.value).inc()
+    CookieWriter(config_of(request)).set_tokens(response, result.tokens)
+    return RefreshResponse(
+        data=RefreshData(
+            user_id=result.user_id,
+            access_expires_at=result.tokens.access.claims.expires_at,
+            refresh_expires_at=result.tokens.refresh.claims.expires_at,
+        )
+    )
+
+
+@router.get(
+    "/verify",
+    response_model=VerifyResponse,
+    responses={401: {"description": "Missing or invalid token"}, 403: {"description": "Revoked"}},
+)
+async def verify(
+    request: Request, query: ValidateTokenQuery = Depends(app_scoped(ValidateTokenQuery))
+) -> Any:
+    metrics = request.app.state.metrics
+    try:
+        claims = await query.execute(ValidateTokenRequest(token=access_token(request)))
+    except StorageUnavailable:
+        metrics.verify.labels("unavailable").inc()
+        raise
+    except DomainError as error:
+        revoked = isinstance(error, TokenRevoked)
+        metrics.verify.labels("revoked" if revoked else "invalid").inc()
+        code = error.code if revoked or error.code != "TOKEN_TYPE_MISMATCH" else "INVALID_TOKEN"
+        return error_response(code, error.detail, 403 if revoked else 401)
+    metrics.verify.labels("valid").inc()
+    return JSONResponse(
+        {"user_id": str(claims.sub), "provider": claims.provider},
+        headers={"x-user-id": str(claims.sub), "x-auth-provider": claims.provider},
+    )
+
+
+@router.get("/.well-known/jwks.json")
+async def jwks(request: Request) -> JSONResponse:
+    keys = request.app.state.jwks
+    return JSONResponse({"keys": list(keys)}, headers={"Cache-Control": "public, max-age=300"})

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from apps.auth.infrastructure.oauth.dev_idp import DEV_CLIENT_ID, build_dev_idp_app
+from apps.auth.infrastructure.oauth.registry import ProviderConfig, build_provider_registry
+from apps.auth.presentation.http.config import HttpConfig
+from apps.auth.presentation.http.errors import install_error_handlers
+from apps.auth.presentation.http.metrics import AuthMetrics
+from apps.auth.presentation.http.middleware import ObservabilityMiddleware
+from apps.auth.presentation.http.routers import account, health, login, tokens
+from apps.auth.setup.container import Container, signing_keys
+from apps.auth.setup.settings import PROVIDERS, Settings
+from apps.auth.setup.tracing import configure_tracing
+
+logger = logging.getLogger("auth.setup")
+API_PREFIX = "/api/v1/auth"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Builds the whole service from settings: adapters, interactors, routes and middleware."""
+    providers = settings.active_providers
+    dev_idp = None
+    if "dev" in providers:
+        dev_idp = build_dev_idp_app(clients={DEV_CLIENT_ID: settings.redirect_uri("dev")})
+    registry = build_provider_registry(
+        configs={
+            name: ProviderConfig(
+                client_id=getattr(settings, f"{name}_client_id"),
+                client_secret=getattr(settings, f"{name}_client_secret") or "",
+                base_url=getattr(settings, f"{name}_base_url"),
+            )
+            for name in providers
+            if name in PROVIDERS
+        },
+        redirect_uris={name: settings.redirect_uri(name) for name in providers},
+        timeout=settings.oauth_timeout_seconds,
+        dev_idp_app=dev_idp,
+        public_base_url=settings.public_base_url,
+    )
+    container = Container(settings, registry, signing_keys(settings))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logger.info(
+            "auth api starting",
+            extra={
+                "environment": settings.environment.value,
+                "release": settings.release,
+                "providers": providers,
+                "storage": "embedded" if container.storage.embedded else "postgres+redis",
+            },
+        )
+        yield
+        await container.storage.close()
+
+    app = FastAPI(
+        title="Eco² auth API",
+        version=settings.version,
+        lifespan=lifespan,
+        docs_url=f"{API_PREFIX}/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        redoc_url=None,
+    )
+    metrics = AuthMetrics(settings.release, settings.version)
+    app.state.container = container
+    app.state.metrics = metrics
+    app.state.jwks = container.keys.public_jwks
+    app.state.outbox_depth = container.storage.outbox_depth
+    app.state.http_config = _http_config(settings, container, providers)
+    install_error_handlers(app)
+    for router in (health.root_router, health.router, tokens.router, account.router, login.router):
+        app.include_router(router)
+    if dev_idp is not None:
+        app.mount("/dev-idp", dev_idp, name="dev-idp")
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "X-Refresh-Token",
+            "X-Request-ID",
+            "X-Canary",
+        ],
+        expose_headers=["X-Auth-Release", "X-Auth-Version", "X-Request-ID"],
+    )
+    app.add_middleware(
+        ObservabilityMiddleware, metrics=metrics, release=settings.release, version=settings.version
+    )
+    configure_tracing(app, settings.otel_endpoint, settings.service_name, settings.release)
+    return app
+
+
+def _http_config(settings: Settings, container: Container, providers: list[str]) -> HttpConfig:
+    plain_http_local = (
+        settings.environment.is_embedded_allowed and settings.public_base_url.startswith("http://")
+    )
+    return HttpConfig(
+        service=settings.service_name,
+        version=settings.version,
+        git_sha=settings.git_sha,
+        release=settings.release,
+        origins=container.origins,
+        cookie_domain=settings.cookie_domain,
+        cookie_secure=settings.cookie_secure and not plain_http_local,
+        access_max_age=settings.access_token_ttl_seconds,
+        refresh_max_age=settings.refresh_token_ttl_seconds,
+        trusted_proxy_hops=settings.trusted_proxy_hops,
+        rate_window_seconds=settings.rate_limit_window_seconds,
+        rate_authorize=settings.rate_limit_authorize,
+        rate_callback=settings.rate_limit_callback,
+        rate_refresh_per_ip=settings.rate_limit_refresh_per_ip,
+        providers=tuple(providers),
+    )

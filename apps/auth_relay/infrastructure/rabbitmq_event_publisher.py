@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import aio_pika
+from aio_pika.abc import AbstractConnection, AbstractExchange
+
+from apps.auth_relay.application.entries import OutboxEvent
+from apps.auth_relay.application.errors import BrokerUnavailable
+
+
+class RabbitmqEventPublisher:
+    """Publishes to a durable fanout exchange on a confirm channel, one connection per replica.
+
+    Messages are written in order on one channel and their confirms awaited together; the
+    connection is dropped on any failure and re-opened by the next publish.
+    """
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        exchange: str,
+        connection_name: str,
+        connect_timeout: float,
+        publish_timeout: float,
+    ) -> None:
+        self._url = url
+        self._exchange_name = exchange
+        self._connection_name = connection_name
+        self._connect_timeout = connect_timeout
+        self._publish_timeout = publish_timeout
+        self._connection: AbstractConnection | None = None
+        self._exchange: AbstractExchange | None = None
+
+    @property
+    def is_connected(self) -> bool:
+        return self._connection is not None and not self._connection.is_closed
+
+    async def connect(self) -> None:
+        await self._connected_exchange(attempted=0)
+
+    async def publish(self, events: Sequence[OutboxEvent]) -> None:
+        exchange = await self._connected_exchange(attempted=len(events))
+        outcomes = await asyncio.gather(
+            *(self._publish_one(exchange, event) for event in events), return_exceptions=True
+        )
+        for position, outcome in enumerate(outcomes):
+            if isinstance(outcome, BaseException):
+                await self.close()
+                raise BrokerUnavailable(
+                    _describe(outcome), attempted=len(events), confirmed=position
+                ) from outcome
+
+    async def close(self) -> None:
+        connection, self._connection, self._exchange = self._connection, None, None
+        if connection is not None and not connection.is_closed:
+            try:
+                await asyncio.wait_for(connection.close(), timeout=self._connect_timeout)
+            except (aio_pika.exceptions.AMQPError, OSError, TimeoutError):
+                return
+
+    async def _connected_exchange(self, *, attempted: int) -> AbstractExchange:
+        try:
+            return await self._open()
+        except (aio_pika.exceptions.AMQPError, OSError, TimeoutError, RuntimeError) as exc:
+            await self.close()
+            raise BrokerUnavailable(_describe(exc), attempted=attempted) from exc
+
+    async def _open(self) -> AbstractExchange:
+        if self._exchange is not None and self.is_connected:
+            return self._exchange
+        await self.close()
+        connection = await aio_pika.connect(
+            self._url,
+            timeout=self._connect_timeout,
+            client_properties={"connection_name": self._connection_name},
+        )
+        self._connection = connection
+        channel = await connection.channel(publisher_confirms=True)
+        self._exchange = await channel.declare_exchange(
+            self._exchange_name, aio_pika.ExchangeType.FANOUT, durable=True
+        )
+        return self._exchange
+
+    async def _publish_one(self, exchange: AbstractExchange, event: OutboxEvent) -> None:
+        message = aio_pika.Message(
+            event.body,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=event.entry_id,
+            content_type="application/json",
+        )
+        await exchange.publish(
+            message, routing_key="", mandatory=False, timeout=self._publish_timeout
+        )
+
+
+def _describe(exc: BaseException) -> str:
+    return f"rabbitmq: {type(exc).__name__}: {exc}".rstrip(": ")

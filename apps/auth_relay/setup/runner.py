@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+
+from prometheus_client import CollectorRegistry, generate_latest
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from apps.auth_relay.application.backoff import Backoff
+from apps.auth_relay.application.errors import RelayError
+from apps.auth_relay.application.ports import WorkerState
+from apps.auth_relay.application.relay_batch import RelayBatchInteractor
+from apps.auth_relay.application.trim_outbox import TrimOutboxInteractor
+from apps.auth_relay.application.worker import RelayWorker, WorkerPolicy
+from apps.auth_relay.infrastructure.http_probe import HttpProbeServer
+from apps.auth_relay.infrastructure.prometheus_observer import PrometheusRelayObserver
+from apps.auth_relay.infrastructure.rabbitmq_event_publisher import RabbitmqEventPublisher
+from apps.auth_relay.infrastructure.redis_outbox_retention import RedisOutboxRetention
+from apps.auth_relay.infrastructure.redis_outbox_source import RedisOutboxSource
+from apps.auth_relay.infrastructure.system_clock import SystemClock
+from apps.auth_relay.setup.settings import RelaySettings
+
+logger = logging.getLogger("apps.auth_relay.runner")
+_READY_TIMEOUT = 2.0
+
+
+class RelayApp:
+    """The composition root: one worker, its adapters and the probe server."""
+
+    def __init__(self, settings: RelaySettings) -> None:
+        self.settings = settings
+        self.registry = CollectorRegistry()
+        self.clock = SystemClock()
+        self.redis = Redis.from_url(
+            settings.redis_url,
+            socket_timeout=settings.block_ms / 1000 + settings.connect_timeout_seconds,
+            socket_connect_timeout=settings.connect_timeout_seconds,
+            retry=Retry(NoBackoff(), 0),
+            health_check_interval=30,
+        )
+        self.source = RedisOutboxSource(
+            self.redis,
+            stream=settings.outbox_stream,
+            group=settings.group,
+            consumer=settings.consumer,
+            dead_letter_stream=settings.dead_letter_stream,
+            dead_letter_maxlen=settings.dead_letter_maxlen,
+            block_ms=settings.block_ms,
+            claim_idle_ms=int(settings.claim_idle_seconds * 1000),
+        )
+        self.publisher = RabbitmqEventPublisher(
+            url=settings.amqp_url,
+            exchange=settings.exchange,
+            connection_name=f"auth-relay:{settings.consumer}",
+            connect_timeout=settings.connect_timeout_seconds,
+            publish_timeout=settings.publish_timeout_seconds,
+        )
+        self.observer = PrometheusRelayObserver(self.registry)
+        self.worker = RelayWorker(
+            relay=RelayBatchInteractor(source=self.source, publisher=self.publisher),
+            trim=TrimOutboxInteractor(
+                retention=RedisOutboxRetention(self.redis, stream=settings.outbox_stream),
+                clock=self.clock,
+            ),
+            observer=self.observer,
+            clock=self.clock,
+            backoff=Backoff(
+                initial=settings.backoff_initial_seconds,
+                maximum=settings.backoff_max_seconds,
+                jitter=random.random,
+            ),
+            policy=WorkerPolicy(
+                group=settings.group,
+                batch_size=settings.batch_size,
+                claim_interval_seconds=max(settings.claim_idle_seconds / 2, 0.05),
+                trim_interval_seconds=settings.trim_interval_seconds,
+            ),
+        )
+        self.probe = HttpProbeServer(
+            host=settings.http_host,
+            port=settings.http_port,
+            live=self.is_live,
+            ready=self.is_ready,
+            metrics=lambda: generate_latest(self.registry),
+        )
+
+    def is_live(self) -> bool:
+        age = self.clock.monotonic() - self.worker.last_beat
+        return age < self.settings.liveness_timeout_seconds
+
+    async def is_ready(self) -> bool:
+        if self.worker.state is not WorkerState.RELAYING:
+            return False
+        try:
+            async with asyncio.timeout(_READY_TIMEOUT):
+                await self.redis.ping()
+                if not self.publisher.is_connected:
+                    await self.publisher.connect()
+        except (RelayError, OSError, TimeoutError, ConnectionError):
+            return False
+        return True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relays until `stop` is set, then finishes the batch in flight within the grace period."""
+        await self.probe.start()
+        logger.info(
+            "relay starting",
+            extra={
+                "stream": self.settings.outbox_stream,
+                "group": self.settings.group,
+                "consumer": self.settings.consumer,
+                "http_port": self.probe.port,
+            },
+        )
+        with contextlib.suppress(RelayError):
+            await self.publisher.connect()
+        worker = asyncio.create_task(self.worker.run(stop), name="relay-worker")
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait({worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.settings.shutdown_grace_seconds
+            reserve = min(1.0, self.settings.shutdown_grace_seconds * 0.3)
+            await asyncio.wait({worker}, timeout=max(0.0, deadline - reserve - loop.time()))
+            if not worker.done():
+                logger.warning("grace period over: the batch in flight stays pending")
+                worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+            await self._retire(max(0.1, deadline - loop.time()) / 2)
+        finally:
+            stopping.cancel()
+            await self.close()
+
+    async def _retire(self, within: float) -> None:
+        with contextlib.suppress(RelayError, TimeoutError):
+            async with asyncio.timeout(within):
+                await self.source.retire()
+
+    async def close(self) -> None:
+        await self.probe.close()
+        await self.publisher.close()
+        with contextlib.suppress(OSError, ConnectionError):
+            await self.redis.aclose()

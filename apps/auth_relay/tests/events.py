@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from apps.auth.domain.token import Revocation
+from apps.auth.infrastructure.persistence_redis.outbox import EVENT_FIELD, encode_event
+
+NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def revocation(jti: str | None = None, *, ttl_seconds: int = 600) -> Revocation:
+    return Revocation(
+        jti=jti or uuid.uuid4().hex,
+        user_id=uuid.uuid4(),
+        expires_at=NOW + timedelta(seconds=ttl_seconds),
+        reason="logout",
+    )
+
+
+def event_body(jti: str | None = None) -> bytes:
+    return encode_event(revocation(jti), NOW)
+
+
+def event_fields(jti: str | None = None) -> dict[bytes, bytes]:
+    return {EVENT_FIELD.encode(): event_body(jti)}

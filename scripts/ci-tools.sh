@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the command-line tools the test suite and scripts/ensure-services.sh need, when missing.
+# Safe to run any number of times; does nothing when every tool is already on PATH.
+set -euo pipefail
+
+declare -A package_of=(
+  [shellcheck]=shellcheck
+  [pg_isready]=postgresql-client
+  [redis-cli]=redis-tools
+)
+
+missing=()
+for tool in "${!package_of[@]}"; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    missing+=("${package_of[$tool]}")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "ci-tools: shellcheck, pg_isready and redis-cli are present"
+  exit 0
+fi
+
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  as_root=(sudo)
+fi
+
+echo "ci-tools: installing ${missing[*]}"
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,106 @@
+"""Render the Kustomize overlays and look documents up in the result."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_DIR = Path(
+    os.environ.get("ECO2_K8S_SCHEMAS", REPO_ROOT.parent / "shared" / "k8s-schemas")
+).resolve()
+KUBERNETES_VERSION = "1.30.0"
+DOMAINS = REPO_ROOT / "workloads" / "domains"
+ENVIRONMENTS = ("dev", "prod")
+OVERLAYS = tuple(f"{domain}/{env}" for domain in ("auth", "auth-relay") for env in ENVIRONMENTS)
+API_OVERLAYS = tuple(f"auth/{env}" for env in ENVIRONMENTS)
+RELAY_OVERLAYS = tuple(f"auth-relay/{env}" for env in ENVIRONMENTS)
+APPSETS = {
+    "dev": REPO_ROOT / "clusters" / "dev" / "apps" / "40-apis-appset.yaml",
+    "prod": REPO_ROOT / "clusters" / "prod" / "apps" / "40-apis-appset.yaml",
+}
+
+Doc = dict[str, Any]
+
+
+def kustomize(directory: Path) -> list[Doc]:
+    kubectl = shutil.which("kubectl")
+    assert kubectl, "kubectl (with built-in kustomize) must be on PATH to render the overlays"
+    result = subprocess.run(
+        [kubectl, "kustomize", str(directory)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, f"kubectl kustomize {directory} failed:\n{result.stderr}"
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+@functools.cache
+def _render_cached(overlay: str) -> tuple[Doc, ...]:
+    return tuple(kustomize(DOMAINS / overlay))
+
+
+def render(overlay: str) -> list[Doc]:
+    """The rendered documents of `<domain>/<env>`; callers get their own copy to mutate."""
+    return yaml.safe_load(yaml.safe_dump(list(_render_cached(overlay))))
+
+
+def environment_of(overlay: str) -> str:
+    return overlay.rsplit("/", 1)[1]
+
+
+def of_kind(docs: list[Doc], kind: str) -> list[Doc]:
+    return [doc for doc in docs if doc["kind"] == kind]
+
+
+def one(docs: list[Doc], kind: str, name: str) -> Doc:
+    found = [doc for doc in of_kind(docs, kind) if doc["metadata"]["name"] == name]
+    assert len(found) == 1, f"expected exactly one {kind}/{name}, found {len(found)}"
+    return found[0]
+
+
+def workloads(docs: list[Doc]) -> list[Doc]:
+    return [doc for doc in docs if doc["kind"] in ("Deployment", "Job")]
+
+
+def containers(workload: Doc) -> Iterator[Doc]:
+    spec = workload["spec"]["template"]["spec"]
+    yield from spec.get("initContainers", [])
+    yield from spec["containers"]
+
+
+def labels_match(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(key) == value for key, value in selector.items())
+
+
+def pod_labels(deployment: Doc) -> dict[str, str]:
+    return deployment["spec"]["template"]["metadata"].get("labels", {})
+
+
+def configmap_data(docs: list[Doc]) -> dict[str, str]:
+    data: dict[str, str] = {}
+    for configmap in of_kind(docs, "ConfigMap"):
+        data.update(configmap.get("data", {}))
+    return data
+
+
+def secret_keys(docs: list[Doc]) -> set[str]:
+    """Keys of the Secrets the ExternalSecrets create: the values live outside Git."""
+    return {
+        item["secretKey"]
+        for external in of_kind(docs, "ExternalSecret")
+        for item in external["spec"].get("data", [])
+    }
+
+
+def track(deployment: Doc) -> str:
+    return "canary" if pod_labels(deployment).get("release") == "canary" else "stable"
+
+
+def load_yaml_documents(path: Path) -> list[Doc]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]

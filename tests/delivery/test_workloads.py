@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.delivery.manifests import (
+    API_OVERLAYS,
+    OVERLAYS,
+    REPO_ROOT,
+    containers,
+    labels_match,
+    of_kind,
+    one,
+    pod_labels,
+    render,
+    track,
+    workloads,
+)
+
+DOCKERFILES = {"auth": "apps/auth/Dockerfile", "auth-relay": "apps/auth_relay/Dockerfile"}
+REGISTRY = "docker.io/mng990/eco2:"
+
+
+def _dockerfile(overlay: str) -> str:
+    return (REPO_ROOT / DOCKERFILES[overlay.split("/")[0]]).read_text()
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_canary_image_differs_from_stable_when_overlay_is_rendered(overlay):
+    deployments = of_kind(render(overlay), "Deployment")
+    images = {track(d): [c["image"] for c in containers(d)] for d in deployments}
+
+    assert sorted(images) == ["canary", "stable"]
+    assert images["canary"] != images["stable"]
+    assert all(image.startswith(REGISTRY) for image in images["canary"] + images["stable"])
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_tracks_carry_the_seed_labels(overlay):
+    deployments = {track(d): d for d in of_kind(render(overlay), "Deployment")}
+    app = pod_labels(deployments["stable"])["app"]
+
+    assert labels_match({"app": app, "version": "v1"}, pod_labels(deployments["stable"]))
+    assert "release" not in pod_labels(deployments["stable"])
+    assert labels_match(
+        {"app": app, "version": "v2", "release": "canary"}, pod_labels(deployments["canary"])
+    )
+    for deployment in deployments.values():
+        selector = deployment["spec"]["selector"]["matchLabels"]
+        others = [d for d in deployments.values() if d is not deployment]
+        assert not any(labels_match(selector, pod_labels(other)) for other in others)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_no_container_runs_as_root(overlay):
+    for workload in workloads(render(overlay)):
+        pod = workload["spec"]["template"]["spec"]
+        for container in containers(workload):
+            context = {**pod.get("securityContext", {}), **container.get("securityContext", {})}
+            name = f"{workload['metadata']['name']}/{container['name']}"
+            assert context.get("runAsNonRoot") is True, name
+            assert context.get("runAsUser", 0) != 0, name
+            assert context.get("allowPrivilegeEscalation") is False, name
+            assert context.get("readOnlyRootFilesystem") is True, name
+            assert context.get("privileged", False) is False, name
+            assert context.get("capabilities", {}).get("drop") == ["ALL"], name
+            assert context.get("seccompProfile", {}).get("type") == "RuntimeDefault", name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_pods_run_as_the_uid_the_image_declares(overlay):
+    user = re.search(r"^USER\s+(\d+)", _dockerfile(overlay), re.MULTILINE)
+    assert user, "the Dockerfile must declare a numeric USER"
+    for workload in workloads(render(overlay)):
+        assert workload["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == int(
+            user.group(1)
+        )
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_container_has_requests_and_limits(overlay):
+    for workload in workloads(render(overlay)):
+        for container in containers(workload):
+            resources = container.get("resources", {})
+            assert {"cpu", "memory"} <= set(resources.get("requests", {})), container["name"]
+            assert {"cpu", "memory"} <= set(resources.get("limits", {})), container["name"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_probe_ports_are_the_port_the_image_listens_on(overlay):
+    cmd = re.search(r"^CMD\s+(\[.*\])", _dockerfile(overlay), re.MULTILINE)
+    assert cmd
+    argv = json.loads(cmd.group(1))
+    for deployment in of_kind(render(overlay), "Deployment"):
+        [container] = containers(deployment)
+        ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+        for kind in ("startupProbe", "livenessProbe", "readinessProbe"):
+            port = container[kind]["httpGet"]["port"]
+            number = ports.get(port, port)
+            assert number in ports.values(), f"{kind} port {port} is not a container port"
+            if "--port" in argv:
+                assert number == int(argv[argv.index("--port") + 1])
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_track_has_its_own_disruption_budget_and_spread(overlay):
+    docs = render(overlay)
+    budgets = of_kind(docs, "PodDisruptionBudget")
+    for deployment in of_kind(docs, "Deployment"):
+        labels = pod_labels(deployment)
+        covering = [b for b in budgets if labels_match(b["spec"]["selector"]["matchLabels"], labels)]
+        assert len(covering) == 1, deployment["metadata"]["name"]
+        assert covering[0]["spec"].get("maxUnavailable") == 1
+        spread = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
+        assert spread
+        for constraint in spread:
+            assert labels_match(constraint["labelSelector"]["matchLabels"], labels)
+
+
+@pytest.mark.parametrize("overlay", API_OVERLAYS)
+def test_each_api_track_has_an_autoscaler_bounding_its_replicas(overlay):
+    docs = render(overlay)
+    for deployment in of_kind(docs, "Deployment"):
+        name = deployment["metadata"]["name"]
+        [hpa] = [h for h in of_kind(docs, "HorizontalPodAutoscaler") if h["spec"]["scaleTargetRef"]["name"] == name]
+        spec = hpa["spec"]
+        assert spec["scaleTargetRef"]["kind"] == "Deployment"
+        assert 1 <= spec["minReplicas"] <= deployment["spec"]["replicas"] <= spec["maxReplicas"]
+    assert len(of_kind(docs, "HorizontalPodAutoscaler")) == len(of_kind(docs, "Deployment"))
+
+
+def test_prod_runs_more_stable_replicas_than_dev():
+    def stable(overlay):
+        return one(render(overlay), "Deployment", "auth-api")["spec"]["replicas"]
+
+    assert stable("auth/prod") > stable("auth/dev")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_termination_grace_covers_prestop_and_mesh_drain(overlay):
+    for deployment in of_kind(render(overlay), "Deployment"):
+        template = deployment["spec"]["template"]
+        grace = template["spec"]["terminationGracePeriodSeconds"]
+        [container] = containers(deployment)
+        pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
+        proxy = template["metadata"]["annotations"]["proxy.istio.io/config"]
+        drain = re.search(r"terminationDrainDuration:\s*(\d+)s", proxy)
+        assert drain, "the sidecar drain duration must be set explicitly"
+        assert "holdApplicationUntilProxyStarts: true" in proxy
+        assert grace > pre_stop + int(drain.group(1))
+
+
+@pytest.mark.parametrize("overlay", API_OVERLAYS)
+def test_migration_job_runs_as_sync_hook_before_the_new_pods(overlay):
+    docs = render(overlay)
+    job = one(docs, "Job", "auth-api-migrate")
+    annotations = job["metadata"]["annotations"]
+
+    def wave(doc):
+        return int(doc["metadata"].get("annotations", {}).get("argocd.argoproj.io/sync-wave", "0"))
+
+    assert annotations["argocd.argoproj.io/hook"] in ("PreSync", "Sync")
+    assert "BeforeHookCreation" in annotations["argocd.argoproj.io/hook-delete-policy"]
+    assert all(wave(job) < wave(d) for d in of_kind(docs, "Deployment"))
+    for kind in ("ConfigMap", "ExternalSecret", "ServiceAccount"):
+        assert all(wave(doc) < wave(job) for doc in of_kind(docs, kind)), kind
+    [container] = containers(job)
+    assert container["command"][:3] == ["alembic", "-c", "apps/auth/alembic.ini"]
+    assert container["command"][3:] == ["upgrade", "head"]
+    assert container["image"] == one(docs, "Deployment", "auth-api")["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert job["spec"]["template"]["metadata"]["labels"]["sidecar.istio.io/inject"] == "false"
