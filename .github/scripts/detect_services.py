@@ -96,7 +96,9 @@ def affected(paths: Iterable[str], known: Iterable[str]) -> set[str]:
     return hit
 
 
-def matrix(services: Mapping[str, Service], selected: Iterable[str]) -> dict[str, list[dict]]:
+def matrix(
+    services: Mapping[str, Service], selected: Iterable[str]
+) -> dict[str, list[dict[str, str]]]:
     return {"include": [asdict(services[name]) for name in sorted(set(selected))]}
 
 

@@ -102,12 +102,11 @@ def test_dependencies_come_from_the_lock_without_dev_group(dockerfile: str) -> N
     assert {"--frozen", "--no-dev"} <= set(command)
 
 
-@pytest.mark.parametrize("dockerfile", DOCKERFILES)
-def test_image_uv_matches_the_uv_the_tests_run(dockerfile: str) -> None:
-    image = _stages(dockerfile)[0].base
-    local = subprocess.run([str(BIN / "uv"), "--version"], capture_output=True, text=True)
+def test_builders_pin_one_exact_uv_release() -> None:
+    bases = {_stages(dockerfile)[0].base for dockerfile in DOCKERFILES}
 
-    assert image == f"ghcr.io/astral-sh/uv:{local.stdout.split()[1]}"
+    assert len(bases) == 1
+    assert re.fullmatch(r"ghcr\.io/astral-sh/uv:\d+\.\d+\.\d+", bases.pop())
 
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES)
@@ -141,10 +140,39 @@ def test_dockerignore_keeps_tests_caches_and_local_state_out_of_images() -> None
         assert not IGNORE.excluded(path), path
 
 
-def test_auth_image_carries_what_the_migration_job_runs() -> None:
-    for needed in ["apps/auth/alembic.ini", "apps/auth/migrations/env.py"]:
-        assert (ROOT / needed).is_file(), f"{needed} is missing"
-        assert not IGNORE.excluded(needed), f"{needed} is excluded by .dockerignore"
+def _assemble_app(dockerfile: str, target: Path) -> Path:
+    """The final stage's WORKDIR as the image would hold it: its COPY lines minus .dockerignore."""
+    app = target / _final(dockerfile).all("WORKDIR")[-1].args.lstrip("/")
+    for copy in _final(dockerfile).all("COPY"):
+        if "from" in copy.flags:
+            continue
+        *sources, destination = shlex.split(copy.args)
+        for source in sources:
+            for file in _context_files(source):
+                if IGNORE.excluded(file):
+                    continue
+                inside = Path(file).relative_to(source) if (ROOT / source).is_dir() else None
+                dest = app / destination / inside if inside else app / destination
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(ROOT / file, dest)
+    return app
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES)
+def test_image_holds_the_service_code_but_no_tests(dockerfile: str, tmp_path: Path) -> None:
+    app = _assemble_app(dockerfile, tmp_path)
+    service = Path(dockerfile).parent
+
+    assert (app / service / "setup" / "main.py").is_file()
+    assert not list(app.rglob("tests"))
+    assert not list(app.rglob("__pycache__"))
+
+
+def test_auth_image_carries_what_the_migration_job_runs(tmp_path: Path) -> None:
+    app = _assemble_app("apps/auth/Dockerfile", tmp_path)
+
+    assert (app / "apps/auth/alembic.ini").is_file()
+    assert (app / "apps/auth/migrations/env.py").is_file()
 
 
 @pytest.fixture(scope="session")
@@ -166,20 +194,23 @@ def runtime_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_runtime_virtualenv_has_no_dev_dependencies(runtime_venv: Path) -> None:
+    probe = (
+        "import importlib.util, sys; sys.exit(importlib.util.find_spec(sys.argv[1]) is not None)"
+    )
     for dev_only in ["pytest", "hypothesis", "ruff", "mypy"]:
-        probe = f"import importlib.util, sys; sys.exit(importlib.util.find_spec('{dev_only}') is not None)"
-        result = subprocess.run([str(runtime_venv / "bin" / "python"), "-c", probe])
+        result = subprocess.run([str(runtime_venv / "bin" / "python"), "-c", probe, dev_only])
         assert result.returncode == 0, f"{dev_only} is installed in the image"
 
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES)
-def test_entrypoint_module_imports_in_the_runtime_virtualenv(
-    dockerfile: str, runtime_venv: Path
+def test_entrypoint_module_imports_from_the_image_contents(
+    dockerfile: str, runtime_venv: Path, tmp_path: Path
 ) -> None:
     module = _entrypoint_module(dockerfile)
+    app = _assemble_app(dockerfile, tmp_path)
     env = {
         "PATH": f"{runtime_venv / 'bin'}:{os.environ['PATH']}",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(app),
         "HOME": os.environ.get("HOME", "/tmp"),
         "GIT_SHA": "0" * 40,
     }
@@ -187,7 +218,7 @@ def test_entrypoint_module_imports_in_the_runtime_virtualenv(
 
     result = subprocess.run(
         [str(runtime_venv / "bin" / "python"), "-c", probe, module],
-        cwd=ROOT,
+        cwd=app,
         env=env,
         capture_output=True,
         text=True,

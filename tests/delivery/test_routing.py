@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import functools
+import os
+
 import pytest
 import yaml
 from hypothesis import given
@@ -27,6 +30,7 @@ STABLE_ONLY = {"stable": 100}
 PROTECTED = {"/me", "/sessions", "/sessions/{session_id}", "/logout-all"}
 
 
+@functools.cache
 def _virtual_service(overlay):
     return one(render(overlay), "VirtualService", "auth-api")
 
@@ -108,9 +112,10 @@ def test_requests_outside_the_auth_prefix_are_not_captured(overlay, path):
 
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
 def test_every_api_route_is_reachable_through_the_virtual_service(overlay):
-    for app_route in app_routes():
-        if not app_route.path.startswith("/api/v1/auth/"):
-            continue
+    auth_routes = [r for r in app_routes() if r.path.startswith("/api/v1/auth/")]
+
+    assert HEALTH in {r.path for r in auth_routes}
+    for app_route in auth_routes:
         request = Request(host=HOSTS[overlay], path=sample_path(app_route.path))
         assert route(_virtual_service(overlay), request) == STABLE_ONLY, app_route.path
 
@@ -122,7 +127,7 @@ def test_one_line_weight_patch_shifts_traffic_gradually(tmp_path):
             {
                 "apiVersion": "kustomize.config.k8s.io/v1beta1",
                 "kind": "Kustomization",
-                "resources": [str(overlay)],
+                "resources": [os.path.relpath(overlay, tmp_path)],
                 "patches": [
                     {
                         "target": {"kind": "VirtualService", "name": "auth-api"},

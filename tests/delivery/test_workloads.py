@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
 import pytest
 
+from apps.auth_relay.infrastructure.http_probe import HttpProbeServer
+
 from tests.delivery.manifests import (
     API_OVERLAYS,
     OVERLAYS,
+    RELAY_OVERLAYS,
     REPO_ROOT,
     containers,
     labels_match,
@@ -171,3 +175,33 @@ def test_migration_job_runs_as_sync_hook_before_the_new_pods(overlay):
     assert container["command"][3:] == ["upgrade", "head"]
     assert container["image"] == one(docs, "Deployment", "auth-api")["spec"]["template"]["spec"]["containers"][0]["image"]
     assert job["spec"]["template"]["metadata"]["labels"]["sidecar.istio.io/inject"] == "false"
+
+
+async def _ready() -> bool:
+    return True
+
+
+async def _status(port: int, path: str) -> int:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: probe\r\n\r\n".encode())
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    await writer.wait_closed()
+    return int(status_line.split()[1])
+
+
+@pytest.mark.parametrize("overlay", RELAY_OVERLAYS)
+async def test_relay_probe_paths_are_served_by_the_relay_probe_server(overlay):
+    server = HttpProbeServer(
+        host="127.0.0.1", port=0, live=lambda: True, ready=_ready, metrics=lambda: b""
+    )
+    await server.start()
+    try:
+        for deployment in of_kind(render(overlay), "Deployment"):
+            [container] = containers(deployment)
+            for kind in ("startupProbe", "livenessProbe", "readinessProbe"):
+                assert await _status(server.port, container[kind]["httpGet"]["path"]) == 200, kind
+            assert container["livenessProbe"]["httpGet"]["path"] != container["readinessProbe"]["httpGet"]["path"]
+    finally:
+        await server.close()

@@ -45,12 +45,12 @@ class TokenTypeMismatch(DomainError):
 
 
 class RefreshTokenReused(TokenRevoked):
-    code = "TOKEN_REUSED"
+    code = "TOKEN_REVOKED"
     default_detail = "Refresh token was already used; the session has been revoked"
 
 
 class SessionExpired(TokenExpired):
-    code = "SESSION_EXPIRED"
+    code = "TOKEN_EXPIRED"
     default_detail = "Session reached its maximum lifetime"
 
 

@@ -22,7 +22,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import make_url, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from apps.auth.infrastructure.persistence_postgres.database import (
     create_engine,
@@ -56,7 +61,8 @@ def run_in_thread(function: Callable[[], T]) -> T:
     thread.join()
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["value"]
+    value: T = outcome["value"]
+    return value
 
 
 def run_isolated(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -117,7 +123,7 @@ def downgrade(url: str, revision: str = "base") -> None:
 
 
 async def truncate_tables(engine: AsyncEngine) -> None:
-    """Empties the auth tables; a connection left idle in a transaction is cut off, not waited for."""
+    """Empties the auth tables; a connection idle in a transaction is cut off, not waited for."""
     try:
         async with engine.begin() as connection:
             await connection.execute(text("SET LOCAL lock_timeout = '3s'"))

@@ -4,10 +4,14 @@ import asyncio
 from collections.abc import Sequence
 
 import aio_pika
-from aio_pika.abc import AbstractConnection, AbstractExchange
+from aio_pika.abc import AbstractConnection
+from aiormq.abc import AbstractChannel
+from pamqp.commands import Basic
 
 from apps.auth_relay.application.entries import OutboxEvent
 from apps.auth_relay.application.errors import BrokerUnavailable
+
+_PERSISTENT = 2
 
 
 class RabbitmqEventPublisher:
@@ -32,19 +36,19 @@ class RabbitmqEventPublisher:
         self._connect_timeout = connect_timeout
         self._publish_timeout = publish_timeout
         self._connection: AbstractConnection | None = None
-        self._exchange: AbstractExchange | None = None
+        self._channel: AbstractChannel | None = None
 
     @property
     def is_connected(self) -> bool:
         return self._connection is not None and not self._connection.is_closed
 
     async def connect(self) -> None:
-        await self._connected_exchange(attempted=0)
+        await self._connected_channel(attempted=0)
 
     async def publish(self, events: Sequence[OutboxEvent]) -> None:
-        exchange = await self._connected_exchange(attempted=len(events))
+        channel = await self._connected_channel(attempted=len(events))
         outcomes = await asyncio.gather(
-            *(self._publish_one(exchange, event) for event in events), return_exceptions=True
+            *(self._publish_one(channel, event) for event in events), return_exceptions=True
         )
         for position, outcome in enumerate(outcomes):
             if isinstance(outcome, BaseException):
@@ -54,23 +58,23 @@ class RabbitmqEventPublisher:
                 ) from outcome
 
     async def close(self) -> None:
-        connection, self._connection, self._exchange = self._connection, None, None
+        connection, self._connection, self._channel = self._connection, None, None
         if connection is not None and not connection.is_closed:
             try:
                 await asyncio.wait_for(connection.close(), timeout=self._connect_timeout)
             except (aio_pika.exceptions.AMQPError, OSError, TimeoutError):
                 return
 
-    async def _connected_exchange(self, *, attempted: int) -> AbstractExchange:
+    async def _connected_channel(self, *, attempted: int) -> AbstractChannel:
         try:
             return await self._open()
         except (aio_pika.exceptions.AMQPError, OSError, TimeoutError, RuntimeError) as exc:
             await self.close()
             raise BrokerUnavailable(_describe(exc), attempted=attempted) from exc
 
-    async def _open(self) -> AbstractExchange:
-        if self._exchange is not None and self.is_connected:
-            return self._exchange
+    async def _open(self) -> AbstractChannel:
+        if self._channel is not None and self.is_connected:
+            return self._channel
         await self.close()
         connection = await aio_pika.connect(
             self._url,
@@ -79,21 +83,29 @@ class RabbitmqEventPublisher:
         )
         self._connection = connection
         channel = await connection.channel(publisher_confirms=True)
-        self._exchange = await channel.declare_exchange(
+        await channel.declare_exchange(
             self._exchange_name, aio_pika.ExchangeType.FANOUT, durable=True
         )
-        return self._exchange
+        self._channel = await channel.get_underlay_channel()
+        return self._channel
 
-    async def _publish_one(self, exchange: AbstractExchange, event: OutboxEvent) -> None:
-        message = aio_pika.Message(
+    async def _publish_one(self, channel: AbstractChannel, event: OutboxEvent) -> None:
+        # aiormq's publish directly: aio-pika's Message wrapper and per-message drain wait
+        # cost a third of the throughput; the broker's confirm is what we wait for.
+        confirmation = await channel.basic_publish(
             event.body,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=event.entry_id,
-            content_type="application/json",
+            exchange=self._exchange_name,
+            routing_key="",
+            properties=Basic.Properties(
+                delivery_mode=_PERSISTENT,
+                message_id=event.entry_id,
+                content_type="application/json",
+            ),
+            timeout=self._publish_timeout,
+            wait=False,
         )
-        await exchange.publish(
-            message, routing_key="", mandatory=False, timeout=self._publish_timeout
-        )
+        if not isinstance(confirmation, Basic.Ack):
+            raise aio_pika.exceptions.DeliveryError(None, confirmation)
 
 
 def _describe(exc: BaseException) -> str:

@@ -80,7 +80,9 @@ class SqlAlchemyUserRepository:
         )
 
     async def _upsert_accounts(self, user: User) -> None:
-        statement = insert(social_accounts).values([_account_values(user, a) for a in user.social_accounts])
+        statement = insert(social_accounts).values(
+            [_account_values(user, a) for a in user.social_accounts]
+        )
         await self._session.execute(
             statement.on_conflict_do_update(
                 index_elements=[social_accounts.c.id],

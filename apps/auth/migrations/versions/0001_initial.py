@@ -55,9 +55,7 @@ def upgrade() -> None:
         ),
         schema=SCHEMA,
     )
-    op.create_index(
-        "ix_social_accounts_user_id", "social_accounts", ["user_id"], schema=SCHEMA
-    )
+    op.create_index("ix_social_accounts_user_id", "social_accounts", ["user_id"], schema=SCHEMA)
     op.create_table(
         "login_audits",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -87,17 +85,17 @@ def downgrade() -> None:
     op.drop_table("users", schema=SCHEMA)
     # The schema goes only when nothing else lives in it (it also holds alembic_version).
     op.execute(
-        f"""
+        """
         DO $$
         BEGIN
             IF NOT EXISTS (
                 SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname = '{SCHEMA}'
+                WHERE n.nspname = 'auth'
             ) AND NOT EXISTS (
                 SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-                WHERE n.nspname = '{SCHEMA}'
+                WHERE n.nspname = 'auth'
             ) THEN
-                DROP SCHEMA {SCHEMA} RESTRICT;
+                DROP SCHEMA auth RESTRICT;
             END IF;
         END $$
         """

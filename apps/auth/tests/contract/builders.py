@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
+from apps.auth.application.common.ports import TransactionManager
+from apps.auth.application.user.ports import UserRepository
 from apps.auth.domain.audit import AuditEvent, LoginAudit
 from apps.auth.domain.user import ProviderIdentity, ProviderProfile, SocialAccount, User
 
@@ -53,3 +55,10 @@ def audit(
         user_agent=fields.get("user_agent", "Mozilla/5.0"),
         occurred_at=T0 + timedelta(seconds=offset_seconds),
     )
+
+
+async def saved(users: UserRepository, tx: TransactionManager, provider: str = "kakao") -> User:
+    user = new_user(provider)
+    await users.save(user)
+    await tx.commit()
+    return user

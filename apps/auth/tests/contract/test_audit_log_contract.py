@@ -31,7 +31,9 @@ async def test_audit_dropped_when_transaction_rolled_back(
     assert await storage.committed_audits() == []
 
 
-async def test_audit_invisible_when_not_yet_committed(audit_log: AuditLog, storage: Storage) -> None:
+async def test_audit_invisible_when_not_yet_committed(
+    audit_log: AuditLog, storage: Storage
+) -> None:
     await audit_log.record(audit())
 
     assert await storage.committed_audits() == []

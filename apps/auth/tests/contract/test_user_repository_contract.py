@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta, timezone
 from uuid import uuid4
 
@@ -9,16 +8,9 @@ import pytest
 from apps.auth.application.common.ports import TransactionManager
 from apps.auth.application.user.ports import UserRepository
 from apps.auth.domain.errors import AlreadyLinked
-from apps.auth.domain.user import ProviderIdentity, User
+from apps.auth.domain.user import ProviderIdentity
 from apps.auth.tests.contract.backends import Storage
-from apps.auth.tests.contract.builders import T0, link, new_user, profile
-
-
-async def saved(users: UserRepository, tx: TransactionManager, *, provider: str = "kakao") -> User:
-    user = new_user(provider)
-    await users.save(user)
-    await tx.commit()
-    return user
+from apps.auth.tests.contract.builders import T0, link, new_user, profile, saved
 
 
 async def test_user_round_trips_when_saved_and_committed(
@@ -46,7 +38,9 @@ async def test_none_returned_when_user_or_identity_unknown(
     user_repository: UserRepository, transaction_manager: TransactionManager
 ) -> None:
     user = await saved(user_repository, transaction_manager)
-    same_subject_other_provider = ProviderIdentity("google", user.social_accounts[0].identity.subject)
+    same_subject_other_provider = ProviderIdentity(
+        "google", user.social_accounts[0].identity.subject
+    )
 
     assert await user_repository.get(uuid4()) is None
     assert await user_repository.get_by_identity(ProviderIdentity("kakao", "nobody")) is None
@@ -119,44 +113,6 @@ async def test_already_linked_raised_when_identity_belongs_to_another_user(
     assert raised.value.code == "SOCIAL_ACCOUNT_CONFLICT"
 
 
-async def test_transaction_still_usable_when_save_raised_already_linked(
-    user_repository: UserRepository, transaction_manager: TransactionManager, storage: Storage
-) -> None:
-    owner = await saved(user_repository, transaction_manager)
-    intruder = new_user("kakao", owner.social_accounts[0].identity.subject)
-    bystander = new_user("google")
-    await user_repository.save(bystander)
-
-    with pytest.raises(AlreadyLinked):
-        await user_repository.save(intruder)
-    await transaction_manager.commit()
-
-    async with storage.unit() as other:
-        assert await other.users.get(intruder.id) is None
-        assert await other.users.get(bystander.id) == bystander
-        assert await other.users.get(owner.id) == owner
-
-
-async def test_exactly_one_user_wins_when_two_units_link_same_identity(
-    storage: Storage,
-) -> None:
-    rivals = [new_user("kakao", "shared-subject"), new_user("kakao", "shared-subject")]
-
-    async def register(user: User) -> None:
-        async with storage.unit() as unit:
-            await unit.users.save(user)
-            await asyncio.sleep(0.05)
-            await unit.transaction.commit()
-
-    outcomes = await asyncio.gather(*(register(u) for u in rivals), return_exceptions=True)
-
-    assert sorted(type(o).__name__ for o in outcomes) == ["AlreadyLinked", "NoneType"]
-    winner = rivals[outcomes.index(None)]
-    async with storage.unit() as unit:
-        found = await unit.users.get_by_identity(ProviderIdentity("kakao", "shared-subject"))
-    assert found == winner
-
-
 async def test_stored_user_unchanged_when_caller_mutates_without_saving(
     user_repository: UserRepository, transaction_manager: TransactionManager
 ) -> None:
@@ -199,42 +155,6 @@ async def test_false_returned_when_deleting_unknown_user(
     user_repository: UserRepository,
 ) -> None:
     assert await user_repository.delete(uuid4()) is False
-
-
-async def test_user_absent_when_transaction_rolled_back(
-    user_repository: UserRepository, transaction_manager: TransactionManager, storage: Storage
-) -> None:
-    user = new_user()
-    await user_repository.save(user)
-    assert await user_repository.get(user.id) == user
-
-    await transaction_manager.rollback()
-
-    assert await user_repository.get(user.id) is None
-    async with storage.unit() as other:
-        assert await other.users.get(user.id) is None
-
-
-async def test_uncommitted_user_invisible_when_read_from_another_unit(
-    user_repository: UserRepository, storage: Storage
-) -> None:
-    user = new_user()
-    await user_repository.save(user)
-
-    async with storage.unit() as other:
-        assert await other.users.get(user.id) is None
-
-
-async def test_user_kept_when_delete_rolled_back(
-    user_repository: UserRepository, transaction_manager: TransactionManager
-) -> None:
-    user = await saved(user_repository, transaction_manager)
-
-    assert await user_repository.delete(user.id) is True
-    assert await user_repository.get(user.id) is None
-    await transaction_manager.rollback()
-
-    assert await user_repository.get(user.id) == user
 
 
 async def test_same_instant_returned_when_time_stored_with_another_offset(

@@ -139,4 +139,6 @@ def _profile(fake: FakeProvider, provider: str, authorization: str) -> Response:
     grant = fake.grant_for_token(token) if scheme.lower() == "bearer" else None
     if grant is None or grant.provider != provider:
         return formats.profile_unauthorized(provider)
-    return JSONResponse(grant.profile or formats.profile_body(provider, grant.user))
+    if grant.profile is not None:
+        return JSONResponse(grant.profile)
+    return JSONResponse(formats.profile_body(provider, grant.user))

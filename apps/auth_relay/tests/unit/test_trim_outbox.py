@@ -45,7 +45,7 @@ async def test_slowest_group_decides_when_several_groups_read_the_stream() -> No
 
 
 async def test_nothing_trimmed_when_no_group_exists() -> None:
-    retention, result = await _trim()
+    retention, _ = await _trim()
 
     assert retention.trimmed_before is None and retention.entry_ids == IDS
 

@@ -69,7 +69,9 @@ async def test_email_is_dropped_when_google_email_is_not_verified(
     google = make_provider("google")
     code = fake_provider.issue_code("google", FakeUser(email_verified=False))
 
-    token = await google.exchange_code(code=code, redirect_uri=REDIRECT, code_verifier=None, state="s")
+    token = await google.exchange_code(
+        code=code, redirect_uri=REDIRECT, code_verifier=None, state="s"
+    )
     profile = await google.fetch_profile(token)
 
     assert profile.email is None

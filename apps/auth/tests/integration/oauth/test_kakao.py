@@ -76,7 +76,9 @@ async def test_email_is_dropped_when_kakao_marks_it_unverified(
     kakao = make_provider("kakao")
     code = fake_provider.issue_code("kakao", FakeUser(email_verified=False))
 
-    token = await kakao.exchange_code(code=code, redirect_uri=REDIRECT, code_verifier=None, state="s")
+    token = await kakao.exchange_code(
+        code=code, redirect_uri=REDIRECT, code_verifier=None, state="s"
+    )
     profile = await kakao.fetch_profile(token)
 
     assert profile.email is None

@@ -84,7 +84,9 @@ async def test_profile_fails_when_naver_answers_a_failure_result_code(
     code = fake_provider.issue_code(
         "naver", profile={"resultcode": "028", "message": "Authentication header not exists"}
     )
-    token = await naver.exchange_code(code=code, redirect_uri=REDIRECT, code_verifier=None, state="s")
+    token = await naver.exchange_code(
+        code=code, redirect_uri=REDIRECT, code_verifier=None, state="s"
+    )
 
     with pytest.raises(OAuthProviderError):
         await naver.fetch_profile(token)
