@@ -111,10 +111,17 @@ def test_services_runs_for_both_layouts_on_develop_main_and_prs() -> None:
         assert paths.index("!apps/auth_relay/**") > paths.index("apps/**")
 
 
-def test_services_concurrency_is_per_ref() -> None:
-    concurrency = _load("ci-services.yml")["concurrency"]
+def test_services_concurrency_is_per_ref_and_never_drops_a_push_build() -> None:
+    workflow = _load("ci-services.yml")
+    run_level = workflow["concurrency"]
+    build_level = workflow["jobs"]["build"]["concurrency"]
 
-    assert "github.ref" in concurrency["group"]
+    assert "github.ref" in run_level["group"] and "github.run_id" in run_level["group"]
+    assert run_level["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
+    assert build_level == {
+        "group": "ci-services-build-${{ github.ref }}-${{ matrix.service }}",
+        "cancel-in-progress": False,
+    }
 
 
 def test_services_tests_every_changed_service_with_the_readme_command_and_real_servers() -> None:

@@ -39,7 +39,9 @@ def signing_pem() -> str:
 
 @pytest.fixture
 def settings_factory(
-    pg_database_url: str, stream_name: str, signing_pem: str
+    pg_database_url: str,  # noqa: F811
+    stream_name: str,
+    signing_pem: str,
 ) -> Callable[..., Settings]:
     def build(*, embedded: bool = False, **overrides: Any) -> Settings:
         values: dict[str, Any] = {

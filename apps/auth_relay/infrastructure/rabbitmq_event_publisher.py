@@ -47,9 +47,17 @@ class RabbitmqEventPublisher:
 
     async def publish(self, events: Sequence[OutboxEvent]) -> None:
         channel = await self._connected_channel(attempted=len(events))
-        outcomes = await asyncio.gather(
-            *(self._publish_one(channel, event) for event in events), return_exceptions=True
-        )
+        try:
+            async with asyncio.timeout(self._publish_timeout):
+                outcomes = await asyncio.gather(
+                    *(self._publish_one(channel, event) for event in events),
+                    return_exceptions=True,
+                )
+        except TimeoutError as exc:
+            await self.close()
+            raise BrokerUnavailable(
+                "rabbitmq: confirms timed out", attempted=len(events)
+            ) from exc
         for position, outcome in enumerate(outcomes):
             if isinstance(outcome, BaseException):
                 await self.close()
@@ -101,7 +109,6 @@ class RabbitmqEventPublisher:
                 message_id=event.entry_id,
                 content_type="application/json",
             ),
-            timeout=self._publish_timeout,
             wait=False,
         )
         if not isinstance(confirmation, Basic.Ack):

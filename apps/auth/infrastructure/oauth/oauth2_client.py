@@ -6,7 +6,9 @@ never the authorization code, tokens or client secret: they end up in logs.
 
 from __future__ import annotations
 
+import functools
 import re
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -39,6 +41,12 @@ class ProviderEndpoints:
         )
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA bundle costs ~100 ms; one context serves every outbound client.
+    return httpx.create_ssl_context()
+
+
 class _TimedOAuth2(BaseOAuth2[dict[str, Any]]):
     def __init__(self, *, timeout: float, transport: httpx.AsyncBaseTransport | None, **kw: Any):
         super().__init__(**kw)
@@ -47,7 +55,10 @@ class _TimedOAuth2(BaseOAuth2[dict[str, Any]]):
 
     def get_httpx_client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
-            timeout=self._timeout, transport=self._transport, follow_redirects=False
+            timeout=self._timeout,
+            transport=self._transport,
+            verify=_tls_context(),
+            follow_redirects=False,
         )
 
 

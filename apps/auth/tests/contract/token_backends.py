@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from apps.auth.infrastructure.memory.memory_rate_limiter import MemoryRateLimiter
+from apps.auth.infrastructure.memory.memory_revocation_store import (
+    MemoryRevocationChecker,
+    MemoryRevocationStore,
+)
+from apps.auth.infrastructure.memory.memory_session_store import MemorySessionStore
+from apps.auth.infrastructure.memory.memory_state_store import MemoryStateStore
+from apps.auth.infrastructure.memory.memory_token_state import MemoryTokenState
+from apps.auth.infrastructure.persistence_redis.redis_rate_limiter import RedisRateLimiter
+from apps.auth.infrastructure.persistence_redis.redis_revocation_checker import (
+    RedisRevocationChecker,
+)
+from apps.auth.infrastructure.persistence_redis.redis_revocation_store import RedisRevocationStore
+from apps.auth.infrastructure.persistence_redis.redis_session_store import RedisSessionStore
+from apps.auth.infrastructure.persistence_redis.redis_state_store import RedisStateStore
+from apps.auth.infrastructure.system import SystemClock
+from apps.auth.tests.support import REDIS_URL
+
+
+@dataclass
+class TokenBackend:
+    """The token-side ports of one backend plus read access to what it wrote."""
+
+    states: Any
+    sessions: Any
+    revocations: Any
+    checker: Any
+    limiter: Any
+    redis: Redis | None
+    memory: MemoryTokenState | None
+    stream: str
+
+    async def outbox(self) -> list[bytes]:
+        if self.memory is not None:
+            return list(self.memory.outbox)
+        assert self.redis is not None
+        return [fields[b"event"] for _, fields in await self.redis.xrange(self.stream)]
+
+    async def blacklisted(self, jti: str) -> bool:
+        if self.memory is not None:
+            return jti in self.memory.blacklist
+        assert self.redis is not None
+        return bool(await self.redis.exists(f"blacklist:{jti}"))
+
+
+@asynccontextmanager
+async def token_backend(kind: str) -> AsyncIterator[TokenBackend]:
+    stream = f"test:contract:{uuid.uuid4().hex}"
+    clock = SystemClock()
+    if kind == "memory":
+        state = MemoryTokenState()
+        yield TokenBackend(
+            states=MemoryStateStore(clock),
+            sessions=MemorySessionStore(state, clock),
+            revocations=MemoryRevocationStore(state),
+            checker=MemoryRevocationChecker(state),
+            limiter=MemoryRateLimiter(clock),
+            redis=None,
+            memory=state,
+            stream=stream,
+        )
+        return
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        yield TokenBackend(
+            states=RedisStateStore(redis),
+            sessions=RedisSessionStore(redis, stream=stream, maxlen=10_000),
+            revocations=RedisRevocationStore(redis, stream=stream, maxlen=10_000),
+            checker=RedisRevocationChecker(redis),
+            limiter=RedisRateLimiter(redis),
+            redis=redis,
+            memory=None,
+            stream=stream,
+        )
+    finally:
+        await redis.delete(stream)
+        await redis.aclose()
