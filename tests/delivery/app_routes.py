@@ -7,8 +7,9 @@ import importlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from starlette.routing import Mount, compile_path
+from starlette.routing import Match, Mount
 
 APP_MODULE = "apps.auth.setup.main"
 
@@ -17,35 +18,42 @@ APP_MODULE = "apps.auth.setup.main"
 class AppRoute:
     path: str
     methods: frozenset[str]
-    pattern: re.Pattern[str]
-
-    def serves(self, method: str, path: str) -> bool:
-        if self.methods and method not in self.methods:
-            return False
-        return self.pattern.fullmatch(path) is not None
 
 
-def _walk(routes: Iterable[object], prefix: str) -> Iterator[AppRoute]:
+@functools.cache
+def _app() -> Any:
+    return importlib.import_module(APP_MODULE).app
+
+
+def _walk(routes: Iterable[Any], prefix: str) -> Iterator[AppRoute]:
     for route in routes:
         if isinstance(route, Mount):
             yield from _walk(route.routes, prefix + route.path)
-            continue
-        path = getattr(route, "path", None)
-        if path is None:
-            continue
-        full = prefix + path
-        methods = frozenset(getattr(route, "methods", None) or ())
-        yield AppRoute(full, methods, compile_path(full)[0])
+        elif hasattr(route, "effective_route_contexts"):
+            # FastAPI >= 0.16x keeps an included router as one lazy entry of `app.routes`.
+            for context in route.effective_route_contexts():
+                methods = getattr(context.original_route, "methods", None) or ()
+                yield AppRoute(prefix + context.path, frozenset(methods))
+        elif getattr(route, "path", None) is not None:
+            yield AppRoute(prefix + route.path, frozenset(getattr(route, "methods", None) or ()))
 
 
 @functools.cache
 def app_routes() -> tuple[AppRoute, ...]:
-    app = importlib.import_module(APP_MODULE).app
-    return tuple(_walk(app.routes, ""))
+    return tuple(_walk(_app().routes, ""))
 
 
 def serves(method: str, path: str) -> bool:
-    return any(route.serves(method, path) for route in app_routes())
+    """Whether the app's router fully matches `method path` (Starlette's own matching)."""
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "root_path": "",
+        "headers": [],
+        "query_string": b"",
+    }
+    return any(route.matches(scope)[0] == Match.FULL for route in _app().routes)
 
 
 def sample_path(template: str) -> str:

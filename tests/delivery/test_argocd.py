@@ -69,7 +69,9 @@ def test_applications_point_at_overlays_that_render(environment):
         assert (REPO_ROOT / path / "kustomization.yaml").is_file()
         assert "{{" not in yaml.safe_dump(app)
         names.add(app["metadata"]["name"])
-        namespaces = {d["metadata"].get("namespace") for d in render(f"{element['name']}/{environment}")}
+        namespaces = {
+            d["metadata"].get("namespace") for d in render(f"{element['name']}/{environment}")
+        }
         assert namespaces == {app["spec"]["destination"]["namespace"]}
     assert {f"{environment}-api-auth", f"{environment}-api-auth-relay"} == names
 

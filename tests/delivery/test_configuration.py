@@ -110,7 +110,9 @@ def test_configmap_auth_keys_are_settings_fields(overlay):
 
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
 @pytest.mark.parametrize("deployment", ["auth-api", "auth-api-canary"])
-def test_settings_validate_when_built_from_configmap_and_secret_keys(overlay, deployment, monkeypatch):
+def test_settings_validate_when_built_from_configmap_and_secret_keys(
+    overlay, deployment, monkeypatch
+):
     docs = render(overlay)
     environment = environment_of(overlay)
     settings = _load(Settings, _container_env(docs, deployment), monkeypatch)
@@ -135,7 +137,9 @@ def test_settings_refuse_to_start_when_a_secret_key_is_missing(overlay, monkeypa
 
 @pytest.mark.parametrize("overlay", RELAY_OVERLAYS)
 @pytest.mark.parametrize("deployment", ["auth-relay", "auth-relay-canary"])
-def test_relay_settings_validate_when_built_from_configmap_and_secret_keys(overlay, deployment, monkeypatch):
+def test_relay_settings_validate_when_built_from_configmap_and_secret_keys(
+    overlay, deployment, monkeypatch
+):
     docs = render(overlay)
     [container] = containers(one(docs, "Deployment", deployment))
     settings = _load(RelaySettings, _container_env(docs, deployment), monkeypatch)
@@ -168,10 +172,19 @@ def test_secrets_are_referenced_never_stored(overlay):
     assert of_kind(docs, "Secret") == []
     for workload in of_kind(docs, "Deployment") + of_kind(docs, "Job"):
         for container in containers(workload):
-            refs = {s["secretRef"]["name"] for s in container.get("envFrom", []) if "secretRef" in s}
+            refs = {
+                s["secretRef"]["name"] for s in container.get("envFrom", []) if "secretRef" in s
+            }
             assert refs and refs <= targets
-            assert all("valueFrom" not in item or "secretKeyRef" not in item["valueFrom"] for item in container.get("env", []))
-    assert not [k for k in configmap_data(docs) if re.search(r"SECRET|PASSWORD|PRIVATE|_URL$", k) and "BASE_URL" not in k]
+            assert all(
+                "valueFrom" not in item or "secretKeyRef" not in item["valueFrom"]
+                for item in container.get("env", [])
+            )
+    assert not [
+        k
+        for k in configmap_data(docs)
+        if re.search(r"SECRET|PASSWORD|PRIVATE|_URL$", k) and "BASE_URL" not in k
+    ]
 
 
 @pytest.mark.parametrize("overlay", ["auth/prod", "auth-relay/prod"])

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import functools
-import os
+import json
+import shutil
 
 import pytest
 import yaml
@@ -50,7 +51,9 @@ def test_service_selects_both_tracks(overlay):
     }
 
     assert selected == {"stable", "canary"}
-    container_ports = {p["name"] for d in of_kind(docs, "Deployment") for c in containers(d) for p in c["ports"]}
+    container_ports = {
+        p["name"] for d in of_kind(docs, "Deployment") for c in containers(d) for p in c["ports"]
+    }
     assert {p["targetPort"] for p in service["spec"]["ports"]} <= container_ports
 
 
@@ -59,7 +62,11 @@ def test_each_destination_rule_subset_selects_exactly_one_deployment(overlay):
     docs = render(overlay)
     [service] = of_kind(docs, "Service")
     rule = one(docs, "DestinationRule", "auth-api")
-    behind = [d for d in of_kind(docs, "Deployment") if labels_match(service["spec"]["selector"], pod_labels(d))]
+    behind = [
+        d
+        for d in of_kind(docs, "Deployment")
+        if labels_match(service["spec"]["selector"], pod_labels(d))
+    ]
 
     assert rule["spec"]["host"] == _service_fqdn(service)
     for subset in rule["spec"]["subsets"]:
@@ -81,7 +88,9 @@ def test_virtual_service_targets_existing_subsets_and_port(overlay):
         for destination in rule["route"]:
             assert destination["destination"]["host"] == _service_fqdn(service)
             assert destination["destination"]["subset"] in subsets
-            assert destination["destination"]["port"]["number"] in {p["port"] for p in service["spec"]["ports"]}
+            assert destination["destination"]["port"]["number"] in {
+                p["port"] for p in service["spec"]["ports"]
+            }
 
 
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
@@ -104,10 +113,17 @@ def test_canary_header_decides_the_track_for_health(overlay, headers, expected):
 
 
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
-@pytest.mark.parametrize("path", ["/api/v1/scan/health", "/api/v1/authz", "/api/v1/auth", "/health", "/"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/scan/health", "/api/v1/authz", "/api/v1/auth", "/health", "/"]
+)
 def test_requests_outside_the_auth_prefix_are_not_captured(overlay, path):
     for headers in ({}, {"X-Canary": "true"}):
-        assert route(_virtual_service(overlay), Request(host=HOSTS[overlay], path=path, headers=headers)) is None
+        assert (
+            route(
+                _virtual_service(overlay), Request(host=HOSTS[overlay], path=path, headers=headers)
+            )
+            is None
+        )
 
 
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
@@ -120,33 +136,32 @@ def test_every_api_route_is_reachable_through_the_virtual_service(overlay):
         assert route(_virtual_service(overlay), request) == STABLE_ONLY, app_route.path
 
 
-def test_one_line_weight_patch_shifts_traffic_gradually(tmp_path):
-    overlay = DOMAINS / "auth" / "prod"
-    (tmp_path / "kustomization.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "kustomize.config.k8s.io/v1beta1",
-                "kind": "Kustomization",
-                "resources": [os.path.relpath(overlay, tmp_path)],
-                "patches": [
-                    {
-                        "target": {"kind": "VirtualService", "name": "auth-api"},
-                        "patch": '[{"op": "replace", "path": "/spec/http/1/route/0/weight", "value": 90},'
-                        ' {"op": "replace", "path": "/spec/http/1/route/1/weight", "value": 10}]',
-                    }
-                ],
-            }
-        )
-    )
-    virtual_service = one(kustomize(tmp_path), "VirtualService", "auth-api")
+def test_editing_the_one_weight_line_shifts_traffic_gradually(tmp_path):
+    shutil.copytree(DOMAINS / "auth", tmp_path / "auth")
+    kustomization = tmp_path / "auth" / "prod" / "kustomization.yaml"
+    lines = kustomization.read_text().splitlines(keepends=True)
+    [index] = [i for i, line in enumerate(lines) if "/weight" in line]
+    head, _, patch = lines[index].partition("patch:")
+    operations = json.loads(yaml.safe_load(patch))
 
-    assert route(virtual_service, Request(host="api.growbin.app", path=HEALTH)) == {"stable": 90, "canary": 10}
-    assert route(virtual_service, Request(host="api.growbin.app", path=HEALTH, headers={"X-Canary": "true"})) == {
-        "canary": 100
+    assert [operation["value"] for operation in operations] == [100, 0]
+    operations[0]["value"], operations[1]["value"] = 90, 10
+    lines[index] = f"{head}patch: '{json.dumps(operations)}'\n"
+    kustomization.write_text("".join(lines))
+    virtual_service = one(kustomize(tmp_path / "auth" / "prod"), "VirtualService", "auth-api")
+    canary_request = Request(host="api.growbin.app", path=HEALTH, headers={"X-Canary": "true"})
+
+    assert route(virtual_service, Request(host="api.growbin.app", path=HEALTH)) == {
+        "stable": 90,
+        "canary": 10,
     }
+    assert route(virtual_service, canary_request) == {"canary": 100}
 
 
-@given(value=st.text(max_size=12), name=st.sampled_from(["x-canary", "X-Canary", "X-CANARY", "x-CaNaRy"]))
+@given(
+    value=st.text(max_size=12),
+    name=st.sampled_from(["x-canary", "X-Canary", "X-CANARY", "x-CaNaRy"]),
+)
 def test_only_the_exact_value_true_selects_the_canary(value, name):
     virtual_service = _virtual_service("auth/prod")
     request = Request(host="api.growbin.app", path=HEALTH, headers={name: value})
@@ -186,7 +201,9 @@ def test_authorization_policy_requires_a_principal_only_on_protected_routes(over
     assert {r.path.removeprefix(prefix) for r in auth_routes} >= PROTECTED
     for app_route in app_routes():
         path = sample_path(app_route.path)
-        protected = app_route.path.removeprefix(prefix) in PROTECTED and app_route.path.startswith(prefix)
+        protected = app_route.path.removeprefix(prefix) in PROTECTED and app_route.path.startswith(
+            prefix
+        )
         for method in app_route.methods - {"HEAD", "OPTIONS"}:
             assert denied_without_principal(policy, method, path) == protected, (method, path)
         assert not denied_without_principal(policy, "OPTIONS", path)

@@ -95,7 +95,11 @@ def _check_kubectl(argv: list[str]) -> None:
     selector = _option(argv, "-l", "--selector")
     if selector:
         wanted = dict(pair.split("=", 1) for pair in selector.split(","))
-        pods = [d for d in of_kind(list(_rendered()), "Deployment") if labels_match(wanted, pod_labels(d))]
+        pods = [
+            d
+            for d in of_kind(list(_rendered()), "Deployment")
+            if labels_match(wanted, pod_labels(d))
+        ]
         assert pods, f"selector {selector} matches no pods"
         container = _option(argv, "-c", "--container")
         if container:
@@ -136,7 +140,15 @@ def test_runbook_has_commands_for_every_step():
     tools = [argv[0] for argv in _commands()]
 
     assert {"kubectl", "argocd", "curl"} <= set(tools)
-    assert ["kubectl", "scale", "deployment", "auth-api-canary", "-n", "auth", "--replicas=0"] in _commands()
+    assert [
+        "kubectl",
+        "scale",
+        "deployment",
+        "auth-api-canary",
+        "-n",
+        "auth",
+        "--replicas=0",
+    ] in _commands()
 
 
 @pytest.mark.parametrize("argv", _commands(), ids=lambda argv: " ".join(argv)[:60])

@@ -32,14 +32,18 @@ def _problems(doc: Doc) -> list[str]:
         if not schema_path.is_file():
             return [f"{where}: no schema for {doc['apiVersion']} {doc['kind']} in {SCHEMA_DIR}"]
         validator = jsonschema.Draft7Validator(json.loads(schema_path.read_text()))
-        return [f"{where}: {error.json_path}: {error.message}" for error in validator.iter_errors(doc)]
+        return [
+            f"{where}: {error.json_path}: {error.message}" for error in validator.iter_errors(doc)
+        ]
     try:
         validated = kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
     except kubernetes_validate.SchemaNotFoundError as exc:
         return [f"{where}: kubernetes-validate has no schema: {exc}"]
     except kubernetes_validate.ValidationError as exc:
         return [f"{where}: {exc.json_path}: {exc.message}"]
-    assert validated == "1.30", f"validated against Kubernetes {validated}, not {KUBERNETES_VERSION}"
+    assert validated == "1.30", (
+        f"validated against Kubernetes {validated}, not {KUBERNETES_VERSION}"
+    )
     return []
 
 
@@ -58,13 +62,20 @@ def test_every_document_validates_when_overlay_is_rendered(overlay):
 
 @pytest.mark.parametrize("environment", sorted(APPSETS))
 def test_applicationset_validates_against_argo_cd_schema(environment):
-    problems = [problem for doc in load_yaml_documents(APPSETS[environment]) for problem in _problems(doc)]
+    problems = [
+        problem for doc in load_yaml_documents(APPSETS[environment]) for problem in _problems(doc)
+    ]
     assert problems == []
 
 
 def test_validation_fails_when_a_kind_has_no_schema():
     unknown = {"apiVersion": "example.eco2.io/v1", "kind": "Widget", "metadata": {"name": "w"}}
-    misspelt = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"prots": []}}
+    misspelt = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "s"},
+        "spec": {"prots": []},
+    }
 
     assert _problems(unknown) and "no schema" in _problems(unknown)[0]
     assert _problems(misspelt)

@@ -7,7 +7,6 @@ import re
 import pytest
 
 from apps.auth_relay.infrastructure.http_probe import HttpProbeServer
-
 from tests.delivery.manifests import (
     API_OVERLAYS,
     OVERLAYS,
@@ -114,7 +113,9 @@ def test_each_track_has_its_own_disruption_budget_and_spread(overlay):
     budgets = of_kind(docs, "PodDisruptionBudget")
     for deployment in of_kind(docs, "Deployment"):
         labels = pod_labels(deployment)
-        covering = [b for b in budgets if labels_match(b["spec"]["selector"]["matchLabels"], labels)]
+        covering = [
+            b for b in budgets if labels_match(b["spec"]["selector"]["matchLabels"], labels)
+        ]
         assert len(covering) == 1, deployment["metadata"]["name"]
         assert covering[0]["spec"].get("maxUnavailable") == 1
         spread = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
@@ -128,7 +129,11 @@ def test_each_api_track_has_an_autoscaler_bounding_its_replicas(overlay):
     docs = render(overlay)
     for deployment in of_kind(docs, "Deployment"):
         name = deployment["metadata"]["name"]
-        [hpa] = [h for h in of_kind(docs, "HorizontalPodAutoscaler") if h["spec"]["scaleTargetRef"]["name"] == name]
+        [hpa] = [
+            h
+            for h in of_kind(docs, "HorizontalPodAutoscaler")
+            if h["spec"]["scaleTargetRef"]["name"] == name
+        ]
         spec = hpa["spec"]
         assert spec["scaleTargetRef"]["kind"] == "Deployment"
         assert 1 <= spec["minReplicas"] <= deployment["spec"]["replicas"] <= spec["maxReplicas"]
@@ -148,7 +153,9 @@ def test_termination_grace_covers_prestop_and_mesh_drain(overlay):
         template = deployment["spec"]["template"]
         grace = template["spec"]["terminationGracePeriodSeconds"]
         [container] = containers(deployment)
-        pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
+        pre_stop = (
+            container.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
+        )
         proxy = template["metadata"]["annotations"]["proxy.istio.io/config"]
         drain = re.search(r"terminationDrainDuration:\s*(\d+)s", proxy)
         assert drain, "the sidecar drain duration must be set explicitly"
@@ -173,7 +180,10 @@ def test_migration_job_runs_as_sync_hook_before_the_new_pods(overlay):
     [container] = containers(job)
     assert container["command"][:3] == ["alembic", "-c", "apps/auth/alembic.ini"]
     assert container["command"][3:] == ["upgrade", "head"]
-    assert container["image"] == one(docs, "Deployment", "auth-api")["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert (
+        container["image"]
+        == one(docs, "Deployment", "auth-api")["spec"]["template"]["spec"]["containers"][0]["image"]
+    )
     assert job["spec"]["template"]["metadata"]["labels"]["sidecar.istio.io/inject"] == "false"
 
 
@@ -202,6 +212,9 @@ async def test_relay_probe_paths_are_served_by_the_relay_probe_server(overlay):
             [container] = containers(deployment)
             for kind in ("startupProbe", "livenessProbe", "readinessProbe"):
                 assert await _status(server.port, container[kind]["httpGet"]["path"]) == 200, kind
-            assert container["livenessProbe"]["httpGet"]["path"] != container["readinessProbe"]["httpGet"]["path"]
+            assert (
+                container["livenessProbe"]["httpGet"]["path"]
+                != container["readinessProbe"]["httpGet"]["path"]
+            )
     finally:
         await server.close()

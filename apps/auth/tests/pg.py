@@ -126,7 +126,7 @@ async def truncate_tables(engine: AsyncEngine) -> None:
     """Empties the auth tables; a connection idle in a transaction is cut off, not waited for."""
     try:
         async with engine.begin() as connection:
-            await connection.execute(text("SET LOCAL lock_timeout = '3s'"))
+            await connection.execute(text("SET LOCAL lock_timeout = '1s'"))
             await connection.execute(text(f"TRUNCATE {TABLES}"))
     except DBAPIError:
         async with engine.begin() as connection:

@@ -55,9 +55,7 @@ class RabbitmqEventPublisher:
                 )
         except TimeoutError as exc:
             await self.close()
-            raise BrokerUnavailable(
-                "rabbitmq: confirms timed out", attempted=len(events)
-            ) from exc
+            raise BrokerUnavailable("rabbitmq: confirms timed out", attempted=len(events)) from exc
         for position, outcome in enumerate(outcomes):
             if isinstance(outcome, BaseException):
                 await self.close()

@@ -97,10 +97,11 @@ class RedisOutboxSource:
         async with redis_unavailable_as_outbox_error():
             consumers = await self._redis.xinfo_consumers(self._stream, self._group)
             mine = [c for c in consumers if _text(c["name"]) == self._consumer]
-            if mine and mine[0]["pending"] == 0:
+            if mine and mine[0]["pending"] > 0:
+                return False
+            if mine:
                 await self._redis.xgroup_delconsumer(self._stream, self._group, self._consumer)
-                return True
-        return False
+        return True
 
     async def _read(self, position: str, count: int, block: int | None) -> list[OutboxEntry]:
         reply = await self._with_group(

@@ -9,11 +9,13 @@ from apps.auth.infrastructure.persistence_redis.outbox import EVENT_FIELD, encod
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
 
-def revocation(jti: str | None = None, *, ttl_seconds: int = 600) -> Revocation:
+def revocation(
+    jti: str | None = None, *, now: datetime = NOW, ttl_seconds: int = 600
+) -> Revocation:
     return Revocation(
         jti=jti or uuid.uuid4().hex,
         user_id=uuid.uuid4(),
-        expires_at=NOW + timedelta(seconds=ttl_seconds),
+        expires_at=now + timedelta(seconds=ttl_seconds),
         reason="logout",
     )
 

@@ -88,8 +88,11 @@ class InMemoryOutboxSource:
         self.outbox.check()
         now = self.outbox.clock.monotonic()
         stale = sorted(
-            (i for i, p in self.outbox.pending.items()
-             if now - p.delivered_at >= self.claim_idle and id_key(i) >= id_key(start)),
+            (
+                i
+                for i, p in self.outbox.pending.items()
+                if now - p.delivered_at >= self.claim_idle and id_key(i) >= id_key(start)
+            ),
             key=id_key,
         )
         return Claimed(entries=[self._deliver(i) for i in stale[:count]], next_start="0-0")

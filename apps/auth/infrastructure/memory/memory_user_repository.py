@@ -36,5 +36,5 @@ class MemoryUserRepository:
 def _stored_copy(user: User) -> User:
     # Same shape as a row read back from Postgres: accounts owned by the user, in connection order.
     accounts = [replace(a, user_id=user.id) for a in user.social_accounts]
-    accounts.sort(key=lambda a: a.id, reverse=True)
+    accounts.sort(key=lambda a: (a.connected_at, a.id))
     return replace(user, social_accounts=accounts)

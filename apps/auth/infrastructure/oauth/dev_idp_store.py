@@ -84,6 +84,7 @@ class DevIdpStore:
             expires_at=self._clock() + self._code_ttl,
         )
         with self._lock:
+            self._purge(grant.expires_at - self._code_ttl)
             self._codes[code] = grant
         return code
 
@@ -105,6 +106,10 @@ class DevIdpStore:
         with self._lock:
             self._tokens[token] = (grant.user, self._clock() + TOKEN_TTL_SECONDS)
         return token
+
+    def _purge(self, now: float) -> None:
+        self._codes = {c: g for c, g in self._codes.items() if g.expires_at > now}
+        self._tokens = {t: e for t, e in self._tokens.items() if e[1] > now}
 
     def user_for(self, access_token: str) -> DevUser | None:
         with self._lock:

@@ -96,8 +96,9 @@ async def inbox(names: Names) -> AsyncIterator[Inbox]:
         received.messages.append(message)
         await message.ack()
 
-    await queue.consume(collect)
+    tag = await queue.consume(collect)
     yield received
+    await queue.cancel(tag)
     await queue.delete(if_unused=False, if_empty=False)
     await exchange.delete()
     await connection.close()
