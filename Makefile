@@ -12,7 +12,7 @@ $(PY):
 	python3 -m venv $(VENV)
 
 $(UV): | $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check uv
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact --quiet
@@ -25,8 +25,15 @@ run: install
 		--host $(HOST) --port $(PORT) --no-access-log
 
 test: install
+	./scripts/ci-tools.sh
 	./scripts/ensure-services.sh
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	./scripts/ensure-services.sh
+	$(PY) -m benchmarks.auth_bench
+	$(PY) -m benchmarks.relay_bench
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -17,6 +17,11 @@ from apps.auth_relay.application.trim_outbox import TrimOutboxInteractor, TrimOu
 
 logger = logging.getLogger("apps.auth_relay.worker")
 _DOWN = (WorkerState.OUTBOX_UNAVAILABLE, WorkerState.BROKER_UNAVAILABLE)
+_ANNOUNCED = {
+    WorkerState.STARTING: "starting",
+    WorkerState.RELAYING: "running",
+    WorkerState.STOPPED: "stopped",
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,7 +139,7 @@ class RelayWorker:
                 error,
                 extra={"state": state.value, "previous": previous.value, "code": error.code},
             )
-        elif previous in _DOWN:
+        elif state is WorkerState.RELAYING and previous in _DOWN:
             logger.info(
                 "relay resumed",
                 extra={
@@ -145,7 +150,9 @@ class RelayWorker:
                 },
             )
         else:
-            logger.info("relay %s", state.value, extra={"state": state.value})
+            logger.info(
+                "relay %s", _ANNOUNCED.get(state, state.value), extra={"state": state.value}
+            )
         self._observer.state_changed(state)
 
 

@@ -37,6 +37,7 @@ class RabbitmqEventPublisher:
         self._publish_timeout = publish_timeout
         self._connection: AbstractConnection | None = None
         self._channel: AbstractChannel | None = None
+        self._opening = asyncio.Lock()
 
     @property
     def is_connected(self) -> bool:
@@ -73,7 +74,8 @@ class RabbitmqEventPublisher:
 
     async def _connected_channel(self, *, attempted: int) -> AbstractChannel:
         try:
-            return await self._open()
+            async with self._opening:
+                return await self._open()
         except (aio_pika.exceptions.AMQPError, OSError, TimeoutError, RuntimeError) as exc:
             await self.close()
             raise BrokerUnavailable(_describe(exc), attempted=attempted) from exc

@@ -11,13 +11,15 @@ def configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
         JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            "%(levelname)s %(name)s %(message)s",
+            rename_fields={"levelname": "level", "name": "logger"},
             static_fields={"service": "auth-relay"},
+            timestamp="time",
         )
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("aio_pika").setLevel(max(logging.ERROR, root.level))
-    logging.getLogger("aiormq").setLevel(max(logging.ERROR, root.level))
+    # The worker logs each outage once with its cause; the clients would log every attempt.
+    for name in ("aio_pika", "aiormq", "redis"):
+        logging.getLogger(name).setLevel(max(logging.CRITICAL, root.level))

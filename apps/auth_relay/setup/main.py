@@ -34,7 +34,7 @@ def main() -> int:
     except Exception:
         logger.exception("relay stopped on an unexpected error")
         return 1
-    logger.info("relay stopped")
+    logger.info("relay exited")
     return 0
 
 

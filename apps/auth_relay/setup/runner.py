@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
 
 from apps.auth_relay.application.backoff import Backoff
 from apps.auth_relay.application.errors import RelayError
@@ -100,7 +101,7 @@ class RelayApp:
                 await self.redis.ping()
                 if not self.publisher.is_connected:
                     await self.publisher.connect()
-        except (RelayError, OSError, TimeoutError, ConnectionError):
+        except (RelayError, RedisError, OSError, TimeoutError):
             return False
         return True
 

@@ -97,6 +97,7 @@ async def test_nothing_lost_when_redis_is_cut_mid_run(
         async with running(app):
             await inbox.wait_for(100)
             await proxy.cut()
+            assert not await app.is_ready()
             written += [await redis.xadd(names.stream, event_fields()) for _ in range(100)]
             await until(lambda: app.worker.state is WorkerState.OUTBOX_UNAVAILABLE)
             await proxy.restore()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -128,20 +129,24 @@ async def test_exits_within_the_grace_period_when_sigterm_arrives_mid_backlog(
         pipe.xadd(names.stream, event_fields())
     written = {entry_id.decode() for entry_id in await pipe.execute()}
     port = free_port()
-    relay = await _spawn(_environment(names, port, RELAY_SHUTDOWN_GRACE_SECONDS="2"))
+    env = _environment(names, port, RELAY_SHUTDOWN_GRACE_SECONDS="2")
+    relay = await _spawn(env, capture=True)
     spawned.append(relay)
     await inbox.wait_for(1)
 
     started = time.monotonic()
     relay.send_signal(signal.SIGTERM)
-    code = await asyncio.wait_for(relay.wait(), timeout=10)
+    out, _ = await asyncio.wait_for(relay.communicate(), timeout=10)
     elapsed = time.monotonic() - started
+    logs = [json.loads(line) for line in out.decode().splitlines()]
     drain = RelayApp(relay_settings(names, claim_idle_seconds=0.2))
     async with running(drain):
         await until(lambda: drain.worker.state is WorkerState.RELAYING)
         await inbox.wait_for(len(written), seconds=30)
 
-    assert code == 0 and elapsed < 2
+    assert relay.returncode == 0 and elapsed < 2
+    assert {"relay starting", "relay stopped"} <= {log["message"] for log in logs}
+    assert all(log["service"] == "auth-relay" and "time" in log for log in logs)
     assert written <= set(inbox.message_ids())
 
 
