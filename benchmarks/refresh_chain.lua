@@ -14,6 +14,6 @@ request = function()
 end
 
 response = function(status, headers, body)
-  local token = string.match(headers["Set-Cookie"] or "", "s_refresh=([^;]+)")
+  local token = string.match(headers["set-cookie"] or headers["Set-Cookie"] or "", "s_refresh=([^;]+)")
   if token then tail = tail + 1; tokens[tail] = token end
 end

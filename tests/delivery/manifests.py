@@ -83,9 +83,18 @@ def pod_labels(deployment: Doc) -> dict[str, str]:
 
 
 def configmap_data(docs: list[Doc]) -> dict[str, str]:
+    """Data of the ConfigMaps that containers load as environment (not e.g. dashboards)."""
+    loaded = {
+        source["configMapRef"]["name"]
+        for workload in workloads(docs)
+        for container in containers(workload)
+        for source in container.get("envFrom", [])
+        if "configMapRef" in source
+    }
     data: dict[str, str] = {}
     for configmap in of_kind(docs, "ConfigMap"):
-        data.update(configmap.get("data", {}))
+        if configmap["metadata"]["name"] in loaded:
+            data.update(configmap.get("data", {}))
     return data
 
 

@@ -56,6 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
                 "storage": "embedded" if container.storage.embedded else "postgres+redis",
             },
         )
+        container.storage.start()
         yield
         await container.storage.close()
 

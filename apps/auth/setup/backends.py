@@ -29,6 +29,9 @@ from apps.auth.infrastructure.memory.memory_token_state import MemoryTokenState
 from apps.auth.infrastructure.memory.memory_transaction_manager import MemoryTransactionManager
 from apps.auth.infrastructure.memory.memory_unit_of_work import MemoryStore, MemoryUnitOfWork
 from apps.auth.infrastructure.memory.memory_user_repository import MemoryUserRepository
+from apps.auth.infrastructure.persistence_postgres.buffered_sql_audit_log import (
+    BufferedSqlAuditLog,
+)
 from apps.auth.infrastructure.persistence_postgres.database import (
     create_engine,
     create_session_factory,
@@ -41,9 +44,6 @@ from apps.auth.infrastructure.persistence_postgres.sqlalchemy_transaction_manage
 from apps.auth.infrastructure.persistence_postgres.sqlalchemy_user_repository import (
     SqlAlchemyUserRepository,
 )
-from apps.auth.infrastructure.persistence_postgres.standalone_sql_audit_log import (
-    StandaloneSqlAuditLog,
-)
 from apps.auth.infrastructure.persistence_redis.redis_health_probe import RedisHealthProbe
 from apps.auth.infrastructure.persistence_redis.redis_rate_limiter import RedisRateLimiter
 from apps.auth.infrastructure.persistence_redis.redis_revocation_checker import (
@@ -52,6 +52,7 @@ from apps.auth.infrastructure.persistence_redis.redis_revocation_checker import 
 from apps.auth.infrastructure.persistence_redis.redis_revocation_store import RedisRevocationStore
 from apps.auth.infrastructure.persistence_redis.redis_session_store import RedisSessionStore
 from apps.auth.infrastructure.persistence_redis.redis_state_store import RedisStateStore
+from apps.auth.infrastructure.persistence_redis.revocation_cache import CachedRevocationChecker
 from apps.auth.setup.settings import Settings
 
 logger = logging.getLogger("auth.setup")
@@ -82,6 +83,7 @@ class Storage:
     memory: MemoryStore | None = None
     token_state: MemoryTokenState | None = None
     outbox_stream: str = ""
+    revocation_cache: CachedRevocationChecker | None = None
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
@@ -105,7 +107,19 @@ class Storage:
             return float(await self.redis.xlen(self.outbox_stream))
         return float(len(self.token_state.outbox)) if self.token_state else 0.0
 
+    def start(self) -> None:
+        if self.revocation_cache is not None:
+            self.revocation_cache.start()
+
+    async def flush_audit(self) -> None:
+        if isinstance(self.audit, BufferedSqlAuditLog):
+            await self.audit.flush()
+
     async def close(self) -> None:
+        if isinstance(self.audit, BufferedSqlAuditLog):
+            await self.audit.close()
+        if self.revocation_cache is not None:
+            await self.revocation_cache.stop()
         if self.redis is not None:
             await self.redis.aclose()
         if self.engine is not None:
@@ -145,19 +159,29 @@ def _real(settings: Settings, nbf_ttl: int) -> Storage:
     engine = create_engine(settings.database_url, settings.database_pool_size)
     session_factory = create_session_factory(engine)
     stream, maxlen = settings.outbox_stream, settings.outbox_maxlen
+    checker = RedisRevocationChecker(redis)
+    cache = None
+    if settings.revocation_cache_seconds > 0:
+        cache = CachedRevocationChecker(redis, checker, settings.revocation_cache_seconds)
+    forget = cache.forget if cache is not None else None
     return Storage(
         states=RedisStateStore(redis),
-        sessions=RedisSessionStore(redis, stream=stream, maxlen=maxlen),
+        sessions=RedisSessionStore(redis, stream=stream, maxlen=maxlen, on_revoked=forget),
         revocations=RedisRevocationStore(
-            redis, stream=stream, maxlen=maxlen, not_before_ttl_seconds=nbf_ttl
+            redis,
+            stream=stream,
+            maxlen=maxlen,
+            not_before_ttl_seconds=nbf_ttl,
+            on_revoked=forget,
         ),
-        revocation_checker=RedisRevocationChecker(redis),
+        revocation_checker=cache if cache is not None else checker,
         limiter=RedisRateLimiter(redis),
-        audit=StandaloneSqlAuditLog(session_factory),
+        audit=BufferedSqlAuditLog(session_factory),
         probes=[PostgresHealthProbe(engine), RedisHealthProbe(redis)],
         embedded=False,
         redis=redis,
         engine=engine,
         session_factory=session_factory,
         outbox_stream=stream,
+        revocation_cache=cache,
     )

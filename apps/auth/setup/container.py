@@ -20,6 +20,7 @@ from apps.auth.application.user.auditor import Auditor
 from apps.auth.application.user.delete_account import DeleteAccountInteractor
 from apps.auth.application.user.get_me import GetCurrentUserQuery
 from apps.auth.domain.origin import OriginPolicy
+from apps.auth.infrastructure.security.cached_token_codec import CachingTokenCodec
 from apps.auth.infrastructure.security.jose_token_codec import JoseTokenCodec
 from apps.auth.infrastructure.security.keys import SigningKeys, generate_ec_private_pem
 from apps.auth.infrastructure.system import RandomIdGenerator, SystemClock
@@ -54,8 +55,10 @@ class Container:
         self.storage: Storage = build_storage(settings, self.clock)
         self.origins = OriginPolicy(frozenset(settings.allowed_origins), settings.fallback_origin)
         self.providers = providers
-        codec = JoseTokenCodec(
-            keys, settings.jwt_issuer, settings.jwt_audience, settings.jwt_leeway_seconds
+        codec = CachingTokenCodec(
+            JoseTokenCodec(
+                keys, settings.jwt_issuer, settings.jwt_audience, settings.jwt_leeway_seconds
+            )
         )
         self.codec = codec
         self.issuer = TokenIssuer(

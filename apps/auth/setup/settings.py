@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     refresh_token_ttl_seconds: int = Field(1_209_600, ge=3600)
     session_max_seconds: int = Field(2_592_000, ge=3600)
     refresh_grace_seconds: int = Field(10, ge=0, le=120)
+    revocation_cache_seconds: float = Field(0.5, ge=0, le=1.0)
 
     outbox_stream: str = "auth:outbox:revocations"
     outbox_maxlen: int = Field(1_000_000, ge=1000)

@@ -94,6 +94,7 @@ def refresh_header(token: str) -> dict[str, str]:
 async def audit_events(test_app: TestApp, user_id: str) -> list[str]:
     from sqlalchemy import text
 
+    await test_app.container.storage.flush_audit()
     async with test_app.container.storage.session_factory() as session:
         rows = await session.execute(
             text("SELECT event FROM auth.login_audits WHERE user_id = :u ORDER BY occurred_at"),

@@ -12,6 +12,7 @@ local function blacklist(stream, maxlen, jti, ttl, payload)
   if ttl <= 0 then return 0 end
   redis.call('SET', BLACKLIST .. jti, payload, 'EX', ttl)
   redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'event', payload)
+  redis.call('PUBLISH', 'auth:revocations', jti)
   return 1
 end
 
@@ -49,7 +50,10 @@ for _ = 1, n do
   ended = ended + end_session(stream, maxlen, ARGV[i], reason, now, now_iso, skip)
   i = i + 1
 end
-if ARGV[i] ~= '' then redis.call('SET', ARGV[i], ARGV[i + 1], 'EX', ARGV[i + 2]) end
+if ARGV[i] ~= '' then
+  redis.call('SET', ARGV[i], ARGV[i + 1], 'EX', ARGV[i + 2])
+  redis.call('PUBLISH', 'auth:revocations', ARGV[i])
+end
 return ended
 """
 )
@@ -74,7 +78,7 @@ if f[3] == ARGV[1] then
     event(f[4], f[1], f[6], 'refresh', now_iso))
   redis.call('HSET', key, 'rjti', ARGV[2], 'ajti', ARGV[3], 'aexp', ARGV[4], 'aexp_iso', ARGV[5],
     'prev', ARGV[1], 'rotated', ARGV[6], 'succ', ARGV[9], 'last_used', ARGV[6])
-  return {'rotated', f[1]}
+  return {'rotated', f[1], '', f[4]}
 end
 if f[7] == ARGV[1] and grace > 0 and (now - tonumber(f[8])) <= grace and f[9] ~= '' then
   return {'grace', f[1], f[9]}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from redis.asyncio import Redis
@@ -21,9 +21,16 @@ class RedisRevocationStore:
     revoked token, all written by one Lua script: either everything lands or nothing does."""
 
     def __init__(
-        self, redis: Redis, *, stream: str, maxlen: int, not_before_ttl_seconds: int = 3600
+        self,
+        redis: Redis,
+        *,
+        stream: str,
+        maxlen: int,
+        not_before_ttl_seconds: int = 3600,
+        on_revoked: Callable[[str | None], None] | None = None,
     ) -> None:
         self._redis = redis
+        self._on_revoked = on_revoked
         self._stream = stream
         self._maxlen = maxlen
         self._nbf_ttl = not_before_ttl_seconds
@@ -60,3 +67,5 @@ class RedisRevocationStore:
         else:
             args += ["", "", ""]
         await self._script(keys=[self._stream], args=args)
+        if self._on_revoked is not None:
+            self._on_revoked(None)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -17,8 +18,16 @@ _FIELDS = ("uid", "provider", "ip", "ua", "device", "created", "last_used", "exp
 class RedisSessionStore:
     """Sessions as hashes that expire at the session maximum; rotation is one Lua script."""
 
-    def __init__(self, redis: Redis, *, stream: str, maxlen: int) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        stream: str,
+        maxlen: int,
+        on_revoked: Callable[[str | None], None] | None = None,
+    ) -> None:
         self._redis = redis
+        self._on_revoked = on_revoked
         self._stream = stream
         self._maxlen = maxlen
         self._rotate = redis.register_script(lua.ROTATE)
@@ -75,6 +84,8 @@ class RedisSessionStore:
         outcome = RotationOutcome(_text(reply[0]))
         user_id = UUID(_text(reply[1])) if len(reply) > 1 else None
         successor = _text(reply[2]) if len(reply) > 2 else ""
+        if self._on_revoked is not None and outcome is not RotationOutcome.GRACE:
+            self._on_revoked(_text(reply[3]) if len(reply) > 3 else None)
         return RotationResult(outcome=outcome, user_id=user_id, successor=successor)
 
     @redis_call

@@ -29,6 +29,10 @@ class JoseTokenCodec:
         self._audience = audience
         self._leeway = leeway_seconds
 
+    @property
+    def leeway(self) -> int:
+        return self._leeway
+
     def encode(self, claims: TokenClaims) -> str:
         payload = {
             "sub": str(claims.sub),

@@ -13,6 +13,7 @@ from apps.auth.presentation.http.metrics import AuthMetrics
 
 logger = logging.getLogger("auth.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_QUIET = frozenset({"/health", "/ready", "/metrics", "/api/v1/auth/verify", "/api/v1/auth/health"})
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
@@ -63,8 +64,9 @@ class ObservabilityMiddleware:
         method = scope["method"]
         self.metrics.requests.labels(method, template, str(status)).inc()
         self.metrics.latency.labels(method, template).observe(elapsed)
-        if template not in ("/health", "/ready", "/metrics") and logger.isEnabledFor(logging.INFO):
-            logger.info(
+        if logger.isEnabledFor(_level(template)):
+            logger.log(
+                _level(template),
                 "request",
                 extra={
                     "request_id": request_id,
@@ -74,6 +76,10 @@ class ObservabilityMiddleware:
                     "duration_ms": round(elapsed * 1000, 2),
                 },
             )
+
+
+def _level(template: str) -> int:
+    return logging.DEBUG if template in _QUIET else logging.INFO
 
 
 def _request_id(scope: Scope) -> str:

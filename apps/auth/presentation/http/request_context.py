@@ -52,7 +52,7 @@ def refresh_token(request: Request) -> str | None:
     return request.cookies.get(REFRESH_COOKIE) or bearer(request.headers.get("x-refresh-token"))
 
 
-def refuse_cross_site(request: Request) -> None:
+async def refuse_cross_site(request: Request) -> None:
     """State-changing endpoints answer same-site pages, allow-listed origins and non-browsers."""
     origin = request.headers.get("origin")
     config = config_of(request)

@@ -222,7 +222,7 @@ async def test_expired_token_needs_no_blacklist(backend):
 
 
 async def test_not_before_refuses_older_tokens_only(backend):
-    session, tokens = await _open(backend)
+    session, _ = await _open(backend)
     now = _now()
     await backend.revocations.revoke(
         RevocationRequest(not_before_user=session.user_id, reason="logout_all"), now

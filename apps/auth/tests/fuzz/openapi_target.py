@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI
 from schemathesis.python import asgi
 
+from apps.auth.infrastructure.security.keys import generate_ec_private_pem
 from apps.auth.setup.app_factory import API_PREFIX, create_app
 from apps.auth.setup.settings import Settings
 
@@ -47,6 +48,11 @@ def fuzz_stream() -> str:
 
 def build_app(settings: Settings) -> FastAPI:
     return create_app(settings)
+
+
+def published_spec_app() -> FastAPI:
+    """An embedded app, only to read the operations from; its spec equals the real one's."""
+    return create_app(fuzz_settings(None, None, generate_ec_private_pem(), "fuzz:spec"))
 
 
 def _path(url: str) -> str:

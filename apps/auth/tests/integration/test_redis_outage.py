@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,10 +15,8 @@ def throwaway_redis(tmp_path: Path) -> Iterator[ThrowawayRedis]:
     server = ThrowawayRedis(tmp_path)
     server.start()
     yield server
-    try:
+    with contextlib.suppress(AssertionError, ProcessLookupError):
         server.resume()
-    except (AssertionError, ProcessLookupError):
-        pass
     server.kill()
 
 

@@ -180,6 +180,9 @@ async def live_sessions(redis: Redis, user_id: str) -> list[str]:
 
 
 async def audit_rows(api: TestApp, **where: str) -> list[dict[str, Any]]:
+    flush = getattr(api.container.storage, "flush_audit", None)
+    if flush is not None:
+        await flush()
     clause = " and ".join(f"{column} = :{column}" for column in where) or "true"
     query = text(
         "select event, user_id::text as user_id, provider, reason, ip, user_agent "

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import json
 import logging
@@ -227,8 +228,6 @@ async def test_b3_issued_tokens_carry_no_duplicate_keys_when_parsed_strictly(api
 
 
 def b64decode(part: str) -> bytes:
-    import base64
-
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 

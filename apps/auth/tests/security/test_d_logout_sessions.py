@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import datetime
@@ -69,6 +70,28 @@ async def test_d1_logout_on_one_replica_revokes_on_another_when_they_share_redis
         )
 
 
+async def test_d1_logout_revokes_on_another_replica_at_once_when_its_verify_cache_is_warm(
+    app_factory,
+):
+    key = private_pem(new_ec_key())
+    async with (
+        app_factory(jwt_private_key=key, jwt_key_id=KID) as replica_a,
+        app_factory(jwt_private_key=key, jwt_key_id=KID) as replica_b,
+    ):
+        for replica in (replica_a, replica_b):
+            start = getattr(replica.container.storage, "start", None)
+            if start is not None:
+                start()
+        await asyncio.sleep(0.3)
+        logged = await dev_login(replica_a.client)
+        assert (await verify(replica_b.app, logged.access)).status_code == 200
+
+        out = await replica_a.client.post(f"{API}/logout")
+
+        assert out.status_code == 200
+        assert_revoked(await verify(replica_b.app, logged.access))
+
+
 async def test_d2_logout_never_reports_success_when_redis_is_down(app_factory, redis):
     key = private_pem(new_ec_key())
     async with (
@@ -117,7 +140,6 @@ async def test_d3_logout_all_revokes_every_session_and_older_access_tokens(keyed
         async with client_for(api.app) as other:
             devices.append(await dev_login(other, name))
     user = subject_of(devices[0].access)
-    rotated_access, rotated_refresh = None, None
     rotated = await refresh(api.app, devices[2].refresh)
     rotated_access, rotated_refresh = rotated.cookies["s_access"], rotated.cookies["s_refresh"]
     older = es256(keyed.key, claims(sub=user, iat=int(time.time()) - 5, nbf=int(time.time()) - 5))

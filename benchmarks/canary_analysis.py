@@ -1,0 +1,96 @@
+"""The AnalysisTemplate's metrics, judged the way Argo Rollouts judges one measurement.
+
+Each metric's PromQL runs on two scrapes (`canary_promql`), its `successCondition` and
+`failureCondition` are applied to `result`, and the run's phase follows Argo Rollouts:
+any Failed metric fails the run, else any Inconclusive one makes it Inconclusive.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from benchmarks.canary_promql import Scrapes, evaluate
+
+TEMPLATE = (
+    Path(__file__).resolve().parents[1] / "workloads/domains/auth/analysis/analysis-template.yaml"
+)
+VERDICTS = {"Successful": "promote", "Inconclusive": "hold", "Failed": "roll back"}
+_CONDITION = re.compile(r"^result\[(\d+)\]\s*(<=|>=|==|!=|<|>)\s*(-?[\d.]+(?:e-?\d+)?)$")
+_OPERATORS = {
+    "<=": operator.le,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    metric: str
+    result: list[float]
+    success_condition: str
+    failure_condition: str
+    phase: str
+
+
+def load_metrics(path: Path = TEMPLATE) -> list[dict[str, Any]]:
+    template = yaml.safe_load(path.read_text())
+    return list(template["spec"]["metrics"])
+
+
+def measure(metric: dict[str, Any], scrapes: Scrapes) -> Measurement:
+    value = evaluate(metric["provider"]["prometheus"]["query"], scrapes)
+    result = [value] if isinstance(value, float) else [v for _, v in value]
+    success = metric.get("successCondition", "")
+    failure = metric.get("failureCondition", "")
+    phase = phase_of(result, success, failure) if result else "Error"
+    return Measurement(metric["name"], result, success, failure, phase)
+
+
+def phase_of(result: list[float], success_condition: str, failure_condition: str) -> str:
+    succeeded = bool(success_condition) and holds(success_condition, result)
+    failed = bool(failure_condition) and holds(failure_condition, result)
+    if success_condition and not failure_condition:
+        failed = not succeeded
+    elif failure_condition and not success_condition:
+        succeeded = not failed
+    elif not success_condition and not failure_condition:
+        return "Successful"
+    if failed:
+        return "Failed"
+    return "Successful" if succeeded else "Inconclusive"
+
+
+def holds(condition: str, result: list[float]) -> bool:
+    """The condition forms the template uses: `result[i] <op> <number>`, `true`, `false`."""
+    condition = condition.strip()
+    if condition in ("true", "false"):
+        return condition == "true"
+    match = _CONDITION.match(condition)
+    if match is None:
+        raise ValueError(f"condition the demo cannot evaluate: {condition!r}")
+    index, op, bound = int(match.group(1)), match.group(2), float(match.group(3))
+    value = result[index]
+    return not math.isnan(value) and bool(_OPERATORS[op](value, bound))
+
+
+def run_phase(measurements: list[Measurement]) -> str:
+    phases = {m.phase for m in measurements}
+    if "Failed" in phases:
+        return "Failed"
+    if phases - {"Successful"}:
+        return "Inconclusive"
+    return "Successful"
+
+
+def verdict(measurements: list[Measurement]) -> str:
+    return VERDICTS[run_phase(measurements)]
