@@ -61,7 +61,9 @@ def all_queries() -> list[tuple[str, str]]:
                 queries.append((f"rule {item.get('alert') or item.get('record')}", item["expr"]))
     for template in analysis_templates():
         for metric in template["spec"]["metrics"]:
-            queries.append((f"analysis {metric['name']}", metric["provider"]["prometheus"]["query"]))
+            queries.append(
+                (f"analysis {metric['name']}", metric["provider"]["prometheus"]["query"])
+            )
     for dashboard in dashboards(docs).values():
         queries.extend(panel_queries(dashboard))
     blocks = re.findall(r"```promql\n(.*?)```", RUNBOOK.read_text(), re.DOTALL)

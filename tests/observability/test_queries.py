@@ -63,7 +63,9 @@ def test_every_alert_links_a_runbook_section_that_exists(overlay):
 def test_canary_alerts_and_analysis_compare_the_same_series():
     rules = {rule["alert"]: rule["expr"] for rule in _alerts(API_OVERLAYS[0])}
     [template] = analysis_templates()
-    analysis = {m["name"]: m["provider"]["prometheus"]["query"] for m in template["spec"]["metrics"]}
+    analysis = {
+        m["name"]: m["provider"]["prometheus"]["query"] for m in template["spec"]["metrics"]
+    }
 
     def normal(text: str) -> str:
         return re.sub(r"\s+", "", text)
