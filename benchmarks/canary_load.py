@@ -85,17 +85,18 @@ async def drive(base_url: str, seconds: float, workers: int) -> Counter[str]:
     """
     seen: Counter[str] = Counter()
     deadline = time.monotonic() + seconds
-    async with httpx.AsyncClient(base_url=base_url, timeout=5) as client:
-        await asyncio.gather(*(_user(client, deadline, seen) for _ in range(workers)))
+    await asyncio.gather(*(_user(base_url, deadline, seen) for _ in range(workers)))
     return seen
 
 
-async def _user(client: httpx.AsyncClient, deadline: float, seen: Counter[str]) -> None:
-    while time.monotonic() < deadline:
-        try:
-            await _session(client, seen)
-        except httpx.HTTPError:
-            seen["error"] += 1
+async def _user(base_url: str, deadline: float, seen: Counter[str]) -> None:
+    """One browser: its own cookie jar, since the login binds its state to a cookie."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=5) as client:
+        while time.monotonic() < deadline:
+            try:
+                await _session(client, seen)
+            except httpx.HTTPError:
+                seen["error"] += 1
 
 
 async def _call(client: httpx.AsyncClient, seen: Counter[str], method: str, url: str, **kw: object):

@@ -18,9 +18,7 @@ def selectors(node: object) -> Iterator[pp.VectorSelector]:
     elif isinstance(node, pp.BinaryExpr):
         yield from selectors(node.lhs)
         yield from selectors(node.rhs)
-    elif isinstance(node, pp.AggregateExpr):
-        yield from selectors(node.expr)
-    elif isinstance(node, pp.ParenExpr | pp.UnaryExpr | pp.SubqueryExpr):
+    elif isinstance(node, pp.AggregateExpr | pp.ParenExpr | pp.UnaryExpr | pp.SubqueryExpr):
         yield from selectors(node.expr)
 
 

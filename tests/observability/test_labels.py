@@ -24,9 +24,7 @@ def _relabel(relabelings: list[dict], meta: dict[str, str]) -> dict[str, str]:
         match = re.fullmatch(rule.get("regex", "(.*)"), value)
         if match:
             replacement = rule.get("replacement", "$1")
-            labels[rule["targetLabel"]] = re.sub(
-                r"\$(\d+)", lambda m: match.group(int(m.group(1))), replacement
-            )
+            labels[rule["targetLabel"]] = match.expand(re.sub(r"\$(\d+)", r"\\\1", replacement))
     return {k: v for k, v in labels.items() if not k.startswith("__")}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from fastapi import FastAPI
 from pydantic import ValidationError
 
 from apps.auth.domain.errors import ConfigurationError
@@ -36,6 +37,14 @@ def _refuse(message: str) -> None:
     raise SystemExit(2)
 
 
-settings = load_settings()
-configure_logging(settings.log_level, settings.service_name, settings.release)
-app = create_app(settings)
+def build() -> FastAPI:
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.service_name, settings.release)
+    try:
+        return create_app(settings)
+    except ConfigurationError as error:
+        _refuse(str(error))
+    raise AssertionError("unreachable")
+
+
+app = build()

@@ -13,6 +13,15 @@ PROVIDERS = ("kakao", "google", "naver")
 _WEAK_SECRETS = {"secret", "changeme", "change-me", "dev-secret", "local-secret", "jwt-secret"}
 
 
+def _guessable(secret: str) -> bool:
+    lowered = secret.lower()
+    if len(set(secret)) < 12 or any(word in lowered for word in _WEAK_SECRETS):
+        return True
+    return any(
+        lowered == lowered[:n] * (len(lowered) // n) for n in range(1, 9) if len(lowered) % n == 0
+    )
+
+
 class Environment(StrEnum):
     LOCAL = "local"
     TEST = "test"
@@ -86,7 +95,7 @@ class Settings(BaseSettings):
     refresh_token_ttl_seconds: int = Field(1_209_600, ge=3600)
     session_max_seconds: int = Field(2_592_000, ge=3600)
     refresh_grace_seconds: int = Field(10, ge=0, le=120)
-    revocation_cache_seconds: float = Field(0.5, ge=0, le=1.0)
+    revocation_cache_seconds: float = Field(0.0, ge=0, le=1.0)
 
     outbox_stream: str = "auth:outbox:revocations"
     outbox_maxlen: int = Field(1_000_000, ge=1000)
@@ -150,7 +159,7 @@ class Settings(BaseSettings):
     def _check_keys(self) -> None:
         if self.jwt_algorithm == "HS256":
             secret = self.jwt_secret or ""
-            if len(secret.encode()) < 32 or secret.lower() in _WEAK_SECRETS:
+            if len(secret.encode()) < 32 or _guessable(secret):
                 raise ConfigurationError(
                     "AUTH_JWT_SECRET must be at least 32 random bytes for HS256"
                 )

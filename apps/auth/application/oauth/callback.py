@@ -19,6 +19,8 @@ from apps.auth.domain.session import ClientInfo, Session
 from apps.auth.domain.token import TokenPair
 from apps.auth.domain.user import ProviderProfile, User
 
+MAX_STATE_LENGTH = 256
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CompleteLoginRequest:
@@ -88,7 +90,8 @@ class CompleteLoginInteractor:
         )
 
     async def _consume_state(self, request: CompleteLoginRequest) -> LoginState:
-        login = await self._states.consume(request.state) if request.state else None
+        usable = request.state is not None and 0 < len(request.state) <= MAX_STATE_LENGTH
+        login = await self._states.consume(request.state) if usable and request.state else None
         valid = (
             login is not None
             and login.provider == request.provider
@@ -105,7 +108,8 @@ class CompleteLoginInteractor:
         self, request: CompleteLoginRequest, login: LoginState
     ) -> ProviderProfile:
         if request.error or not request.code:
-            raise OAuthAccessDenied(f"provider answered {request.error or 'without a code'}")
+            answer = (request.error or "without a code")[:64]
+            raise OAuthAccessDenied(f"provider answered {answer}")
         provider = self._providers.get(request.provider)
         access_token = await provider.exchange_code(
             code=request.code,

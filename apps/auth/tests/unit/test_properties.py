@@ -78,15 +78,15 @@ login_states = st.builds(
 
 
 @fast
-@given(state=login_states, text=st.text(max_size=300))
-def test_state_comes_back_equal_once_when_saved_and_consumed(state: LoginState, text: str) -> None:
+@given(state=login_states)
+def test_state_comes_back_equal_once_when_saved_and_consumed(state: LoginState) -> None:
     store = RedisStateStore(DictRedis())  # type: ignore[arg-type]
 
-    async def scenario() -> tuple[Any, Any, Any]:
+    async def scenario() -> tuple[Any, Any]:
         await store.save(state, 600)
-        return await store.consume(state.state), await store.consume(state.state), text
+        return await store.consume(state.state), await store.consume(state.state)
 
-    first, second, _ = asyncio.run(scenario())
+    first, second = asyncio.run(scenario())
 
     assert first == state
     assert second is None
@@ -174,11 +174,10 @@ def test_expired_when_exp_is_past_the_leeway(overdue: int, jti: str) -> None:
 
 
 @fast
-@given(ahead=st.integers(min_value=LEEWAY + 2, max_value=10**6), jti=ids)
+@given(ahead=st.integers(min_value=LEEWAY + 30, max_value=10**6), jti=ids)
 def test_refused_when_token_is_issued_in_the_future(ahead: int, jti: str) -> None:
-    token = CODEC.encode(
-        _claims(TokenType.ACCESS, NOW + timedelta(seconds=ahead), 3600, jti, "kakao", "s")
-    )
+    issued = datetime.now(UTC) + timedelta(seconds=ahead)
+    token = CODEC.encode(_claims(TokenType.ACCESS, issued, 3600, jti, "kakao", "s"))
 
     with pytest.raises(InvalidToken):
         CODEC.decode(token, TokenType.ACCESS)
@@ -198,9 +197,10 @@ def test_refused_when_any_character_of_the_token_changes(
         decoded = CODEC.decode(tampered, TokenType.ACCESS)
     except (InvalidToken, TokenExpired, TokenTypeMismatch):
         return
-    # base64url's last character carries spare bits: a change there can decode identically.
+    # The signature's last base64url character carries spare bits that decoding drops; the
+    # header and payload are signed as text, so any change there must be refused.
+    assert index == len(token) - 1
     assert decoded == CODEC.decode(token, TokenType.ACCESS)
-    assert tampered.rstrip(URLSAFE) != token.rstrip(URLSAFE) or index >= len(token) - 1
 
 
 @fast

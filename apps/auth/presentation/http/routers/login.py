@@ -122,9 +122,9 @@ router.add_api_route(
 async def callback(
     request: Request,
     provider: str,
-    code: Annotated[str | None, Query(max_length=2048)] = None,
-    state: Annotated[str | None, Query(max_length=256)] = None,
-    error: Annotated[str | None, Query(max_length=256)] = None,
+    code: str | None = None,
+    state: str | None = None,
+    error: str | None = None,
     complete: CompleteLoginInteractor = Depends(request_scoped(CompleteLoginInteractor)),
 ) -> RedirectResponse:
     config = config_of(request)
