@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from apps.auth.infrastructure.security.keys import generate_ec_private_pem
 from benchmarks.servers import Server, throwaway_database
 
 DURATION = os.environ.get("BENCH_DURATION", "10s")
@@ -87,7 +88,7 @@ def main() -> int:
             "AUTH_ENVIRONMENT": "test",
             "AUTH_DATABASE_URL": database_url,
             "AUTH_REDIS_URL": "redis://127.0.0.1:6379/0",
-            "AUTH_LOG_LEVEL": "WARNING",
+            "AUTH_LOG_LEVEL": "INFO",
             "AUTH_FRONTEND_ORIGINS": "https://app.eco2.test",
             "AUTH_ENABLED_PROVIDERS": "dev",
             "AUTH_OUTBOX_STREAM": f"bench:outbox:{os.getpid()}",
@@ -95,44 +96,35 @@ def main() -> int:
             "AUTH_RATE_LIMIT_CALLBACK": "0",
             "AUTH_RATE_LIMIT_REFRESH_PER_IP": "0",
             "AUTH_RATE_LIMIT_REFRESH_PER_USER": "0",
+            "AUTH_JWT_PRIVATE_KEY": generate_ec_private_pem(),
+            "AUTH_JWT_KEY_ID": "bench-1",
         }
+        cached_env = {**env, "AUTH_REVOCATION_CACHE_SECONDS": "0.5"}
         with (
             Server("benchmarks.bare_app:app", {}) as bare,
             Server("apps.auth.setup.main:app", env) as api,
+            Server("apps.auth.setup.main:app", cached_env) as cached,
         ):
-            env["AUTH_PUBLIC_BASE_URL"] = api.base_url
             rows.append(("bare FastAPI `/ping`", wrk(f"{bare.base_url}/ping")))
             sessions, login_figures = asyncio.run(logins(api.base_url, 300, 16))
-            access = sessions[0][0]
+            bearer = f"Authorization: Bearer {sessions[0][0]}"
+            verify = "/api/v1/auth/verify"
+            rows.append(("`GET /verify`", wrk(f"{api.base_url}{verify}", "-H", bearer)))
             rows.append(
                 (
-                    "`GET /verify`",
-                    wrk(
-                        f"{api.base_url}/api/v1/auth/verify",
-                        "-H",
-                        f"Authorization: Bearer {access}",
-                    ),
+                    "`GET /verify`, `AUTH_REVOCATION_CACHE_SECONDS=0.5`",
+                    wrk(f"{cached.base_url}{verify}", "-H", bearer),
                 )
             )
             token_file = Path(tmp) / "refresh.txt"
             token_file.write_text("\n".join(r for _, r in sessions[1:]))
             script = str(ROOT / "benchmarks" / "refresh_chain.lua")
+            refresh_url = f"{api.base_url}/api/v1/auth/refresh"
             rows.append(
-                (
-                    "`POST /refresh`",
-                    wrk(
-                        f"{api.base_url}/api/v1/auth/refresh",
-                        "-s",
-                        script,
-                        script_args=(str(token_file),),
-                    ),
-                )
+                ("`POST /refresh`", wrk(refresh_url, "-s", script, script_args=(str(token_file),)))
             )
             rows.append(
-                (
-                    "full dev login, logins/s (3 requests each; Python client, 16 concurrent)",
-                    login_figures,
-                )
+                ("full dev login, logins/s (3 requests each, 16 concurrent)", login_figures)
             )
     bare_rps = rows[0][1]["rps"]
     print(f"\nAuth API bench: 1 uvicorn worker per process, wrk -t1 -c{CONNECTIONS} -d{DURATION}\n")

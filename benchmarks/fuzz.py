@@ -70,6 +70,8 @@ class Run:
 def fuzz(run: Run, schema: Any, examples: int) -> None:
     for result, mode in itertools.product(schema.get_all_operations(), list(GenerationMode)):
         operation = result.ok()
+        if mode is GenerationMode.NEGATIVE and not _has_inputs(operation):
+            continue
 
         @settings(
             max_examples=examples,
@@ -81,8 +83,13 @@ def fuzz(run: Run, schema: Any, examples: int) -> None:
         def explore(case: Any) -> None:
             run.exercise(case)
 
-        with contextlib.suppress(Unsatisfiable):  # an operation without inputs has no invalid one
+        with contextlib.suppress(Unsatisfiable):  # no invalid value exists for some inputs
             explore()
+
+
+def _has_inputs(operation: Any) -> bool:
+    places = ("path_parameters", "query", "headers", "cookies", "body")
+    return any(len(getattr(operation, place)) for place in places)
 
 
 def report(run: Run, elapsed: float, examples: int) -> int:

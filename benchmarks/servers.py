@@ -48,6 +48,7 @@ class Server:
                 "warning",
             ],
             env=self.env,
+            stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
