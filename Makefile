@@ -50,3 +50,6 @@ migrate: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+canary-demo: install
+	$(PY) -m benchmarks.canary_demo $(ARGS)
