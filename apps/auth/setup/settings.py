@@ -42,7 +42,9 @@ def _split_csv(value: object) -> object:
 class Settings(BaseSettings):
     """Every knob of the auth API; read once at start-up from `AUTH_*` variables."""
 
-    model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="AUTH_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     environment: Environment = Environment.LOCAL
     service_name: str = "auth-api"

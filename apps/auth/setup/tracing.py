@@ -21,8 +21,10 @@ def configure_tracing(app: FastAPI, endpoint: str | None, service: str, release:
     provider = TracerProvider(
         resource=Resource.create({"service.name": service, "deployment.track": release})
     )
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    exporter = OTLPSpanExporter(endpoint=f"{endpoint.rstrip('/')}/v1/traces", timeout=5)
+    provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
+    app.state.tracer_provider = provider
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=provider, excluded_urls="health,ready,metrics"
     )
