@@ -40,6 +40,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	[ "$(PIP_AUDIT)" = skip ] || ./scripts/pip-audit.sh
 
 fmt: install
 	$(VENV)/bin/ruff format .
@@ -53,3 +54,11 @@ clean:
 
 canary-demo: install
 	$(PY) -m benchmarks.canary_demo $(ARGS)
+
+fuzz: install
+	./scripts/ensure-services.sh
+	$(PY) -m benchmarks.fuzz --examples $${FUZZ_EXAMPLES:-500}
+
+soak: install
+	./scripts/ensure-services.sh
+	$(PY) -m benchmarks.soak --duration $${SOAK_DURATION:-600}

@@ -141,7 +141,8 @@ def test_services_tests_every_changed_service_with_the_readme_command_and_real_s
     assert "./scripts/ci-tools.sh" in runs
     assert any(run.startswith("make test ") and "$SERVICE_PYTHONPATH" in run for run in runs)
     lint_runs = [step.get("run") for step in workflow["jobs"]["lint"]["steps"]]
-    assert "make lint" in lint_runs
+    assert any(run and run.startswith("make lint") for run in lint_runs)
+    assert "./scripts/pip-audit.sh" in lint_runs
 
 
 def test_services_pushes_only_from_develop_or_main_after_every_check() -> None:

@@ -126,6 +126,7 @@ class Container:
             Auditor(uow.audit, self.clock, self.ids),
             uow.transaction,
             self.storage.sessions,
+            self.storage.revocations,
             self.issuer,
             self.origins,
             self.clock,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -9,7 +10,7 @@ from apps.auth.application.common.ports import Clock, IdGenerator, TransactionMa
 from apps.auth.application.oauth.pkce import binding_matches
 from apps.auth.application.oauth.ports import LoginState, ProviderRegistry, StateStore
 from apps.auth.application.token.issuance import TokenIssuer
-from apps.auth.application.token.ports import SessionStore
+from apps.auth.application.token.ports import RevocationRequest, RevocationStore, SessionStore
 from apps.auth.application.user.auditor import Auditor
 from apps.auth.application.user.ports import UserRepository
 from apps.auth.domain.audit import AuditEvent
@@ -43,8 +44,9 @@ class CompleteLoginResult:
 class CompleteLoginInteractor:
     """Finishes a login: one use of a state bound to this browser and provider, then the user.
 
-    Users are found by (provider, provider user id) only. Every outcome is audited; every
-    failure ends as `LoginFailed` carrying the frontend origin to send the browser back to.
+    Users are found by (provider, provider user id) only. The user, its account and the
+    success audit commit together after the session opened; if that commit fails the session
+    is ended again. Every failure ends as `LoginFailed` carrying the frontend origin.
     """
 
     def __init__(
@@ -55,6 +57,7 @@ class CompleteLoginInteractor:
         auditor: Auditor,
         transaction: TransactionManager,
         sessions: SessionStore,
+        revocations: RevocationStore,
         issuer: TokenIssuer,
         origins: OriginPolicy,
         clock: Clock,
@@ -66,6 +69,7 @@ class CompleteLoginInteractor:
         self._audit = auditor
         self._tx = transaction
         self._sessions = sessions
+        self._revocations = revocations
         self._issuer = issuer
         self._origins = origins
         self._clock = clock
@@ -79,15 +83,32 @@ class CompleteLoginInteractor:
             await self._record(AuditEvent.LOGIN_FAILURE, None, request, reason=error.code)
             raise LoginFailed(error, login.frontend_origin) from error
         user = await self._upsert_user(profile)
-        await self._record(AuditEvent.LOGIN_SUCCESS, user.id, request)
-        await self._tx.commit()
-        session_id, tokens = await self._open_session(user.id, login, request.client)
+        try:
+            session_id, tokens = await self._open_session(user.id, login, request.client)
+        except DomainError as error:
+            await self._tx.rollback()
+            await self._record(AuditEvent.LOGIN_FAILURE, None, request, reason=error.code)
+            raise LoginFailed(error, login.frontend_origin) from error
+        try:
+            await self._record(AuditEvent.LOGIN_SUCCESS, user.id, request)
+            await self._tx.commit()
+        except DomainError as error:
+            await self._discard(session_id)
+            raise LoginFailed(error, login.frontend_origin) from error
         return CompleteLoginResult(
             user_id=user.id,
             session_id=session_id,
             tokens=tokens,
             frontend_origin=login.frontend_origin,
         )
+
+    async def _discard(self, session_id: str) -> None:
+        """A session whose login could not be recorded is ended before anyone holds its tokens."""
+        with contextlib.suppress(DomainError):
+            await self._revocations.revoke(
+                RevocationRequest(session_ids=[session_id], reason="login_failed"),
+                self._clock.now(),
+            )
 
     async def _consume_state(self, request: CompleteLoginRequest) -> LoginState:
         usable = request.state is not None and 0 < len(request.state) <= MAX_STATE_LENGTH

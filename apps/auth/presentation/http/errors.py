@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import logging
+import re
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from apps.auth.domain import errors
@@ -27,6 +30,28 @@ STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.CrossSiteRequest, 403),
     (errors.ValidationFailed, 422),
 ]
+
+
+class ErrorBody(BaseModel):
+    code: str
+    detail: str
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (400, "Bad request"),
+        (401, "Missing, invalid or expired token"),
+        (403, "Revoked token or cross-site request"),
+        (404, "Unknown provider, user or session"),
+        (405, "Method not allowed"),
+        (409, "Conflict"),
+        (422, "Invalid input"),
+        (429, "Rate limited; see Retry-After"),
+        (502, "Login provider failed"),
+        (503, "A storage backend is unavailable"),
+    )
+}
 
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 400: "BAD_REQUEST", 401: "UNAUTHORIZED"}
 
@@ -61,7 +86,26 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     response = error_response(code, str(exc.detail), exc.status_code)
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(_allowed_methods(request))
     return response
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method any route declares for this path, not only the first route's."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+        request.app.state, "method_table", None
+    )
+    if table is None:
+        table = []
+        for path, operations in request.app.openapi().get("paths", {}).items():
+            pattern = re.compile("^" + re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(path)) + "$")
+            table.append((pattern, {m.upper() for m in operations}))
+        request.app.state.method_table = table
+    path = request.url.path
+    exact = [m for p, m in table if p.pattern == f"^{re.escape(path)}$"]
+    methods = set().union(*(exact or [m for p, m in table if p.match(path)]))
+    return sorted(methods | ({"HEAD"} if "GET" in methods else set()))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

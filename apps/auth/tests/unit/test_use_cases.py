@@ -72,6 +72,7 @@ class World:
             Auditor(MemoryAuditLog(unit), self.clock, self.ids),
             MemoryTransactionManager(unit),
             self.sessions,
+            self.revocations,
             self.issuer,
             ORIGINS,
             self.clock,

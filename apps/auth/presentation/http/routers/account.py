@@ -19,6 +19,7 @@ from apps.auth.application.user.get_me import GetCurrentUserQuery
 from apps.auth.domain.token import TokenClaims
 from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
 from apps.auth.presentation.http.dependencies import app_scoped, current_claims, request_scoped
+from apps.auth.presentation.http.errors import ERROR_RESPONSES
 from apps.auth.presentation.http.request_context import (
     access_token,
     client_info,
@@ -27,7 +28,7 @@ from apps.auth.presentation.http.request_context import (
     refuse_cross_site,
 )
 
-router = APIRouter(prefix=AUTH_PATH, tags=["account"])
+router = APIRouter(prefix=AUTH_PATH, tags=["account"], responses=ERROR_RESPONSES)
 Caller = Annotated[TokenClaims, Depends(current_claims)]
 
 

@@ -14,9 +14,10 @@ from apps.auth.application.oauth.callback import CompleteLoginInteractor, Comple
 from apps.auth.domain.errors import DomainError, UnsupportedProvider
 from apps.auth.presentation.http.cookies import AUTH_PATH, LOGIN_COOKIE, CookieWriter
 from apps.auth.presentation.http.dependencies import app_scoped, rate_limited, request_scoped
+from apps.auth.presentation.http.errors import ERROR_RESPONSES
 from apps.auth.presentation.http.request_context import client_info, config_of
 
-router = APIRouter(prefix=AUTH_PATH, tags=["login"])
+router = APIRouter(prefix=AUTH_PATH, tags=["login"], responses=ERROR_RESPONSES)
 
 
 class AuthorizeResponse(BaseModel):

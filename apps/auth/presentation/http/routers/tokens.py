@@ -18,7 +18,7 @@ from apps.auth.domain.errors import (
 )
 from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
 from apps.auth.presentation.http.dependencies import app_scoped, rate_limited
-from apps.auth.presentation.http.errors import error_response
+from apps.auth.presentation.http.errors import ERROR_RESPONSES, error_response
 from apps.auth.presentation.http.request_context import (
     access_token,
     client_info,
@@ -27,7 +27,7 @@ from apps.auth.presentation.http.request_context import (
     refuse_cross_site,
 )
 
-router = APIRouter(prefix=AUTH_PATH, tags=["tokens"])
+router = APIRouter(prefix=AUTH_PATH, tags=["tokens"], responses=ERROR_RESPONSES)
 
 
 class RefreshData(BaseModel):
