@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -57,6 +58,8 @@ def create_app(settings: Settings) -> FastAPI:
             },
         )
         container.storage.start()
+        gc.collect()
+        gc.freeze()
         yield
         await container.storage.close()
 
@@ -75,8 +78,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.outbox_depth = container.storage.outbox_depth
     app.state.http_config = _http_config(settings, container, providers)
     install_error_handlers(app)
-    for router in (health.root_router, health.router, tokens.router, account.router, login.router):
-        app.include_router(router)
+    for router in (tokens.router, health.root_router, health.router, account.router, login.router):
+        app.router.routes.extend(router.routes)
     if dev_idp is not None:
         app.mount("/dev-idp", dev_idp, name="dev-idp")
     app.add_middleware(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, TypeVar
 
@@ -26,8 +26,8 @@ def _provider(request: Request) -> InteractorProvider:
     return provider
 
 
-def app_scoped(kind: type[T]) -> Callable[..., T]:
-    def dependency(request: Request) -> T:
+def app_scoped(kind: type[T]) -> Callable[..., Awaitable[T]]:
+    async def dependency(request: Request) -> T:
         return _provider(request).app_scoped(kind)
 
     return dependency
@@ -47,16 +47,21 @@ async def current_claims(
     return await query.execute(ValidateTokenRequest(token=access_token(request)))
 
 
+async def limit_client(request: Request, bucket: str) -> None:
+    """Counts the request against the client IP's budget for `bucket`; 429 when exceeded."""
+    config = config_of(request)
+    limit = getattr(config, f"rate_{bucket}")
+    if not limit:
+        return
+    limiter = _provider(request).app_scoped(RateLimiter)
+    ip = client_ip(request, config.trusted_proxy_hops) or "unknown"
+    wait = await limiter.hit(f"{bucket}:ip:{ip}", limit, config.rate_window_seconds)
+    if wait is not None:
+        raise RateLimited(wait)
+
+
 def rate_limited(bucket: str) -> Callable[..., Any]:
     async def dependency(request: Request) -> None:
-        config = config_of(request)
-        limit = getattr(config, f"rate_{bucket}")
-        if not limit:
-            return
-        limiter = _provider(request).app_scoped(RateLimiter)
-        ip = client_ip(request, config.trusted_proxy_hops) or "unknown"
-        wait = await limiter.hit(f"{bucket}:ip:{ip}", limit, config.rate_window_seconds)
-        if wait is not None:
-            raise RateLimited(wait)
+        await limit_client(request, bucket)
 
     return dependency

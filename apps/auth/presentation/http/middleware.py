@@ -27,6 +27,7 @@ class ObservabilityMiddleware:
     def __init__(self, app: ASGIApp, metrics: AuthMetrics, release: str, version: str) -> None:
         self.app = app
         self.metrics = metrics
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self.headers = [
             (b"x-auth-release", release.encode()),
             (b"x-auth-version", version.encode()),
@@ -62,8 +63,16 @@ class ObservabilityMiddleware:
         path = getattr(route, "path", None)
         template = scope.get("root_path", "") + path if path else "unmatched"
         method = scope["method"]
-        self.metrics.requests.labels(method, template, str(status)).inc()
-        self.metrics.latency.labels(method, template).observe(elapsed)
+        key = (method, template, status)
+        series = self._series.get(key)
+        if series is None:
+            series = (
+                self.metrics.requests.labels(method, template, str(status)),
+                self.metrics.latency.labels(method, template),
+            )
+            self._series[key] = series
+        series[0].inc()
+        series[1].observe(elapsed)
         if logger.isEnabledFor(_level(template)):
             logger.log(
                 _level(template),
