@@ -127,7 +127,8 @@ def main() -> int:
                 ("full dev login, logins/s (3 requests each, 16 concurrent)", login_figures)
             )
     bare_rps = rows[0][1]["rps"]
-    print(f"\nAuth API bench: 1 uvicorn worker per process, wrk -t1 -c{CONNECTIONS} -d{DURATION}\n")
+    print(f"\nAuth API bench: 1 uvicorn worker per process, wrk -t1 -c{CONNECTIONS} -d{DURATION}")
+    print("(bare endpoint measured first and last; its row is the mean)\n")
     print("| endpoint | requests/s | × bare | p50 ms | p99 ms | non-2xx/3xx |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, f in rows:

@@ -6,14 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from apps.auth.infrastructure.oauth.dev_idp import DEV_CLIENT_ID, build_dev_idp_app
 from apps.auth.infrastructure.oauth.registry import ProviderConfig, build_provider_registry
 from apps.auth.presentation.http.config import HttpConfig
 from apps.auth.presentation.http.errors import install_error_handlers
 from apps.auth.presentation.http.metrics import AuthMetrics
-from apps.auth.presentation.http.middleware import ObservabilityMiddleware
+from apps.auth.presentation.http.middleware import CorsForBrowsers, ObservabilityMiddleware
 from apps.auth.presentation.http.routers import account, health, login, tokens
 from apps.auth.setup.container import Container, signing_keys
 from apps.auth.setup.settings import PROVIDERS, Settings
@@ -83,7 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
     if dev_idp is not None:
         app.mount("/dev-idp", dev_idp, name="dev-idp")
     app.add_middleware(
-        CORSMiddleware,
+        CorsForBrowsers,
         allow_origins=settings.allowed_origins,
         allow_credentials=True,
         allow_methods=["GET", "POST", "DELETE"],

@@ -7,6 +7,7 @@ import uuid
 from contextvars import ContextVar
 from typing import Any
 
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apps.auth.presentation.http.metrics import AuthMetrics
@@ -99,3 +100,21 @@ def _request_id(scope: Scope) -> str:
                 return candidate
             break
     return uuid.uuid4().hex
+
+
+class CorsForBrowsers:
+    """Starlette's CORS handling for requests that carry an `Origin`; others skip it.
+
+    Mesh and server-to-server calls (most `/verify` traffic) never send `Origin`, and CORS
+    has nothing to add to their responses.
+    """
+
+    def __init__(self, app: ASGIApp, **cors: Any) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(app, **cors)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and any(name == b"origin" for name, _ in scope["headers"]):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
