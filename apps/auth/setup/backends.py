@@ -176,7 +176,7 @@ def _real(settings: Settings, nbf_ttl: int) -> Storage:
         ),
         revocation_checker=cache if cache is not None else checker,
         limiter=RedisRateLimiter(redis),
-        audit=BufferedSqlAuditLog(session_factory),
+        audit=BufferedSqlAuditLog(engine),
         probes=[PostgresHealthProbe(engine), RedisHealthProbe(redis)],
         embedded=False,
         redis=redis,

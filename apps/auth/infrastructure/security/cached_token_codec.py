@@ -9,10 +9,11 @@ from apps.auth.infrastructure.security.jose_token_codec import JoseTokenCodec
 
 
 class CachingTokenCodec:
-    """Remembers the claims of tokens whose signature already verified.
+    """Remembers the claims of access tokens whose signature already verified.
 
     A token string always carries the same claims, so only time-dependent checks are
-    repeated on a hit; failures are never cached. Bounded LRU.
+    repeated on a hit; failures are never cached. Refresh tokens are used once and are not
+    kept. Bounded LRU.
     """
 
     def __init__(self, codec: JoseTokenCodec, max_entries: int = 50_000) -> None:
@@ -24,6 +25,8 @@ class CachingTokenCodec:
         return self._codec.encode(claims)
 
     def decode(self, token: str, expected: TokenType) -> TokenClaims:
+        if expected is not TokenType.ACCESS:
+            return self._codec.decode(token, expected)
         claims = self._claims.get(token)
         if claims is None:
             claims = self._codec.decode(token, expected)

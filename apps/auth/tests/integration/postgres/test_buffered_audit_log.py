@@ -11,10 +11,7 @@ from apps.auth.domain.errors import StorageUnavailable
 from apps.auth.infrastructure.persistence_postgres.buffered_sql_audit_log import (
     BufferedSqlAuditLog,
 )
-from apps.auth.infrastructure.persistence_postgres.database import (
-    create_engine,
-    create_session_factory,
-)
+from apps.auth.infrastructure.persistence_postgres.database import create_engine
 
 
 def _audit(user_id: uuid.UUID) -> LoginAudit:
@@ -39,8 +36,8 @@ async def _count(session_factory, user_id) -> int:
         )
 
 
-async def test_records_written_in_one_batch_when_flushed(pg_session_factory):
-    log = BufferedSqlAuditLog(pg_session_factory, delay_seconds=10)
+async def test_records_written_in_one_batch_when_flushed(pg_engine, pg_session_factory):
+    log = BufferedSqlAuditLog(pg_engine, delay_seconds=10)
     user = uuid.uuid4()
     for _ in range(250):
         await log.record(_audit(user))
@@ -50,24 +47,24 @@ async def test_records_written_in_one_batch_when_flushed(pg_session_factory):
     await log.close()
 
 
-async def test_records_kept_and_written_later_when_database_was_down(pg_session_factory):
+async def test_records_kept_and_written_later_when_database_was_down(pg_engine, pg_session_factory):
     dead = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/none", connect_timeout=1)
-    log = BufferedSqlAuditLog(create_session_factory(dead), delay_seconds=10)
+    log = BufferedSqlAuditLog(dead, delay_seconds=10)
     user = uuid.uuid4()
     await log.record(_audit(user))
     with pytest.raises(StorageUnavailable):
         await log.flush()
-    log._session_factory = pg_session_factory
+    log._engine = pg_engine
     await log.flush()
     assert await _count(pg_session_factory, user) == 1
     await dead.dispose()
     await log.close()
 
 
-async def test_background_flush_writes_without_explicit_call(pg_session_factory):
+async def test_background_flush_writes_without_explicit_call(pg_engine, pg_session_factory):
     import asyncio
 
-    log = BufferedSqlAuditLog(pg_session_factory, delay_seconds=0.01)
+    log = BufferedSqlAuditLog(pg_engine, delay_seconds=0.01)
     user = uuid.uuid4()
     await log.record(_audit(user))
     for _ in range(200):
