@@ -61,7 +61,7 @@ class ObservabilityMiddleware:
 
     def _observe(self, scope: Scope, status: int, elapsed: float, request_id: str) -> None:
         route: Any = scope.get("route")
-        path = getattr(route, "path", None)
+        path = getattr(route, "path_format", None) or getattr(route, "path", None)
         template = scope.get("root_path", "") + path if path else "unmatched"
         method = scope["method"]
         key = (method, template, status)

@@ -4,9 +4,10 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel
+from starlette.convertors import Convertor, register_url_convertor
 
 from apps.auth.application.common.errors import LoginFailed
 from apps.auth.application.oauth.authorize import StartLoginInteractor, StartLoginRequest
@@ -16,6 +17,28 @@ from apps.auth.presentation.http.cookies import AUTH_PATH, LOGIN_COOKIE, CookieW
 from apps.auth.presentation.http.dependencies import app_scoped, rate_limited, request_scoped
 from apps.auth.presentation.http.errors import ERROR_RESPONSES
 from apps.auth.presentation.http.request_context import client_info, config_of
+
+
+class ProviderSegment(Convertor[str]):
+    """A provider path segment that is never one of the API's own fixed paths.
+
+    `GET /refresh` must answer 405 from the `POST /refresh` route, not 404 from the legacy
+    `GET /{provider}` alias.
+    """
+
+    regex = (
+        r"(?!(?:refresh|logout|logout-all|me|sessions|verify|health|ready|docs|openapi\.json)$)"
+        r"[^/]+"
+    )
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("provider", ProviderSegment())
 
 router = APIRouter(prefix=AUTH_PATH, tags=["login"], responses=ERROR_RESPONSES)
 
@@ -31,6 +54,13 @@ class LegacyAuthorizeResponse(BaseModel):
     data: AuthorizeResponse
 
 
+Provider = Annotated[
+    str,
+    Path(
+        description="Login provider; anything else answers 404 UNSUPPORTED_PROVIDER",
+        json_schema_extra={"enum": ["kakao", "google", "naver", "dev"]},
+    ),
+]
 Origin = Annotated[str | None, Query(max_length=255)]
 Device = Annotated[str | None, Query(max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
 Hint = Annotated[str | None, Query(max_length=64)]
@@ -64,14 +94,14 @@ def _with_binding(request: Request, response: Any, binding: str, expires_at: dat
 
 
 @router.get(
-    "/{provider}/authorize",
+    "/{provider:provider}/authorize",
     response_model=AuthorizeResponse,
     dependencies=[Depends(rate_limited("authorize"))],
     responses={302: {"description": "Redirect to the provider when redirect=true"}},
 )
 async def authorize(
     request: Request,
-    provider: str,
+    provider: Provider,
     frontend_origin: Origin = None,
     device_id: Device = None,
     login_hint: Hint = None,
@@ -88,13 +118,13 @@ async def authorize(
 
 
 @router.get(
-    "/{provider}/login",
+    "/{provider:provider}/login",
     response_model=LegacyAuthorizeResponse,
     dependencies=[Depends(rate_limited("authorize"))],
 )
 async def legacy_login(
     request: Request,
-    provider: str,
+    provider: Provider,
     frontend_origin: Origin = None,
     device_id: Device = None,
     start: StartLoginInteractor = Depends(app_scoped(StartLoginInteractor)),
@@ -105,7 +135,7 @@ async def legacy_login(
 
 
 router.add_api_route(
-    "/{provider}",
+    "/{provider:provider}",
     legacy_login,
     methods=["GET"],
     response_model=LegacyAuthorizeResponse,
@@ -115,14 +145,14 @@ router.add_api_route(
 
 
 @router.get(
-    "/{provider}/callback",
+    "/{provider:provider}/callback",
     status_code=302,
     response_class=RedirectResponse,
     dependencies=[Depends(rate_limited("callback"))],
 )
 async def callback(
     request: Request,
-    provider: str,
+    provider: Provider,
     code: str | None = None,
     state: str | None = None,
     error: str | None = None,
@@ -131,10 +161,9 @@ async def callback(
     config = config_of(request)
     cookies = CookieWriter(config)
     metrics = request.app.state.metrics
-    label = provider if provider in config.providers else "unknown"
+    if provider not in config.providers:
+        raise UnsupportedProvider()
     try:
-        if provider not in config.providers:
-            raise UnsupportedProvider()
         result = await complete.execute(
             CompleteLoginRequest(
                 provider=provider,
@@ -149,13 +178,13 @@ async def callback(
         origin = (
             failure.frontend_origin if isinstance(failure, LoginFailed) else config.origins.default
         )
-        metrics.logins.labels(label, "failure").inc()
+        metrics.logins.labels(provider, "failure").inc()
         response = RedirectResponse(
             f"{origin}/#/login?error={quote(failure.code)}", status_code=302
         )
         cookies.clear_login_binding(response)
         return response
-    metrics.logins.labels(label, "success").inc()
+    metrics.logins.labels(provider, "success").inc()
     response = RedirectResponse(f"{result.frontend_origin}/#/home", status_code=302)
     cookies.set_tokens(response, result.tokens)
     cookies.clear_login_binding(response)
