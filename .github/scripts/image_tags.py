@@ -1,8 +1,9 @@
 """Image tags for one build, from the branch (or the canary track) that produced it.
 
-develop: `<image>-dev-latest` and `<image>-dev-<short sha>`; main: `<image>-v<version>` and
-`<image>-v<version>-<short sha>`; canary: `<image>-dev-canary`. Any other ref has no tags, so
-the build job fails instead of pushing something nobody deploys.
+develop: `<image>-dev-latest` and `<image>-dev-<short sha>`; main: `<image>-prod-latest`,
+`<image>-v<version>` and `<image>-v<version>-<short sha>`; canary: `<image>-dev-canary` for a
+pull request into develop, `<image>-prod-canary` for one into main. Any other ref has no tags,
+so the build job fails instead of pushing something nobody deploys.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ _SHA = re.compile(r"[0-9a-f]{40}")
 _VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(?:[.+-][0-9A-Za-z.]+)?")
 
 
-def tags(*, image: str, ref: str, sha: str, version: str, track: str = "stable") -> list[str]:
+def tags(
+    *, image: str, ref: str, sha: str, version: str, track: str = "stable", base: str = "develop"
+) -> list[str]:
     if not _IMAGE.fullmatch(image):
         raise ValueError(f"image name {image!r} is not a valid tag prefix")
     if not _SHA.fullmatch(sha):
         raise ValueError(f"{sha!r} is not a full commit sha")
     if track == "canary":
-        suffixes = ["dev-canary"]
+        suffixes = ["prod-canary" if base == "main" else "dev-canary"]
     elif track != "stable":
         raise ValueError(f"unknown track {track!r}")
     elif ref == "refs/heads/develop":
@@ -35,7 +38,7 @@ def tags(*, image: str, ref: str, sha: str, version: str, track: str = "stable")
         if not _VERSION.fullmatch(version):
             raise ValueError(f"{version!r} is not a release version")
         clean = version.replace("+", "-")
-        suffixes = [f"v{clean}", f"v{clean}-{sha[:7]}"]
+        suffixes = ["prod-latest", f"v{clean}", f"v{clean}-{sha[:7]}"]
     else:
         raise ValueError(f"{ref!r} does not publish images")
     return [f"{REPOSITORY}:{image}-{suffix}" for suffix in suffixes]
@@ -54,12 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", help="release version; default: from --pyproject")
     parser.add_argument("--pyproject", type=Path, default=Path("pyproject.toml"))
     parser.add_argument("--track", choices=("stable", "canary"), default="stable")
+    parser.add_argument("--base", default="develop", help="base branch of a canary pull request")
     args = parser.parse_args(argv)
 
     version = args.version or _version_of(args.pyproject)
     try:
         result = tags(
-            image=args.image, ref=args.ref, sha=args.sha, version=version, track=args.track
+            image=args.image,
+            ref=args.ref,
+            sha=args.sha,
+            version=version,
+            track=args.track,
+            base=args.base,
         )
     except ValueError as error:
         print(f"image_tags: {error}", file=sys.stderr)

@@ -13,16 +13,20 @@ def test_develop_gets_dev_latest_and_dev_short_sha() -> None:
     assert tags == [f"{REPO}:auth-api-dev-latest", f"{REPO}:auth-api-dev-0123456"]
 
 
-def test_main_gets_versioned_tags() -> None:
+def test_main_gets_prod_latest_and_versioned_tags() -> None:
     tags = image_tags.tags(image="auth-api", ref="refs/heads/main", sha=SHA, version="2.0.0")
 
-    assert tags == [f"{REPO}:auth-api-v2.0.0", f"{REPO}:auth-api-v2.0.0-0123456"]
+    assert tags == [
+        f"{REPO}:auth-api-prod-latest",
+        f"{REPO}:auth-api-v2.0.0",
+        f"{REPO}:auth-api-v2.0.0-0123456",
+    ]
 
 
 def test_main_turns_build_metadata_plus_into_a_tag_safe_dash() -> None:
     tags = image_tags.tags(image="auth-api", ref="refs/heads/main", sha=SHA, version="2.1.0+hf1")
 
-    assert tags[0] == f"{REPO}:auth-api-v2.1.0-hf1"
+    assert tags[1] == f"{REPO}:auth-api-v2.1.0-hf1"
 
 
 def test_canary_track_gets_dev_canary_whatever_the_ref() -> None:
@@ -31,6 +35,19 @@ def test_canary_track_gets_dev_canary_whatever_the_ref() -> None:
     )
 
     assert tags == [f"{REPO}:auth-api-dev-canary"]
+
+
+def test_canary_into_main_gets_prod_canary_that_the_prod_overlay_tracks() -> None:
+    tags = image_tags.tags(
+        image="auth-api",
+        ref="refs/pull/7/merge",
+        sha=SHA,
+        version="2.0.0",
+        track="canary",
+        base="main",
+    )
+
+    assert tags == [f"{REPO}:auth-api-prod-canary"]
 
 
 def test_relay_tags_use_its_own_image_name() -> None:
@@ -69,7 +86,8 @@ def test_cli_writes_comma_separated_tags_and_version_from_pyproject(
 
     assert code == 0
     assert output.read_text().splitlines() == [
-        f"tags={REPO}:auth-relay-v3.1.4,{REPO}:auth-relay-v3.1.4-0123456",
+        f"tags={REPO}:auth-relay-prod-latest,{REPO}:auth-relay-v3.1.4,"
+        f"{REPO}:auth-relay-v3.1.4-0123456",
         "version=3.1.4",
     ]
 
