@@ -3,7 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from apps.auth.domain.user import ProviderProfile
-from apps.auth.infrastructure.oauth.oauth2_client import HttpxOAuth2Client, ProviderEndpoints
+from apps.auth.infrastructure.oauth.oauth2_client import ProviderEndpoints
+from apps.auth.infrastructure.oauth.pkce_provider import PkceOAuthProvider
 from apps.auth.infrastructure.oauth.profiles import build_profile
 
 KAKAO_ENDPOINTS = ProviderEndpoints(
@@ -15,42 +16,10 @@ KAKAO_ENDPOINTS = ProviderEndpoints(
 KAKAO_SCOPE = "profile_nickname,profile_image,account_email"
 
 
-class KakaoOAuthProvider:
+class KakaoOAuthProvider(PkceOAuthProvider):
     name = "kakao"
-    supports_pkce = True
-
-    def __init__(
-        self, *, client_id: str, client_secret: str, timeout: float, base_url: str | None = None
-    ) -> None:
-        self._http = HttpxOAuth2Client(
-            provider=self.name,
-            client_id=client_id,
-            client_secret=client_secret,
-            endpoints=KAKAO_ENDPOINTS.rebased(base_url),
-            timeout=timeout,
-        )
-
-    def authorization_url(
-        self, *, state: str, redirect_uri: str, code_challenge: str | None, login_hint: str | None
-    ) -> str:
-        return self._http.authorization_url(
-            {
-                "redirect_uri": redirect_uri,
-                "state": state,
-                "scope": KAKAO_SCOPE,
-                "code_challenge": code_challenge,
-                "code_challenge_method": "S256" if code_challenge else None,
-                "login_hint": login_hint,
-            }
-        )
-
-    async def exchange_code(
-        self, *, code: str, redirect_uri: str, code_verifier: str | None, state: str
-    ) -> str:
-        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-        if code_verifier:
-            form["code_verifier"] = code_verifier
-        return await self._http.request_token(form)
+    endpoints = KAKAO_ENDPOINTS
+    scope = KAKAO_SCOPE
 
     async def fetch_profile(self, access_token: str) -> ProviderProfile:
         body = await self._http.fetch_profile(access_token)
