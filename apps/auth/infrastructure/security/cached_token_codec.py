@@ -16,7 +16,7 @@ class CachingTokenCodec:
     kept. Bounded LRU.
     """
 
-    def __init__(self, codec: JoseTokenCodec, max_entries: int = 50_000) -> None:
+    def __init__(self, codec: JoseTokenCodec, max_entries: int = 10_000) -> None:
         self._codec = codec
         self._max = max_entries
         self._claims: OrderedDict[str, TokenClaims] = OrderedDict()
