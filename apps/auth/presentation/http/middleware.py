@@ -14,7 +14,17 @@ from apps.auth.presentation.http.metrics import AuthMetrics
 
 logger = logging.getLogger("auth.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_QUIET = frozenset({"/health", "/ready", "/metrics", "/api/v1/auth/verify", "/api/v1/auth/health"})
+_QUIET = frozenset(
+    {
+        "/health",
+        "/ready",
+        "/metrics",
+        "/api/v1/auth/health",
+        "/api/v1/auth/ready",
+        "/api/v1/auth/verify",
+        "/api/v1/auth/verify/{original_path}",
+    }
+)
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 

@@ -234,3 +234,16 @@ async def test_verify_reads_access_cookie(api):
 async def test_verify_without_token_gives_401(api):
     response = await api.client.get(f"{API}/verify")
     assert response.status_code == 401
+
+
+async def test_verify_answers_envoy_style_check_with_original_method_and_path(api):
+    logged = await dev_login(api.client)
+    api.client.cookies.clear()
+    for method in ("POST", "DELETE", "PATCH"):
+        response = await api.client.request(
+            method, f"{API}/verify/api/v1/scan/photos?id=3", headers=bearer(logged.access)
+        )
+        assert response.status_code == 200
+        assert response.headers["x-user-id"] == token_payload(logged.access)["sub"]
+    denied = await api.client.post(f"{API}/verify/api/v1/scan")
+    assert denied.status_code == 401

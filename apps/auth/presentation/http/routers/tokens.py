@@ -111,6 +111,17 @@ async def verify(request: Request) -> Any:
     )
 
 
+# Envoy's HTTP ext_authz appends the original path to the configured prefix and keeps the
+# original method, so `/verify` also answers below itself, for every method.
+router.add_api_route(
+    "/verify/{original_path:path}",
+    verify,
+    methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    include_in_schema=False,
+    name="verify_forwarded",
+)
+
+
 @router.get("/.well-known/jwks.json")
 async def jwks(request: Request) -> JSONResponse:
     keys = request.app.state.jwks
