@@ -21,7 +21,9 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 install: $(VENV)/.synced
 
 run: install
-	AUTH_ENVIRONMENT=$${AUTH_ENVIRONMENT:-local} $(VENV)/bin/uvicorn apps.auth.setup.main:app \
+	AUTH_ENVIRONMENT=$${AUTH_ENVIRONMENT:-local} \
+	AUTH_PUBLIC_BASE_URL=$${AUTH_PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
+	$(VENV)/bin/uvicorn apps.auth.setup.main:app \
 		--host $(HOST) --port $(PORT) --no-access-log
 
 test: install
