@@ -6,18 +6,19 @@ from starlette.types import ASGIApp
 from apps.auth.domain.user import ProviderProfile
 from apps.auth.infrastructure.oauth.dev_idp import DEV_CLIENT_ID
 from apps.auth.infrastructure.oauth.oauth2_client import HttpxOAuth2Client, ProviderEndpoints
+from apps.auth.infrastructure.oauth.pkce_provider import PkceOAuthProvider
 from apps.auth.infrastructure.oauth.profiles import build_profile
 
 # Token and userinfo calls never leave the process, so this host is never resolved.
 _IN_PROCESS = "http://dev-idp.internal"
 
 
-class DevOAuthProvider:
+class DevOAuthProvider(PkceOAuthProvider):
     """The local/test login: the browser goes to `<public_base_url>/dev-idp`, the server talks
     to the same dev IdP app in process, so no network is needed."""
 
     name = "dev"
-    supports_pkce = True
+    scope = "openid profile email"
 
     def __init__(
         self,
@@ -41,32 +42,8 @@ class DevOAuthProvider:
             transport=httpx.ASGITransport(app=idp_app, raise_app_exceptions=False),
         )
 
-    def authorization_url(
-        self, *, state: str, redirect_uri: str, code_challenge: str | None, login_hint: str | None
-    ) -> str:
-        return self._http.authorization_url(
-            {
-                "redirect_uri": redirect_uri,
-                "scope": "openid profile email",
-                "state": state,
-                "code_challenge": code_challenge,
-                "code_challenge_method": "S256" if code_challenge else None,
-                "login_hint": login_hint,
-            }
-        )
-
-    async def exchange_code(
-        self, *, code: str, redirect_uri: str, code_verifier: str | None, state: str
-    ) -> str:
-        form = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect_uri,
-            "client_id": self._http.client_id,
-        }
-        if code_verifier:
-            form["code_verifier"] = code_verifier
-        return await self._http.request_token(form)
+    def _client_fields(self) -> dict[str, str]:
+        return {"client_id": self._http.client_id}
 
     async def fetch_profile(self, access_token: str) -> ProviderProfile:
         body = await self._http.fetch_profile(access_token)

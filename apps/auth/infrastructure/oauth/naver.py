@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from apps.auth.domain.errors import OAuthProviderError
 from apps.auth.domain.user import ProviderProfile
-from apps.auth.infrastructure.oauth.oauth2_client import HttpxOAuth2Client, ProviderEndpoints
+from apps.auth.infrastructure.oauth.oauth2_client import ProviderEndpoints
+from apps.auth.infrastructure.oauth.pkce_provider import ConfiguredOAuthProvider
 from apps.auth.infrastructure.oauth.profiles import build_profile
 
 NAVER_ENDPOINTS = ProviderEndpoints(
@@ -12,22 +13,12 @@ NAVER_ENDPOINTS = ProviderEndpoints(
 )
 
 
-class NaverOAuthProvider:
+class NaverOAuthProvider(ConfiguredOAuthProvider):
     """Naver has neither PKCE nor scopes, and wants the `state` again at its token endpoint."""
 
     name = "naver"
+    endpoints = NAVER_ENDPOINTS
     supports_pkce = False
-
-    def __init__(
-        self, *, client_id: str, client_secret: str, timeout: float, base_url: str | None = None
-    ) -> None:
-        self._http = HttpxOAuth2Client(
-            provider=self.name,
-            client_id=client_id,
-            client_secret=client_secret,
-            endpoints=NAVER_ENDPOINTS.rebased(base_url),
-            timeout=timeout,
-        )
 
     def authorization_url(
         self, *, state: str, redirect_uri: str, code_challenge: str | None, login_hint: str | None

@@ -3,14 +3,11 @@ from __future__ import annotations
 from apps.auth.infrastructure.oauth.oauth2_client import HttpxOAuth2Client, ProviderEndpoints
 
 
-class PkceOAuthProvider:
-    """The authorization-code flow with PKCE S256 (RFC 6749, RFC 7636) that Kakao and Google
-    share; subclasses name the provider, its endpoints and scope, and map its profile."""
+class ConfiguredOAuthProvider:
+    """A provider client built from its endpoints and the credentials we were given."""
 
     name: str
     endpoints: ProviderEndpoints
-    scope: str
-    supports_pkce = True
 
     def __init__(
         self, *, client_id: str, client_secret: str, timeout: float, base_url: str | None = None
@@ -22,6 +19,15 @@ class PkceOAuthProvider:
             endpoints=self.endpoints.rebased(base_url),
             timeout=timeout,
         )
+
+
+class PkceOAuthProvider(ConfiguredOAuthProvider):
+    """The authorization-code flow with PKCE S256 (RFC 6749, RFC 7636) that Kakao, Google and
+    the dev provider share; subclasses name the provider, its endpoints and scope, and map
+    its profile."""
+
+    scope: str
+    supports_pkce = True
 
     def authorization_url(
         self, *, state: str, redirect_uri: str, code_challenge: str | None, login_hint: str | None
@@ -41,6 +47,11 @@ class PkceOAuthProvider:
         self, *, code: str, redirect_uri: str, code_verifier: str | None, state: str
     ) -> str:
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        form.update(self._client_fields())
         if code_verifier:
             form["code_verifier"] = code_verifier
         return await self._http.request_token(form)
+
+    def _client_fields(self) -> dict[str, str]:
+        """Extra token-request fields for clients that do not authenticate with a secret."""
+        return {}
