@@ -26,27 +26,18 @@ class CookieWriter:
         self._set(response, REFRESH_COOKIE, tokens.refresh.value, AUTH_PATH, self._refresh_age)
 
     def clear_tokens(self, response: Response) -> None:
-        for name, path in ((ACCESS_COOKIE, "/"), (REFRESH_COOKIE, AUTH_PATH)):
-            response.delete_cookie(
-                name,
-                path=path,
-                domain=self._domain,
-                secure=self._secure,
-                httponly=True,
-                samesite="lax",
-            )
+        self._clear(response, ACCESS_COOKIE, "/")
+        self._clear(response, REFRESH_COOKIE, AUTH_PATH)
 
     def set_login_binding(self, response: Response, binding: str, max_age: int) -> None:
         self._set(response, LOGIN_COOKIE, binding, AUTH_PATH, max_age)
 
     def clear_login_binding(self, response: Response) -> None:
+        self._clear(response, LOGIN_COOKIE, AUTH_PATH)
+
+    def _clear(self, response: Response, name: str, path: str) -> None:
         response.delete_cookie(
-            LOGIN_COOKIE,
-            path=AUTH_PATH,
-            domain=self._domain,
-            secure=self._secure,
-            httponly=True,
-            samesite="lax",
+            name, path=path, domain=self._domain, secure=self._secure, httponly=True, samesite="lax"
         )
 
     def _set(self, response: Response, name: str, value: str, path: str, max_age: int) -> None:

@@ -84,9 +84,10 @@ class ObservabilityMiddleware:
             self._series[key] = series
         series[0].inc()
         series[1].observe(elapsed)
-        if logger.isEnabledFor(_level(template)):
+        level = logging.DEBUG if template in _QUIET else logging.INFO
+        if logger.isEnabledFor(level):
             logger.log(
-                _level(template),
+                level,
                 "request",
                 extra={
                     "request_id": request_id,
@@ -96,10 +97,6 @@ class ObservabilityMiddleware:
                     "duration_ms": round(elapsed * 1000, 2),
                 },
             )
-
-
-def _level(template: str) -> int:
-    return logging.DEBUG if template in _QUIET else logging.INFO
 
 
 def _request_id(scope: Scope) -> str:

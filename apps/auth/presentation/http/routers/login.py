@@ -67,15 +67,12 @@ Hint = Annotated[str | None, Query(max_length=64)]
 
 
 async def _start(
-    request: Request,
     provider: str,
     origin: str | None,
     device: str | None,
     hint: str | None,
     start: StartLoginInteractor,
 ) -> tuple[AuthorizeResponse, str]:
-    if provider not in config_of(request).providers:
-        raise UnsupportedProvider()
     result = await start.execute(
         StartLoginRequest(
             provider=provider, frontend_origin=origin, device_id=device, login_hint=hint
@@ -108,7 +105,7 @@ async def authorize(
     redirect: bool = False,
     start: StartLoginInteractor = Depends(app_scoped(StartLoginInteractor)),
 ) -> Any:
-    body, binding = await _start(request, provider, frontend_origin, device_id, login_hint, start)
+    body, binding = await _start(provider, frontend_origin, device_id, login_hint, start)
     response: Any
     if redirect:
         response = RedirectResponse(body.authorization_url, status_code=302)
@@ -129,7 +126,7 @@ async def legacy_login(
     device_id: Device = None,
     start: StartLoginInteractor = Depends(app_scoped(StartLoginInteractor)),
 ) -> Any:
-    body, binding = await _start(request, provider, frontend_origin, device_id, None, start)
+    body, binding = await _start(provider, frontend_origin, device_id, None, start)
     response = JSONResponse(LegacyAuthorizeResponse(data=body).model_dump(mode="json"))
     return _with_binding(request, response, binding, body.expires_at)
 

@@ -15,6 +15,7 @@ from apps.auth.domain.errors import (
     RefreshTokenReused,
     StorageUnavailable,
     TokenRevoked,
+    TokenTypeMismatch,
 )
 from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
 from apps.auth.presentation.http.dependencies import limit_client
@@ -85,11 +86,7 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-@router.get(
-    "/verify",
-    response_model=VerifyResponse,
-    responses={401: {"description": "Missing or invalid token"}, 403: {"description": "Revoked"}},
-)
+@router.get("/verify", response_model=VerifyResponse)
 async def verify(request: Request) -> Any:
     """The mesh's hot path: resolved without per-request dependency injection."""
     metrics = request.app.state.metrics
@@ -102,12 +99,13 @@ async def verify(request: Request) -> Any:
     except DomainError as error:
         revoked = isinstance(error, TokenRevoked)
         metrics.verify.labels("revoked" if revoked else "invalid").inc()
-        code = error.code if revoked or error.code != "TOKEN_TYPE_MISMATCH" else "INVALID_TOKEN"
+        code = "INVALID_TOKEN" if isinstance(error, TokenTypeMismatch) else error.code
         return error_response(code, error.detail, 403 if revoked else 401)
     metrics.verify.labels("valid").inc()
+    user_id = str(claims.sub)
     return JSONResponse(
-        {"user_id": str(claims.sub), "provider": claims.provider},
-        headers={"x-user-id": str(claims.sub), "x-auth-provider": claims.provider},
+        {"user_id": user_id, "provider": claims.provider},
+        headers={"x-user-id": user_id, "x-auth-provider": claims.provider},
     )
 
 
