@@ -14,6 +14,7 @@ from apps.auth.application.common.rate_limit import RateLimiter
 from apps.auth.application.oauth.ports import StateStore
 from apps.auth.application.token.ports import RevocationChecker, RevocationStore, SessionStore
 from apps.auth.application.user.ports import AuditLog, UserRepository
+from apps.auth.domain.errors import ConfigurationError
 from apps.auth.infrastructure.memory.memory_audit_log import (
     MemoryAuditLog,
     StandaloneMemoryAuditLog,
@@ -131,9 +132,11 @@ def build_storage(settings: Settings, clock: Clock) -> Storage:
     if settings.database_url and settings.redis_url:
         return _real(settings, nbf_ttl)
     if not settings.environment.is_embedded_allowed:
-        raise RuntimeError("real storage is required outside local and test")
+        raise ConfigurationError(
+            "AUTH_DATABASE_URL and AUTH_REDIS_URL are required outside local and test"
+        )
     if settings.database_url or settings.redis_url:
-        raise RuntimeError("set both AUTH_DATABASE_URL and AUTH_REDIS_URL, or neither")
+        raise ConfigurationError("AUTH_DATABASE_URL and AUTH_REDIS_URL: set both, or neither")
     logger.warning("embedded mode: in-memory storage, nothing survives a restart")
     state = MemoryTokenState()
     memory = MemoryStore()

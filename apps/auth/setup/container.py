@@ -19,6 +19,7 @@ from apps.auth.application.token.verify import ValidateTokenQuery
 from apps.auth.application.user.auditor import Auditor
 from apps.auth.application.user.delete_account import DeleteAccountInteractor
 from apps.auth.application.user.get_me import GetCurrentUserQuery
+from apps.auth.domain.errors import ConfigurationError
 from apps.auth.domain.origin import OriginPolicy
 from apps.auth.infrastructure.security.cached_token_codec import CachingTokenCodec
 from apps.auth.infrastructure.security.jose_token_codec import JoseTokenCodec
@@ -35,7 +36,7 @@ def signing_keys(settings: Settings) -> SigningKeys:
     if settings.jwt_algorithm == "HS256":
         secret = settings.jwt_secret
         if not secret:
-            raise RuntimeError("AUTH_JWT_SECRET is required for HS256")
+            raise ConfigurationError("AUTH_JWT_SECRET is required for HS256")
         return SigningKeys.hs256(secret, settings.jwt_key_id or "hs-1")
     pem, kid = settings.jwt_private_key, settings.jwt_key_id or "local-1"
     if not pem:

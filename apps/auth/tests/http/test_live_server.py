@@ -84,6 +84,8 @@ async def test_browser_login_through_dev_provider_works_against_live_uvicorn(liv
             "AUTH_KAKAO_CLIENT_ID",
         ),
         ({"AUTH_FRONTEND_ORIGINS": "https://app.eco2.test/path"}, "AUTH_FRONTEND_ORIGINS"),
+        ({"AUTH_REDIS_URL": "redis://127.0.0.1:6379/0"}, "AUTH_DATABASE_URL"),
+        ({"AUTH_JWT_ALGORITHM": "HS256"}, "AUTH_JWT_SECRET"),
     ],
 )
 def test_start_refused_with_one_line_naming_variable_when_config_incomplete(env, variable):
