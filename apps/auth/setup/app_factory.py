@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from apps.auth.infrastructure.oauth.dev_idp import DEV_CLIENT_ID, build_dev_idp_app
 from apps.auth.infrastructure.oauth.registry import ProviderConfig, build_provider_registry
 from apps.auth.presentation.http.config import HttpConfig
 from apps.auth.presentation.http.errors import install_error_handlers
+from apps.auth.presentation.http.hot_routes import HotRoutes
 from apps.auth.presentation.http.metrics import AuthMetrics
 from apps.auth.presentation.http.middleware import CorsForBrowsers, ObservabilityMiddleware
 from apps.auth.presentation.http.routers import account, health, login, tokens
@@ -20,6 +22,7 @@ from apps.auth.setup.tracing import configure_tracing
 
 logger = logging.getLogger("auth.setup")
 API_PREFIX = "/api/v1/auth"
+_HOT_ROUTES = frozenset({"verify", "verify_forwarded", "refresh"})
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -81,6 +84,11 @@ def create_app(settings: Settings) -> FastAPI:
         app.router.routes.extend(router.routes)
     if dev_idp is not None:
         app.mount("/dev-idp", dev_idp, name="dev-idp")
+    app.add_middleware(
+        HotRoutes,
+        routes=[r for r in app.routes if isinstance(r, APIRoute) and r.name in _HOT_ROUTES],
+        handlers=app.exception_handlers,
+    )
     app.add_middleware(
         CorsForBrowsers,
         allow_origins=settings.allowed_origins,
