@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from apps.auth.application.token.ports import RotationOutcome, RotationResult, SessionTokens
 from apps.auth.domain.session import ClientInfo, Session
 from apps.auth.infrastructure.persistence_redis import keys, lua
+from apps.auth.infrastructure.persistence_redis.batching import BatchedScript
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
 from apps.auth.infrastructure.persistence_redis.outbox import iso_utc
 
@@ -30,7 +31,7 @@ class RedisSessionStore:
         self._on_revoked = on_revoked
         self._stream = stream
         self._maxlen = maxlen
-        self._rotate = redis.register_script(lua.ROTATE)
+        self._rotate = BatchedScript(redis, lua.ROTATE)
 
     @redis_call
     async def open(self, session: Session, tokens: SessionTokens) -> None:
@@ -67,8 +68,8 @@ class RedisSessionStore:
         self, session_id: str, presented_jti: str, tokens: SessionTokens, now: datetime, grace: int
     ) -> RotationResult:
         reply = await self._rotate(
-            keys=[keys.SESSION + session_id, self._stream],
-            args=[
+            [keys.SESSION + session_id, self._stream],
+            [
                 presented_jti,
                 tokens.refresh_jti,
                 tokens.access_jti,

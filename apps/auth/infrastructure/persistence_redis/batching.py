@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar, Union
+
+from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
+
+from apps.auth.domain.errors import StorageUnavailable
+from apps.auth.infrastructure.persistence_redis.errors import redis_call
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+Outcome = Union[R, Exception]  # noqa: UP007 - a generic alias needs Union at runtime
+
+
+class TurnBatcher(Generic[T, R]):
+    """Requests that arrive in the same event-loop turn share one Redis round trip.
+
+    `run` receives the batch and returns one outcome per item, in order: a value, or an
+    exception for that item alone. If `run` itself fails, every caller in the batch gets
+    `StorageUnavailable`, so nothing is ever reported as done that Redis did not confirm.
+    """
+
+    def __init__(
+        self, run: Callable[[list[T]], Awaitable[Sequence[Outcome[R]]]], max_batch: int = 256
+    ) -> None:
+        self._run = run
+        self._max_batch = max_batch
+        self._waiting: list[tuple[T, asyncio.Future[R]]] = []
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def submit(self, item: T) -> R:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[R] = loop.create_future()
+        self._waiting.append((item, future))
+        if len(self._waiting) == 1:
+            loop.call_soon(self._dispatch)
+        return await future
+
+    def _dispatch(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        loop = asyncio.get_running_loop()
+        for start in range(0, len(waiting), self._max_batch):
+            task = loop.create_task(self._answer(waiting[start : start + self._max_batch]))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _answer(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
+        try:
+            outcomes = await self._run([item for item, _ in batch])
+            if len(outcomes) != len(batch):
+                raise StorageUnavailable("Redis answered a batch with the wrong length")
+        except BaseException as error:
+            failure = error if isinstance(error, StorageUnavailable) else StorageUnavailable()
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(failure)
+            if not isinstance(error, Exception):
+                raise
+            return
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if future.done():
+                continue
+            if isinstance(outcome, Exception):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+
+ScriptCall = tuple[Sequence[Any], Sequence[Any]]
+
+
+class BatchedScript:
+    """One Lua script whose calls in the same loop turn go out as one pipeline.
+
+    Each call is still its own atomic script run; only the network round trip is shared.
+    """
+
+    def __init__(self, redis: Redis, source: str, max_batch: int = 256) -> None:
+        self._redis = redis
+        self._script: AsyncScript = redis.register_script(source)
+        self._batcher: TurnBatcher[ScriptCall, Any] = TurnBatcher(self._run, max_batch)
+
+    async def __call__(self, keys: Sequence[Any], args: Sequence[Any]) -> Any:
+        return await self._batcher.submit((keys, args))
+
+    @redis_call
+    async def _run(self, calls: list[ScriptCall]) -> list[Any]:
+        outcomes = await self._pipeline(calls)
+        missing = [i for i, outcome in enumerate(outcomes) if isinstance(outcome, NoScriptError)]
+        if missing:
+            self._script.sha = await self._redis.script_load(self._script.script)
+            retried = await self._pipeline([calls[i] for i in missing])
+            for index, outcome in zip(missing, retried, strict=True):
+                outcomes[index] = outcome
+        return outcomes
+
+    async def _pipeline(self, calls: list[ScriptCall]) -> list[Any]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for keys, args in calls:
+                pipe.evalsha(self._script.sha, len(keys), *keys, *args)
+            outcomes: list[Any] = await pipe.execute(raise_on_error=False)
+        return outcomes
