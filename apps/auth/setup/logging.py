@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.orjson import OrjsonFormatter
 
 from apps.auth.presentation.http.middleware import request_id_var
 
@@ -16,10 +16,16 @@ class _RequestIdFilter(logging.Filter):
 
 
 def configure_logging(level: str, service: str, release: str) -> None:
-    """One JSON object per line on stdout, for every logger including uvicorn's."""
+    """One JSON object per line on stdout, for every logger including uvicorn's.
+
+    Records skip the thread and process lookups that no field of ours prints.
+    """
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
-        JsonFormatter(
+        OrjsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             static_fields={"service": service, "release": release},

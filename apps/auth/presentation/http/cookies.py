@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import functools
+import re
+
 from fastapi import Response
 
 from apps.auth.domain.token import TokenPair
@@ -9,6 +12,11 @@ ACCESS_COOKIE = "s_access"
 REFRESH_COOKIE = "s_refresh"
 LOGIN_COOKIE = "s_login"
 AUTH_PATH = "/api/v1/auth"
+
+# Characters a cookie value may carry unquoted (RFC 6265 cookie-octets as `http.cookies`
+# accepts them); tokens and bindings are base64url and dots, so they always qualify.
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9!#$%&'*+\-.^_`|~:]+")
+_PLACEHOLDER = "VALUE"
 
 
 class CookieWriter:
@@ -41,13 +49,45 @@ class CookieWriter:
         )
 
     def _set(self, response: Response, name: str, value: str, path: str, max_age: int) -> None:
-        response.set_cookie(
-            name,
-            value,
-            max_age=max_age,
-            path=path,
-            domain=self._domain,
-            secure=self._secure,
-            httponly=True,
-            samesite="lax",
-        )
+        if _PLAIN_VALUE.fullmatch(value):
+            prefix, suffix = _header_around_value(name, path, max_age, self._domain, self._secure)
+            response.raw_headers.append((b"set-cookie", f"{prefix}{value}{suffix}".encode()))
+            return
+        _set_cookie(response, name, value, path, max_age, self._domain, self._secure)
+
+
+def _set_cookie(
+    response: Response,
+    name: str,
+    value: str,
+    path: str,
+    max_age: int,
+    domain: str | None,
+    secure: bool,
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=path,
+        domain=domain,
+        secure=secure,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _header_around_value(
+    name: str, path: str, max_age: int, domain: str | None, secure: bool
+) -> tuple[str, str]:
+    """The `Set-Cookie` value Starlette writes for these attributes, split around the value.
+
+    Building it once per cookie kind spares every response the `http.cookies` round trip;
+    the attributes themselves still come from Starlette.
+    """
+    probe = Response()
+    _set_cookie(probe, name, _PLACEHOLDER, path, max_age, domain, secure)
+    header = probe.headers["set-cookie"]
+    prefix, suffix = header.split(f"={_PLACEHOLDER}", 1)
+    return f"{prefix}=", suffix
