@@ -48,7 +48,19 @@ def test_detection_of_a_union_is_the_union_of_detections(
     assert together == ds.affected(first, KNOWN) | ds.affected(second, KNOWN)
 
 
+def _segments(path: str) -> list[str]:
+    """A path's directories as git and the file system read them: `.` and empty ones vanish."""
+    return [part for part in path.split("/") if part not in ("", ".")]
+
+
 @given(paths)
 def test_a_service_is_selected_only_through_its_own_directory(changes: list[str]) -> None:
     for name in ds.affected(changes, KNOWN):
-        assert any(path.split("/")[:2] in (["apps", name], ["domains", name]) for path in changes)
+        assert any(_segments(path)[:2] in (["apps", name], ["domains", name]) for path in changes)
+
+
+def test_a_dot_segment_still_names_the_service_directory() -> None:
+    assert ds.affected(["apps/./auth/main.py", "domains//billing/x.py"], KNOWN) == {
+        "auth",
+        "billing",
+    }

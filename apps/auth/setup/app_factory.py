@@ -100,7 +100,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(
         CorsForBrowsers,
         allow_origins=settings.allowed_origins,
-        allow_credentials=True,
         allow_methods=["GET", "POST", "DELETE"],
         allow_headers=[
             "Authorization",

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import cast
 
 import aio_pika
 from aio_pika.abc import AbstractConnection
-from aiormq.abc import AbstractChannel
+from aiormq import Channel
 from pamqp.commands import Basic
 
 from apps.auth_relay.application.entries import OutboxEvent
@@ -36,7 +37,7 @@ class RabbitmqEventPublisher:
         self._connect_timeout = connect_timeout
         self._publish_timeout = publish_timeout
         self._connection: AbstractConnection | None = None
-        self._channel: AbstractChannel | None = None
+        self._channel: Channel | None = None
         self._opening = asyncio.Lock()
 
     @property
@@ -72,7 +73,7 @@ class RabbitmqEventPublisher:
             except (aio_pika.exceptions.AMQPError, OSError, TimeoutError):
                 return
 
-    async def _connected_channel(self, *, attempted: int) -> AbstractChannel:
+    async def _connected_channel(self, *, attempted: int) -> Channel:
         try:
             async with self._opening:
                 return await self._open()
@@ -80,7 +81,7 @@ class RabbitmqEventPublisher:
             await self.close()
             raise BrokerUnavailable(_describe(exc), attempted=attempted) from exc
 
-    async def _open(self) -> AbstractChannel:
+    async def _open(self) -> Channel:
         if self._channel is not None and self.is_connected:
             return self._channel
         await self.close()
@@ -94,10 +95,11 @@ class RabbitmqEventPublisher:
         await channel.declare_exchange(
             self._exchange_name, aio_pika.ExchangeType.FANOUT, durable=True
         )
-        self._channel = await channel.get_underlay_channel()
+        # The concrete aiormq channel: its basic_publish takes `wait`, the abstract one does not.
+        self._channel = cast(Channel, await channel.get_underlay_channel())
         return self._channel
 
-    async def _publish_one(self, channel: AbstractChannel, event: OutboxEvent) -> None:
+    async def _publish_one(self, channel: Channel, event: OutboxEvent) -> None:
         # aiormq's publish directly: aio-pika's Message wrapper and per-message drain wait
         # cost a third of the throughput; the broker's confirm is what we wait for.
         confirmation = await channel.basic_publish(
@@ -111,8 +113,11 @@ class RabbitmqEventPublisher:
             ),
             wait=False,
         )
-        if not isinstance(confirmation, Basic.Ack):
-            raise aio_pika.exceptions.DeliveryError(None, confirmation)
+        if isinstance(confirmation, Basic.Ack):
+            return
+        if confirmation is None:
+            raise BrokerUnavailable("rabbitmq: channel gave no publisher confirm", attempted=1)
+        raise aio_pika.exceptions.DeliveryError(None, confirmation)
 
 
 def _describe(exc: BaseException) -> str:

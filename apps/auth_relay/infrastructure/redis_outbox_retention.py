@@ -41,7 +41,7 @@ class RedisOutboxRetention:
     async def first_id_after(self, entry_id: str) -> str | None:
         async with redis_unavailable_as_outbox_error():
             found = await self._redis.xrange(self._stream, min=f"({entry_id}", count=1)
-        return _text(found[0][0]) if found else None
+        return _text(found[0][0]) if found and found[0][0] is not None else None
 
     async def trim_before(self, min_id: str) -> int:
         async with redis_unavailable_as_outbox_error():

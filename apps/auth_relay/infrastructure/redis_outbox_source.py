@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.typing import EncodableT as _FieldT
 
 from apps.auth_relay.application.entries import OutboxEntry, Rejection
 from apps.auth_relay.application.errors import OutboxUnavailable
@@ -109,7 +110,9 @@ class RedisOutboxSource:
                 self._group, self._consumer, {self._stream: position}, count=count, block=block
             )
         )
-        return _entries(reply[0][1]) if reply else []
+        # RESP2 reply: [[stream, [(id, fields), ...]]]
+        streams = cast(list[list[Any]], reply)
+        return _entries(streams[0][1]) if streams else []
 
     async def _with_group(self, command: Callable[[], Awaitable[T]]) -> T:
         async with redis_unavailable_as_outbox_error():
@@ -121,8 +124,8 @@ class RedisOutboxSource:
             await self.ensure_group()
             return await command()
 
-    def _dead_letter_fields(self, rejection: Rejection) -> dict[str | bytes, str | bytes]:
-        fields: dict[str | bytes, str | bytes] = {
+    def _dead_letter_fields(self, rejection: Rejection) -> dict[_FieldT, _FieldT]:
+        fields: dict[_FieldT, _FieldT] = {
             "entry_id": rejection.entry_id,
             "stream": self._stream,
             "reason": rejection.reason,

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
 
 from redis.exceptions import BusyLoadingError, ConnectionError, ReadOnlyError, TimeoutError
 
@@ -14,7 +14,9 @@ T = TypeVar("T")
 _UNAVAILABLE = (ConnectionError, TimeoutError, BusyLoadingError, ReadOnlyError, OSError)
 
 
-def redis_call(func: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+def redis_call(
+    func: Callable[P, Coroutine[Any, Any, T]],
+) -> Callable[P, Coroutine[Any, Any, T]]:
     """Turns every way Redis can be unreachable into the one storage error the API reports."""
 
     @functools.wraps(func)

@@ -27,7 +27,7 @@ class RedisRevocationChecker:
         names: list[str] = []
         for claims in batch:
             names += [keys.BLACKLIST + claims.jti, keys.USER_NOT_BEFORE + str(claims.sub)]
-        values: list[bytes | None] = await self._redis.mget(names)
+        values: list[bytes | str | None] = await self._redis.mget(names)
         answers: list[bool] = []
         for index, claims in enumerate(batch):
             blacklisted, not_before = values[2 * index], values[2 * index + 1]

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from redis.asyncio import Redis
+from redis.typing import EncodableT
 
 from apps.auth.application.token.ports import RotationOutcome, RotationResult, SessionTokens
 from apps.auth.domain.session import ClientInfo, Session
@@ -36,7 +37,7 @@ class RedisSessionStore:
     @redis_call
     async def open(self, session: Session, tokens: SessionTokens) -> None:
         key = keys.SESSION + session.id
-        fields = {
+        fields: dict[EncodableT, EncodableT] = {
             "uid": str(session.user_id),
             "provider": session.provider,
             "ip": session.client.ip or "",
@@ -118,7 +119,7 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def _session(session_id: str, values: list[bytes | None]) -> Session | None:
+def _session(session_id: str, values: list[bytes | str | None]) -> Session | None:
     if values[0] is None:
         return None
     uid, provider, ip, ua, device, created, last_used, expires = (

@@ -93,6 +93,6 @@ class CachedRevocationChecker:
                 self._subscribed = False
                 self.invalidate()
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)

@@ -53,7 +53,8 @@ async def limit_client(request: Request, bucket: str) -> None:
     limit = getattr(config, f"rate_{bucket}")
     if not limit:
         return
-    limiter = _provider(request).app_scoped(RateLimiter)
+    # A port is a Protocol; mypy refuses those as type[T] arguments (python/mypy#4717).
+    limiter = _provider(request).app_scoped(RateLimiter)  # type: ignore[type-abstract]
     ip = client_ip(request, config.trusted_proxy_hops) or "unknown"
     wait = await limiter.hit(f"{bucket}:ip:{ip}", limit, config.rate_window_seconds)
     if wait is not None:

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-Handler = Callable[[Request, Exception], Awaitable[Response]]
+# Starlette's exception handlers: (request, exc) -> Response, sync or async.
+Handler = Callable[..., Any]
 
 
 class HotRoutes:
@@ -53,7 +54,10 @@ class HotRoutes:
             handler = self._handler_for(error)
             if handler is None:
                 raise
-            response = await handler(request, error)
+            if inspect.iscoroutinefunction(handler):
+                response = await handler(request, error)
+            else:
+                response = await run_in_threadpool(handler, request, error)
         await response(scope, receive, send)
 
     def _handler_for(self, error: Exception) -> Handler | None:

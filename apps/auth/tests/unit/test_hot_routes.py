@@ -46,6 +46,15 @@ def _app(hot: bool) -> tuple[FastAPI, list[_Counting]]:
     async def broken(request: Request) -> Any:
         raise RuntimeError("boom")
 
+    @app.get("/lookup")
+    async def lookup(request: Request) -> Any:
+        raise KeyError("missing")
+
+    def sync_handler(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"sync": True}, status_code=418)
+
+    app.add_exception_handler(KeyError, sync_handler)
+
     counters: list[_Counting] = []
 
     def counting(inner: ASGIApp) -> _Counting:
@@ -75,6 +84,7 @@ async def _exchange(app: FastAPI, method: str, path: str) -> httpx.Response:
         ("POST", "/revoked"),
         ("POST", "/limited"),
         ("GET", "/broken"),
+        ("GET", "/lookup"),
         ("POST", "/check"),
         ("GET", "/nowhere"),
     ],
@@ -111,6 +121,13 @@ async def test_domain_errors_keep_their_status_and_headers_on_the_hot_path() -> 
     limited = await _exchange(app, "POST", "/limited")
     assert revoked.status_code == 401 and revoked.json()["code"] == "TOKEN_REVOKED"
     assert limited.status_code == 429 and limited.headers["retry-after"] == "7"
+
+
+async def test_sync_exception_handlers_answer_on_the_hot_path() -> None:
+    app, counters = _app(hot=True)
+    response = await _exchange(app, "GET", "/lookup")
+    assert (response.status_code, response.json()) == (418, {"sync": True})
+    assert counters[0].calls == 0
 
 
 async def test_unexpected_errors_still_reach_the_server_error_handler() -> None:
