@@ -124,7 +124,10 @@ def main() -> int:
                 ("`POST /refresh`", wrk(refresh_url, "-s", script, script_args=(str(token_file),)))
             )
             rows.append(
-                ("full dev login, logins/s (3 requests each, 16 concurrent)", login_figures)
+                (
+                    "full dev login, logins/s (3 requests each, 16 concurrent, Python client)",
+                    login_figures,
+                )
             )
             again = wrk(f"{bare.base_url}/ping")
             rows[0] = (rows[0][0], {k: (rows[0][1][k] + again[k]) / 2 for k in again})
