@@ -3,6 +3,9 @@ from __future__ import annotations
 import json
 import logging
 
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
 from apps.auth.tests.support import API, dev_login
 
 
@@ -50,6 +53,17 @@ async def test_tracing_on_only_when_otlp_endpoint_configured(app_factory, fake_p
         assert traced.app._is_instrumented_by_opentelemetry
         assert (await traced.client.get(f"{API}/health")).status_code == 200
         traced.app.state.tracer_provider.shutdown()
+
+
+async def test_hot_routes_are_traced_under_their_route_names(app_factory, fake_provider):
+    async with app_factory(otel_endpoint=fake_provider.base_url) as traced:
+        memory = InMemorySpanExporter()
+        traced.app.state.tracer_provider.add_span_processor(SimpleSpanProcessor(memory))
+        assert (await traced.client.get(f"{API}/verify")).status_code == 401
+        assert (await traced.client.post(f"{API}/refresh")).status_code == 401
+        names = {span.name for span in memory.get_finished_spans()}
+        traced.app.state.tracer_provider.shutdown()
+    assert {f"GET {API}/verify", f"POST {API}/refresh"} <= names
 
 
 async def test_access_log_is_json_with_request_id_and_no_token(api, caplog):
