@@ -7,6 +7,7 @@ from typing import Any
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -58,6 +59,8 @@ class HotRoutes:
                 response = await handler(request, error)
             else:
                 response = await run_in_threadpool(handler, request, error)
+        if not isinstance(response, Response):
+            raise TypeError(f"{route.path} returned {type(response).__name__}, not a Response")
         await response(scope, receive, send)
 
     def _handler_for(self, error: Exception) -> Handler | None:

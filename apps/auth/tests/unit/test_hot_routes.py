@@ -137,6 +137,20 @@ async def test_unexpected_errors_still_reach_the_server_error_handler() -> None:
     assert response.json() == {"code": "INTERNAL_ERROR", "detail": "Internal server error"}
 
 
+async def test_an_endpoint_that_returns_no_response_is_a_server_error_not_a_crash() -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/plain")
+    async def plain(request: Request) -> Any:
+        return {"not": "a response"}
+
+    app.add_middleware(HotRoutes, routes=list(app.routes)[-1:], handlers=app.exception_handlers)
+    response = await _exchange(app, "GET", "/plain")
+    assert response.status_code == 500
+    assert response.json()["code"] == "INTERNAL_ERROR"
+
+
 def test_routes_that_need_request_parsing_are_refused() -> None:
     app = FastAPI()
 
