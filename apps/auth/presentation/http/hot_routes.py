@@ -5,10 +5,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from fastapi.routing import APIRoute
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Match
+from starlette.routing import Match, request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 # Starlette's exception handlers: (request, exc) -> Response, sync or async.
@@ -20,55 +17,34 @@ class HotRoutes:
 
     Only endpoints whose single parameter is the `Request` and which return a `Response`
     qualify: for them FastAPI's routing, dependency solving and per-request exit stacks add
-    nothing but time. The route stays registered, so OpenAPI and every middleware outside
-    this one see it unchanged; errors go to the same exception handlers, so the answers are
-    identical. Anything that does not fully match (another method, say) falls through to
-    the app.
+    nothing but time. Each is run by Starlette's own `request_response`, with the app's
+    exception handlers, so the answers are identical; the route stays registered, so OpenAPI
+    and every middleware outside this one see it unchanged. Anything that does not fully
+    match (another method, say) falls through to the app.
     """
 
     def __init__(
         self, app: ASGIApp, routes: Iterable[APIRoute], handlers: Mapping[Any, Handler]
     ) -> None:
         self.app = app
-        self.routes = [_checked(route) for route in routes]
-        self.handlers = {
-            kind: handler
-            for kind, handler in handlers.items()
-            if isinstance(kind, type) and kind is not Exception
-        }
+        self.routes = [(route, request_response(_checked(route).endpoint)) for route in routes]
+        # The tables Starlette's ExceptionMiddleware hands to `request_response` through the
+        # scope; `Exception` and 500 belong to ServerErrorMiddleware, outside this one.
+        self.handlers = (
+            {k: h for k, h in handlers.items() if isinstance(k, type) and k is not Exception},
+            {k: h for k, h in handlers.items() if isinstance(k, int) and k != 500},
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            for route in self.routes:
+            for route, endpoint in self.routes:
                 match, child = route.matches(scope)
                 if match is Match.FULL:
                     scope.update(child)
-                    await self._serve(route, scope, receive, send)
+                    scope["starlette.exception_handlers"] = self.handlers
+                    await endpoint(scope, receive, send)
                     return
         await self.app(scope, receive, send)
-
-    async def _serve(self, route: APIRoute, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        try:
-            response = await route.endpoint(request)
-        except Exception as error:
-            handler = self._handler_for(error)
-            if handler is None:
-                raise
-            if inspect.iscoroutinefunction(handler):
-                response = await handler(request, error)
-            else:
-                response = await run_in_threadpool(handler, request, error)
-        if not isinstance(response, Response):
-            raise TypeError(f"{route.path} returned {type(response).__name__}, not a Response")
-        await response(scope, receive, send)
-
-    def _handler_for(self, error: Exception) -> Handler | None:
-        for kind in type(error).__mro__:
-            handler = self.handlers.get(kind)
-            if handler is not None:
-                return handler
-        return None
 
 
 def _checked(route: APIRoute) -> APIRoute:
