@@ -116,7 +116,7 @@ class RabbitmqEventPublisher:
         if isinstance(confirmation, Basic.Ack):
             return
         if confirmation is None:
-            raise BrokerUnavailable("rabbitmq: channel gave no publisher confirm", attempted=1)
+            raise BrokerUnavailable("rabbitmq: channel gave no publisher confirm")
         raise aio_pika.exceptions.DeliveryError(None, confirmation)
 
 
