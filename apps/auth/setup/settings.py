@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     database_pool_size: int = Field(10, ge=1, le=100)
     redis_url: str | None = None
+    redis_sentinels: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    redis_sentinel_master: str | None = None
 
     public_base_url: str = "http://127.0.0.1:8000"
     frontend_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -98,6 +100,7 @@ class Settings(BaseSettings):
     session_max_seconds: int = Field(2_592_000, ge=3600)
     refresh_grace_seconds: int = Field(10, ge=0, le=120)
     revocation_cache_seconds: float = Field(0.0, ge=0, le=1.0)
+    legacy_sessions: bool = False
 
     outbox_stream: str = "auth:outbox:revocations"
     outbox_maxlen: int = Field(1_000_000, ge=1000)
@@ -109,7 +112,9 @@ class Settings(BaseSettings):
     rate_limit_refresh_per_ip: int = Field(120, ge=0)
     rate_limit_refresh_per_user: int = Field(30, ge=0)
 
-    _csv = field_validator("frontend_origins", "enabled_providers", mode="before")(_split_csv)
+    _csv = field_validator(
+        "frontend_origins", "enabled_providers", "redis_sentinels", mode="before"
+    )(_split_csv)
 
     @field_validator("frontend_origins")
     @classmethod
