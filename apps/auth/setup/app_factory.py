@@ -115,6 +115,8 @@ def create_app(
         jwks=tuple(keys.public_jwks),
     )
     app.state.runtime = runtime
+    for collector in store.collectors:
+        app.state.api.metrics.registry.register(collector)
     install_error_handlers(app)
     app.router.routes[0:0] = tokens.mesh_routes()
     for router in (tokens.router, health.root_router, health.router, account.router, login.router):

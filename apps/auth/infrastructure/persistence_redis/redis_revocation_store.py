@@ -12,6 +12,7 @@ from apps.auth.domain.revocation_event import encode_event, iso_utc
 from apps.auth.domain.token import Revocation
 from apps.auth.infrastructure.persistence_redis import keys, lua
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
+from apps.auth.infrastructure.persistence_redis.replica_ack import RedisReplicaAck
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
@@ -27,12 +28,14 @@ class RedisRevocationStore:
         stream: str,
         maxlen: int,
         not_before_ttl_seconds: int = 3600,
+        replica_ack: RedisReplicaAck | None = None,
     ) -> None:
         self._redis = redis
         self._stream = stream
         self._maxlen = maxlen
         self._nbf_ttl = not_before_ttl_seconds
         self._script = redis.register_script(lua.REVOKE)
+        self._replica_ack = replica_ack
 
     async def revoke(
         self, request: RevocationRequest | Sequence[Revocation], now: datetime
@@ -65,3 +68,5 @@ class RedisRevocationStore:
         else:
             args += ["", "", ""]
         await self._script(keys=[self._stream], args=args)
+        if self._replica_ack is not None:
+            await self._replica_ack.wait()
