@@ -12,6 +12,7 @@ goes unacknowledged.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -60,6 +61,7 @@ class RedisReplicaAck:
         self._monotonic = monotonic
         self._replicas = 0
         self._replicas_until = float("-inf")
+        self._reading = asyncio.Lock()
         self._batcher: TurnBatcher[None, int] = TurnBatcher(self._wait_batch)
 
     async def wait(self) -> bool:
@@ -85,13 +87,18 @@ class RedisReplicaAck:
         )
         return False
 
-    @redis_call
     async def _connected_replicas(self) -> int:
         if self._monotonic() >= self._replicas_until:
-            info = await self._redis.info("replication")
-            self._replicas = int(info.get("connected_slaves", 0))
-            self._replicas_until = self._monotonic() + self._ttl
+            async with self._reading:
+                if self._monotonic() >= self._replicas_until:
+                    self._replicas = await self._read_replicas()
+                    self._replicas_until = self._monotonic() + self._ttl
         return self._replicas
+
+    @redis_call
+    async def _read_replicas(self) -> int:
+        info = await self._redis.info("replication")
+        return int(info.get("connected_slaves", 0))
 
     @redis_call
     async def _wait_batch(self, batch: list[None]) -> list[int]:
