@@ -7,6 +7,8 @@ declare -A package_of=(
   [shellcheck]=shellcheck
   [pg_isready]=postgresql-client
   [redis-cli]=redis-tools
+  # Fault tests start their own primary, replica and Sentinel (`redis-server <conf> --sentinel`).
+  [redis-server]=redis-server
 )
 
 missing=()
@@ -17,7 +19,7 @@ for tool in "${!package_of[@]}"; do
 done
 
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "ci-tools: shellcheck, pg_isready and redis-cli are present"
+  echo "ci-tools: ${!package_of[*]} are present"
   exit 0
 fi
 
@@ -27,6 +29,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "ci-tools: installing ${missing[*]}"
+# Debian starts redis-server's service on install, and in CI a Redis container already holds
+# port 6379, which would fail the install: packages get installed, no service gets started.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+  "${as_root[@]}" chmod +x /usr/sbin/policy-rc.d
+  trap '"${as_root[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
