@@ -31,7 +31,7 @@ from apps.auth.infrastructure.persistence_redis.replica_ack import (
     replica_wait_counter,
 )
 from apps.auth.tests.integration.redis_topology import RedisProcess, Topology
-from apps.auth.tests.support import API, bearer, dev_login
+from apps.auth.tests.support import API, bearer, dev_login, refresh_header
 
 
 class FakeMonotonic:
@@ -284,3 +284,30 @@ async def test_metrics_expose_replica_waits_when_a_logout_is_written(
     lines = metrics.text.splitlines()
     assert 'auth_redis_replica_waits_total{result="no_replica"} 1.0' in lines
     assert 'auth_redis_replica_waits_total{result="acknowledged"} 0.0' in lines
+
+
+async def test_writes_answer_503_not_500_when_the_primary_has_too_few_replicas_to_write(
+    app_factory: Callable[..., Any], lone_primary: RedisProcess
+) -> None:
+    url = f"redis://127.0.0.1:{lone_primary.port}/0"
+    async with app_factory(redis_url=url) as t:
+        logged = await dev_login(t.client)
+        with lone_primary.client() as admin:
+            admin.config_set("min-replicas-to-write", 1)
+        t.client.cookies.clear()
+
+        refused = [
+            await t.client.post(f"{API}/logout", headers=bearer(logged.access)),
+            await t.client.post(f"{API}/refresh", headers=refresh_header(logged.refresh)),
+            await t.client.get(f"{API}/dev/authorize"),
+        ]
+        still_valid = await t.client.get(f"{API}/verify", headers=bearer(logged.access))
+        with lone_primary.client() as admin:
+            admin.config_set("min-replicas-to-write", 0)
+        logout = await t.client.post(f"{API}/logout", headers=bearer(logged.access))
+        revoked = await t.client.get(f"{API}/verify", headers=bearer(logged.access))
+
+    assert [r.status_code for r in refused] == [503, 503, 503]
+    assert {r.json()["code"] for r in refused} == {"STORAGE_UNAVAILABLE"}
+    assert still_valid.status_code == 200, "logout was refused, so the token still works"
+    assert (logout.status_code, revoked.status_code) == (200, 403)
