@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +22,11 @@ import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from apps.auth.application.common.token_ports import RotationRequest, SessionTokens
-from apps.auth.domain.session import ClientInfo, Session
-from apps.auth.domain.token_family import Presented, RotationOutcome
+from apps.auth.domain.token_family import RotationOutcome
 from apps.auth.infrastructure.persistence_redis.redis_session_store import RedisSessionStore
 from apps.auth.tests.faults.failover_load import Browser, Ledger
 from apps.auth.tests.integration.redis_topology import MASTER, Topology, wait_until
+from apps.auth.tests.integration.replication import new_session, new_tokens, rotation
 
 BROWSERS = 6
 KILL_AFTER_LOGOUTS = 12
@@ -156,27 +154,6 @@ async def test_no_500_recovery_and_no_revoked_token_accepted_when_the_primary_is
         print(f"\nsentinel failover figures: {figures}")
 
 
-def _tokens(now: datetime) -> SessionTokens:
-    return SessionTokens(
-        access_jti=uuid.uuid4().hex,
-        access_expires_at=now + timedelta(minutes=15),
-        refresh_jti=uuid.uuid4().hex,
-        refresh_expires_at=now + timedelta(days=14),
-    )
-
-
-def _rotation(session_id: str, presented: str, now: datetime) -> RotationRequest:
-    return RotationRequest(
-        session_id=session_id,
-        presented=Presented(refresh_jti=presented, client="client-a"),
-        presented_token="presented-token",
-        tokens=_tokens(now),
-        successor=None,
-        now=now,
-        grace_seconds=0,
-    )
-
-
 async def test_a_rotation_lost_with_the_primary_is_refused_as_reuse_on_the_promoted_replica(
     tmp_path: Path,
 ) -> None:
@@ -187,36 +164,28 @@ async def test_a_rotation_lost_with_the_primary_is_refused_as_reuse_on_the_promo
     primary, promoted = Redis(port=servers.primary.port), Redis(port=servers.replica.port)
     try:
         before = RedisSessionStore(primary, stream="test:lost", maxlen=1000)
-        session = Session(
-            id=uuid.uuid4().hex,
-            user_id=uuid.uuid4(),
-            provider="dev",
-            client=ClientInfo(ip=None, user_agent=None, device_id=None),
-            created_at=now,
-            last_used_at=now,
-            expires_at=now + timedelta(days=30),
-        )
-        first = _tokens(now)
+        session = new_session(now)
+        first = new_tokens(now)
         await before.open(session, first)
         assert await primary.wait(1, 1000) == 1
         # The replica stops following first, so the rotation never reaches it: the same data
         # as a primary that dies with the rotation still in its replication buffer.
         await promoted.execute_command("REPLICAOF", "NO", "ONE")
-        rotation = _rotation(session.id, first.refresh_jti, now)
-        rotated = await before.rotate(rotation)
+        lost = rotation(session.id, first.refresh_jti, now)
+        rotated = await before.rotate(lost)
         servers.primary.kill()
         after = RedisSessionStore(promoted, stream="test:lost", maxlen=1000)
 
         old_access_revoked = await promoted.exists(f"blacklist:{first.access_jti}")
-        with_new = await after.rotate(_rotation(session.id, rotation.tokens.refresh_jti, now))
-        with_old = await after.rotate(_rotation(session.id, first.refresh_jti, now))
+        with_new = await after.rotate(rotation(session.id, lost.tokens.refresh_jti, now))
+        with_old = await after.rotate(rotation(session.id, first.refresh_jti, now))
 
         assert rotated.outcome is RotationOutcome.ROTATED
         assert old_access_revoked == 0, "the lost rotation took the old access token's entry"
         assert with_new.outcome is RotationOutcome.REUSE
         assert with_old.outcome is RotationOutcome.MISSING
         assert await promoted.exists(f"blacklist:{first.access_jti}") == 1
-        assert await promoted.exists(f"blacklist:{rotation.tokens.access_jti}") == 0
+        assert await promoted.exists(f"blacklist:{lost.tokens.access_jti}") == 0
     finally:
         await primary.aclose()
         await promoted.aclose()
