@@ -66,7 +66,7 @@ class Server:
         self.process = subprocess.Popen(
             server_command(self.target, self.port), env=self.env, stdout=subprocess.DEVNULL
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
                 httpx.get(
@@ -76,6 +76,7 @@ class Server:
                 return self
             except httpx.HTTPError:
                 time.sleep(0.2)
+        self.__exit__()
         raise RuntimeError(f"{self.target} did not start")
 
     def cpu_seconds(self) -> float:
