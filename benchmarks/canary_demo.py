@@ -27,7 +27,8 @@ import yaml
 from benchmarks.canary_analysis import TEMPLATE, Measurement, load_metrics, measure, verdict
 from benchmarks.canary_load import Instance, drive
 from benchmarks.canary_report import analysis_table, comparison_table, rules_line
-from benchmarks.prometheus import Pod, Prometheus, Sample, rule_file, scrape_job
+from benchmarks.prometheus import Prometheus, Sample
+from benchmarks.prometheus_config import Pod, rule_file, scrape_job
 
 BASE = Path(__file__).resolve().parents[1] / "workloads/domains/auth/base"
 DEPLOYMENTS = {"stable": BASE / "deployment.yaml", "canary": BASE / "deployment-canary.yaml"}

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.canary_analysis import Measurement
-from benchmarks.prometheus import PROMETHEUS_RULE, Sample
+from benchmarks.prometheus import Sample
+from benchmarks.prometheus_config import PROMETHEUS_RULE
 
 API = 'job="auth-api", route=~"/api/v1/auth/.+"'
 ROWS = (

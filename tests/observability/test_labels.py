@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from benchmarks.prometheus import Pod, scrape_job
+from benchmarks.prometheus_config import Pod, scrape_job
 from tests.delivery.manifests import OVERLAYS, of_kind, one, pod_labels, render, track
 from tests.observability.sources import Exposition, scrape_live_api, scrape_live_relay
 
