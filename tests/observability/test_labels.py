@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from benchmarks.prometheus_config import Pod, scrape_job
+from benchmarks.prometheus_config import Pod, rule_file, scrape_job
 from tests.delivery.manifests import OVERLAYS, of_kind, one, pod_labels, render, track
 from tests.observability.sources import Exposition, scrape_live_api, scrape_live_relay
 
@@ -102,3 +102,31 @@ def test_route_label_is_a_template_never_a_raw_path(expositions):
     assert not any(re.search(r"[0-9a-f]{8}-[0-9a-f]{4}", route) for route in routes), routes
     assert all(route == "unmatched" or route.startswith("/") for route in routes)
     assert "/no/such" not in " ".join(routes)
+
+
+def test_demo_prometheus_configuration_passes_promtool_check(tmp_path):
+    pods = [
+        Pod(
+            address="127.0.0.1:8001", name="auth-api-1", labels={"app": "auth-api", "version": "v1"}
+        ),
+        Pod(
+            address="127.0.0.1:8002",
+            name="auth-api-canary-1",
+            labels={"app": "auth-api", "version": "v2", "release": "canary"},
+        ),
+    ]
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump(rule_file()))
+    config = {"scrape_configs": [scrape_job(pods)], "rule_files": ["rules.yml"]}
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+
+    run = subprocess.run(
+        [shutil.which("promtool") or "promtool", "check", "config", "prometheus.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "SUCCESS: 5 rules found" in run.stdout
