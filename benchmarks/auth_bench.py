@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -63,6 +64,16 @@ async def logins(
     return [(a, r) for a, r, _ in results], figures
 
 
+# The compatibility profile the Eco² overlays run during the cut-over from v1.
+CUTOVER_PROFILE = {
+    "AUTH_JWT_ALGORITHM": "HS256",
+    "AUTH_JWT_SECRET": secrets.token_urlsafe(48),
+    "AUTH_JWT_ISSUER": "api.dev.growbin.app/api/v1/auth",
+    "AUTH_JWT_AUDIENCE": "api",
+    "AUTH_LEGACY_SESSIONS": "true",
+}
+
+
 def _env(database_url: str) -> dict[str, str]:
     return {
         "AUTH_ENVIRONMENT": "test",
@@ -86,11 +97,10 @@ def measure() -> tuple[str, list[EndpointRow]]:
     rows: list[tuple[str, Figures]] = []
     with throwaway_database() as database_url, tempfile.TemporaryDirectory() as tmp:
         env = _env(database_url)
-        cached_env = {**env, "AUTH_REVOCATION_CACHE_SECONDS": "0.5"}
         with (
             Server("benchmarks.bare_app:app", {}) as bare,
             Server("apps.auth.setup.main:app", env) as api,
-            Server("apps.auth.setup.main:app", cached_env) as cached,
+            Server("apps.auth.setup.main:app", {**env, **CUTOVER_PROFILE}) as cutover,
         ):
             first_bare = measured(bare, f"{bare.base_url}/ping")
             before = api.cpu_seconds()
@@ -99,20 +109,29 @@ def measure() -> tuple[str, list[EndpointRow]]:
             bearer = f"Authorization: Bearer {sessions[0][0]}"
             verify = "/api/v1/auth/verify"
             rows.append(("`GET /verify`", measured(api, f"{api.base_url}{verify}", "-H", bearer)))
-            rows.append(
-                (
-                    "`GET /verify`, `AUTH_REVOCATION_CACHE_SECONDS=0.5`",
-                    measured(cached, f"{cached.base_url}{verify}", "-H", bearer),
-                )
-            )
+            script = (str(ROOT / "benchmarks" / "refresh_chain.lua"),)
             token_file = Path(tmp) / "refresh.txt"
             token_file.write_text("\n".join(r for _, r in sessions[1:]))
-            script = (str(ROOT / "benchmarks" / "refresh_chain.lua"),)
             refresh = f"{api.base_url}/api/v1/auth/refresh"
             rows.append(
                 (
                     "`POST /refresh`",
                     measured(api, refresh, "-s", *script, script_args=(str(token_file),)),
+                )
+            )
+            legacy_sessions, _ = asyncio.run(logins(cutover.base_url, LOGINS, 16))
+            legacy_file = Path(tmp) / "refresh-cutover.txt"
+            legacy_file.write_text("\n".join(r for _, r in legacy_sessions))
+            rows.append(
+                (
+                    "`POST /refresh`, cut-over profile (HS256, `AUTH_LEGACY_SESSIONS=true`)",
+                    measured(
+                        cutover,
+                        f"{cutover.base_url}/api/v1/auth/refresh",
+                        "-s",
+                        *script,
+                        script_args=(str(legacy_file),),
+                    ),
                 )
             )
             rows.append((LOGIN_ROW, login_figures))
