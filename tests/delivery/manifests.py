@@ -25,6 +25,10 @@ APPSETS = {
     "dev": REPO_ROOT / "clusters" / "dev" / "apps" / "40-apis-appset.yaml",
     "prod": REPO_ROOT / "clusters" / "prod" / "apps" / "40-apis-appset.yaml",
 }
+IMAGE_UPDATERS = {
+    env: REPO_ROOT / "clusters" / env / "image-updater" / "auth-image-updater.yaml"
+    for env in ENVIRONMENTS
+}
 
 Doc = dict[str, Any]
 

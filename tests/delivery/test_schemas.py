@@ -11,6 +11,7 @@ from kubernetes_validate.utils import latest_version
 from tests.delivery import platform
 from tests.delivery.manifests import (
     APPSETS,
+    IMAGE_UPDATERS,
     OVERLAYS,
     SCHEMA_DIR,
     Doc,
@@ -86,12 +87,12 @@ def test_validation_at_the_platform_version_rejects_prestop_sleep():
     assert _problems(deployment, latest_version()) == []
 
 
-@pytest.mark.parametrize("environment", sorted(APPSETS))
-def test_applicationset_validates_against_argo_cd_schema(environment):
-    problems = [
-        problem for doc in load_yaml_documents(APPSETS[environment]) for problem in _problems(doc)
-    ]
-    assert problems == []
+@pytest.mark.parametrize("path", [*APPSETS.values(), *IMAGE_UPDATERS.values()], ids=str)
+def test_argo_cd_resources_validate_against_their_schemas(path):
+    docs = load_yaml_documents(path)
+
+    assert docs
+    assert [problem for doc in docs for problem in _problems(doc)] == []
 
 
 def test_validation_fails_when_a_kind_has_no_schema():
