@@ -204,3 +204,11 @@ def test_every_images_entry_of_an_overlay_rewrites_exactly_one_track(overlay, tm
     assert len(kustomization["images"]) == 2
     for entry in kustomization["images"]:
         assert len(_write_back(overlay, tmp_path / entry["name"], entry["name"])) == 1, entry
+
+
+def test_image_updater_on_the_platform_reads_annotations():
+    # Charts before 1.0 (app 0.x) configure through Application annotations only.
+    assert platform.IMAGE_UPDATER_CHART.split(".")[0] == "0"
+    for environment in APPSETS:
+        for _, app in _applications(environment):
+            assert UPDATER + "image-list" in app["metadata"]["annotations"]

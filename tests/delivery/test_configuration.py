@@ -318,3 +318,37 @@ def test_prod_renders_no_dev_host_or_cookie_domain_beyond_the_shared_issuer(over
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_no_placeholder_host_survives_an_overlay(overlay):
     assert ".invalid" not in yaml.safe_dump_all(render(overlay))
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_relay_publishes_to_the_platforms_rabbitmq_with_its_password(environment):
+    external = one(render(f"auth-relay/{environment}"), "ExternalSecret", "auth-relay-secrets")
+    url = external["spec"]["target"]["template"]["data"]["RELAY_AMQP_URL"]
+
+    assert url.endswith(f"@{platform.RABBITMQ_URL_HOST}")
+    assert _template_sources(external, "RELAY_AMQP_URL") == {
+        platform.RABBITMQ_PASSWORD_KEY[environment]
+    }
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_oauth_credentials_come_from_the_parameters_v1_uses(environment):
+    external = one(render(f"auth/{environment}"), "ExternalSecret", "auth-api-secrets")
+
+    for key, remote in platform.OAUTH_KEYS[environment].items():
+        assert _template_sources(external, key) == {remote}, key
+
+
+def test_platform_versions_serve_the_api_versions_the_manifests_use():
+    kinds = {(doc["apiVersion"], doc["kind"]) for overlay in OVERLAYS for doc in render(overlay)}
+    istio = tuple(int(part) for part in platform.ISTIO_VERSION.split("."))
+    external_secrets = tuple(int(part) for part in platform.EXTERNAL_SECRETS_CHART.split("."))
+
+    # networking/security.istio.io v1 are served from Istio 1.22 on.
+    assert istio >= (1, 22)
+    assert ("networking.istio.io/v1", "VirtualService") in kinds
+    # External Secrets serves external-secrets.io/v1 only from 0.16 on.
+    assert external_secrets < (0, 16)
+    assert {api for api, kind in kinds if kind == "ExternalSecret"} == {
+        platform.EXTERNAL_SECRETS_API
+    }
