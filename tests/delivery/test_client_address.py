@@ -38,7 +38,7 @@ async def app(request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient
     try:
         yield built
     finally:
-        await built.state.container.storage.close()
+        await built.state.runtime.aclose()
 
 
 def _forwarded_for(sent_by_client: list[str]) -> str:
