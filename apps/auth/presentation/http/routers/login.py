@@ -16,6 +16,7 @@ from apps.auth.domain.errors import DomainError, UnsupportedProvider
 from apps.auth.presentation.http.cookies import AUTH_PATH, LOGIN_COOKIE, CookieWriter
 from apps.auth.presentation.http.dependencies import app_scoped, rate_limited, request_scoped
 from apps.auth.presentation.http.errors import ERROR_RESPONSES
+from apps.auth.presentation.http.login_guard import canonical_redirect, require_configured
 from apps.auth.presentation.http.request_context import client_info, config_of
 
 
@@ -94,7 +95,10 @@ def _with_binding(request: Request, response: Any, binding: str, expires_at: dat
     "/{provider:provider}/authorize",
     response_model=AuthorizeResponse,
     dependencies=[Depends(rate_limited("authorize"))],
-    responses={302: {"description": "Redirect to the provider when redirect=true"}},
+    responses={
+        302: {"description": "Redirect to the provider when redirect=true"},
+        307: {"description": "Local/test: the same request on the public base URL's host"},
+    },
 )
 async def authorize(
     request: Request,
@@ -105,6 +109,10 @@ async def authorize(
     redirect: bool = False,
     start: StartLoginInteractor = Depends(app_scoped(StartLoginInteractor)),
 ) -> Any:
+    moved = canonical_redirect(request)
+    if moved is not None:
+        return moved
+    require_configured(request, provider)
     body, binding = await _start(provider, frontend_origin, device_id, login_hint, start)
     response: Any
     if redirect:
@@ -126,6 +134,7 @@ async def legacy_login(
     device_id: Device = None,
     start: StartLoginInteractor = Depends(app_scoped(StartLoginInteractor)),
 ) -> Any:
+    require_configured(request, provider)
     body, binding = await _start(provider, frontend_origin, device_id, None, start)
     response = JSONResponse(LegacyAuthorizeResponse(data=body).model_dump(mode="json"))
     return _with_binding(request, response, binding, body.expires_at)
