@@ -17,7 +17,7 @@ from apps.auth.presentation.http.request_context import config_of
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 REAL_PROVIDERS = ("kakao", "google", "naver")
-LABELS = {"dev": "Dev sign-in (local)", "kakao": "Kakao", "google": "Google", "naver": "Naver"}
+LABELS = {"dev": "the dev provider (local)", "kakao": "Kakao", "google": "Google", "naver": "Naver"}
 # No inline script or style anywhere: the page, its script and its stylesheet come from here.
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "

@@ -72,8 +72,9 @@ function refresh() {
 }
 
 function showError(code, detail) {
+  const parts = [SENTENCES[code], detail].filter(Boolean);
   $("error-code").textContent = code || "ERROR";
-  $("error-text").textContent = detail || SENTENCES[code] || "Something went wrong.";
+  $("error-text").textContent = parts.join(" ") || "Something went wrong.";
   $("error").hidden = false;
 }
 
@@ -184,7 +185,7 @@ async function home() {
   const me = await call("GET", "/me");
   if (!me.ok) {
     clearInterval(state.timer);
-    if (me.status !== 401) {
+    if (me.body.code !== "MISSING_TOKEN") {
       showError(me.body.code, me.body.detail);
     }
     show("signed-out");
