@@ -12,9 +12,6 @@ from apps.auth.setup import settings_checks
 from apps.auth.setup.provider_settings import ProviderSettings
 
 PROVIDERS = ("kakao", "google", "naver")
-# Test runs in a real browser let an access token expire; every other environment keeps the
-# one-minute floor.
-MIN_ACCESS_TTL_SECONDS = 60
 
 
 class Environment(StrEnum):
@@ -91,7 +88,7 @@ class Settings(BaseSettings):
     jwt_issuer: str = "https://api.growbin.app/api/v1/auth"
     jwt_audience: str = "eco2"
     jwt_leeway_seconds: int = Field(10, ge=0, le=120)
-    access_token_ttl_seconds: int = Field(900, ge=1, le=3600)
+    access_token_ttl_seconds: int = Field(900, ge=60, le=3600)
     refresh_token_ttl_seconds: int = Field(1_209_600, ge=3600)
     session_max_seconds: int = Field(2_592_000, ge=3600)
     refresh_grace_seconds: int = Field(10, ge=0, le=120)
@@ -136,14 +133,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_environment(self) -> Settings:
-        problems: list[str] = []
-        if self.access_token_ttl_seconds < MIN_ACCESS_TTL_SECONDS and self.environment != "test":
-            problems.append(
-                f"AUTH_ACCESS_TOKEN_TTL_SECONDS must be at least {MIN_ACCESS_TTL_SECONDS}"
-                " outside AUTH_ENVIRONMENT=test"
-            )
-        if not self.environment.is_embedded_allowed:
-            problems += settings_checks.deployment_problems(self)
+        if self.environment.is_embedded_allowed:
+            return self
+        problems = settings_checks.deployment_problems(self)
         if problems:
             raise ConfigurationError("\n".join(problems))
         return self

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,10 +16,14 @@ from typing import IO
 
 import httpx
 import pytest
+import uvicorn
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 
+from apps.auth.application.common.ports import Clock
+from apps.auth.setup.app_factory import create_app
+from apps.auth.setup.settings import Settings
 from apps.auth.tests.integration.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -111,3 +117,25 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: IO[bytes]) 
     process.wait(timeout=10)
     log.seek(0)
     raise RuntimeError(f"the service at {base} did not start:\n{log.read()[-3000:].decode()}")
+
+
+@contextmanager
+def service_in_process(clock: Clock) -> Iterator[str]:
+    """The service on uvicorn in this process, so a test can move its clock."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    app = create_app(Settings(environment="test", public_base_url=base), clock=clock)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+            time.sleep(0.01)
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()

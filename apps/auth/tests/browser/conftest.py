@@ -4,7 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from apps.auth.tests.browser.chromium import live_service
+from apps.auth.tests.browser.chromium import live_service, service_in_process
+from apps.auth.tests.unit.fakes import FrozenClock
 
 
 @pytest.fixture(scope="module")
@@ -14,8 +15,13 @@ def service() -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="module")
-def short_lived_service() -> Iterator[str]:
-    """The same with a two-second access token and no leeway, so one expires during a test."""
-    with live_service(access_token_ttl_seconds="2", jwt_leeway_seconds="0") as base:
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def service_with_clock(clock: FrozenClock) -> Iterator[str]:
+    """The service in this process on `clock`, which the test moves instead of waiting."""
+    with service_in_process(clock) as base:
         yield base

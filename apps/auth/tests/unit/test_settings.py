@@ -118,15 +118,6 @@ def test_deployed_settings_validate_when_complete():
     assert settings.unconfigured_providers == {}
 
 
-def test_short_access_ttl_is_refused_when_not_a_test_run():
-    assert Settings(environment="test", access_token_ttl_seconds=2).access_token_ttl_seconds == 2
-    lines = _problems(environment="local", access_token_ttl_seconds=2)
-
-    assert lines == [
-        "AUTH_ACCESS_TOKEN_TTL_SECONDS must be at least 60 outside AUTH_ENVIRONMENT=test"
-    ]
-
-
 def test_public_base_url_is_refused_when_not_http():
     lines = _problems(environment="local", public_base_url="api.eco2.test")
 
