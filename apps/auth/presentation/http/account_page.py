@@ -7,7 +7,7 @@ import html
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from apps.auth.presentation.http.config import HttpConfig
@@ -80,6 +80,11 @@ async def account_page(request: Request) -> Response:
     config = config_of(request)
     page = render_page(config, config.environment)
     return HTMLResponse(page, headers=PAGE_HEADERS)
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
 
 def install_account_page(app: FastAPI) -> None:
