@@ -7,6 +7,8 @@ declare -A package_of=(
   [shellcheck]=shellcheck
   [pg_isready]=postgresql-client
   [redis-cli]=redis-tools
+  [prometheus]=prometheus
+  [promtool]=prometheus
   [chromium]=chromium
   [chromedriver]=chromium-driver
 )
