@@ -5,7 +5,7 @@ import contextlib
 import logging
 import random
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -17,12 +17,12 @@ from apps.auth_relay.application.ports import WorkerState
 from apps.auth_relay.application.relay_batch import RelayBatchInteractor
 from apps.auth_relay.application.trim_outbox import TrimOutboxInteractor
 from apps.auth_relay.application.worker import RelayWorker, WorkerPolicy
-from apps.auth_relay.infrastructure.http_probe import HttpProbeServer
 from apps.auth_relay.infrastructure.prometheus_observer import PrometheusRelayObserver
 from apps.auth_relay.infrastructure.rabbitmq_event_publisher import RabbitmqEventPublisher
 from apps.auth_relay.infrastructure.redis_outbox_retention import RedisOutboxRetention
 from apps.auth_relay.infrastructure.redis_outbox_source import RedisOutboxSource
 from apps.auth_relay.infrastructure.system_clock import SystemClock
+from apps.auth_relay.infrastructure.uvicorn_probe_server import UvicornProbeServer, probe_app
 from apps.auth_relay.setup.settings import RelaySettings
 
 logger = logging.getLogger("apps.auth_relay.runner")
@@ -81,12 +81,10 @@ class RelayApp:
                 trim_interval_seconds=settings.trim_interval_seconds,
             ),
         )
-        self.probe = HttpProbeServer(
+        self.probe = UvicornProbeServer(
+            probe_app(live=self.is_live, ready=self.is_ready, registry=self.registry),
             host=settings.http_host,
             port=settings.http_port,
-            live=self.is_live,
-            ready=self.is_ready,
-            metrics=lambda: generate_latest(self.registry),
         )
 
     def is_live(self) -> bool:
