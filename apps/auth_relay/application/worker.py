@@ -4,7 +4,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from apps.auth_relay.application.backoff import Backoff
+from apps.auth_relay.application.backoff import Backoff, RetrySchedule
 from apps.auth_relay.application.errors import BrokerUnavailable, OutboxUnavailable, RelayError
 from apps.auth_relay.application.ports import Clock, RelayObserver, WorkerState
 from apps.auth_relay.application.relay_batch import (
@@ -12,6 +12,7 @@ from apps.auth_relay.application.relay_batch import (
     BatchOrigin,
     RelayBatchInteractor,
     RelayBatchRequest,
+    RelayBatchResult,
 )
 from apps.auth_relay.application.trim_outbox import TrimOutboxInteractor, TrimOutboxRequest
 
@@ -36,7 +37,8 @@ class RelayWorker:
     """Relays until stopped: own pending entries first, then stale ones, then new ones.
 
     On an outage it backs off and re-reads its own pending entries before anything new,
-    so it keeps its place; each state change is logged once, not every attempt.
+    so it keeps its place; each state change is logged once, not every attempt. Entries the
+    broker refused wait on their own backoff while new entries keep flowing.
     """
 
     def __init__(
@@ -47,6 +49,7 @@ class RelayWorker:
         observer: RelayObserver,
         clock: Clock,
         backoff: Backoff,
+        retry: RetrySchedule,
         policy: WorkerPolicy,
     ) -> None:
         self._relay = relay
@@ -54,6 +57,7 @@ class RelayWorker:
         self._observer = observer
         self._clock = clock
         self._backoff = backoff
+        self._retry = retry
         self._policy = policy
         self._state = WorkerState.STARTING
         self._recovering = True
@@ -84,7 +88,10 @@ class RelayWorker:
         now = self._clock.monotonic()
         if self._recovering:
             result = await self._relay_batch(BatchOrigin.OWN_PENDING)
-            self._recovering = result > 0
+            self._recovering = result.settled > 0 and result.left_pending == 0
+        elif self._retry.due(now):
+            result = await self._relay_batch(BatchOrigin.OWN_PENDING)
+            self._retry.retried(now, left_pending=result.left_pending)
         elif self._claim_start is not None or now >= self._next_claim:
             await self._relay_batch(BatchOrigin.STALE, self._claim_start or SWEEP_DONE)
             if self._claim_start is None:
@@ -96,7 +103,9 @@ class RelayWorker:
         else:
             await self._relay_batch(BatchOrigin.NEW)
 
-    async def _relay_batch(self, origin: BatchOrigin, claim_start: str = SWEEP_DONE) -> int:
+    async def _relay_batch(
+        self, origin: BatchOrigin, claim_start: str = SWEEP_DONE
+    ) -> RelayBatchResult:
         request = RelayBatchRequest(
             origin=origin, limit=self._policy.batch_size, claim_start=claim_start
         )
@@ -114,8 +123,15 @@ class RelayWorker:
                 rejection.detail,
                 extra={"entry_id": rejection.entry_id, "reason": rejection.reason},
             )
+        if result.left_pending:
+            self._retry.refused(self._clock.monotonic())
+            logger.warning(
+                "broker refused %d entries: kept for a retry",
+                result.left_pending,
+                extra={"reasons": sorted({refusal.reason for refusal in result.refused})},
+            )
         self._observer.batch_settled(result)
-        return result.fetched
+        return result
 
     def _fail(self, exc: RelayError) -> None:
         self._recovering = True

@@ -11,7 +11,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from apps.auth_relay.application.backoff import Backoff
+from apps.auth_relay.application.backoff import Backoff, RetrySchedule
 from apps.auth_relay.application.errors import RelayError
 from apps.auth_relay.application.ports import WorkerState
 from apps.auth_relay.application.relay_batch import RelayBatchInteractor
@@ -62,18 +62,19 @@ class RelayApp:
         )
         self.observer = PrometheusRelayObserver(self.registry)
         self.worker = RelayWorker(
-            relay=RelayBatchInteractor(source=self.source, publisher=self.publisher),
+            relay=RelayBatchInteractor(
+                source=self.source,
+                publisher=self.publisher,
+                max_deliveries=settings.max_deliveries,
+            ),
             trim=TrimOutboxInteractor(
                 retention=RedisOutboxRetention(self.redis, stream=settings.outbox_stream),
                 clock=self.clock,
             ),
             observer=self.observer,
             clock=self.clock,
-            backoff=Backoff(
-                initial=settings.backoff_initial_seconds,
-                maximum=settings.backoff_max_seconds,
-                jitter=random.random,
-            ),
+            backoff=self._backoff(),
+            retry=RetrySchedule(self._backoff()),
             policy=WorkerPolicy(
                 group=settings.group,
                 batch_size=settings.batch_size,
@@ -85,6 +86,13 @@ class RelayApp:
             probe_app(live=self.is_live, ready=self.is_ready, registry=self.registry),
             host=settings.http_host,
             port=settings.http_port,
+        )
+
+    def _backoff(self) -> Backoff:
+        return Backoff(
+            initial=self.settings.backoff_initial_seconds,
+            maximum=self.settings.backoff_max_seconds,
+            jitter=random.random,
         )
 
     def is_live(self) -> bool:
@@ -141,7 +149,9 @@ class RelayApp:
                 await self.source.retire()
 
     async def close(self) -> None:
-        await self.probe.close()
-        await self.publisher.close()
+        """Stops the probe server once the worker is done; uvicorn takes a few ticks to stop."""
+        await asyncio.gather(self.probe.close(), self.publisher.close(), self._close_redis())
+
+    async def _close_redis(self) -> None:
         with contextlib.suppress(OSError, ConnectionError):
             await self.redis.aclose()

@@ -84,7 +84,7 @@ async def test_nothing_lost_when_the_broker_connection_is_cut_mid_run(
             await until(lambda: app.worker.state is WorkerState.BROKER_UNAVAILABLE)
             assert not await app.is_ready()
             await proxy.restore()
-            await inbox.wait_for(400)
+            await inbox.wait_for_ids({i.decode() for i in before + during})
             await until(lambda: app.worker.state is WorkerState.RELAYING)
 
     assert {i.decode() for i in before + during} == set(inbox.message_ids())
@@ -103,7 +103,7 @@ async def test_nothing_lost_when_redis_is_cut_mid_run(
             written += [await redis.xadd(names.stream, event_fields()) for _ in range(100)]
             await until(lambda: app.worker.state is WorkerState.OUTBOX_UNAVAILABLE)
             await proxy.restore()
-            await inbox.wait_for(200)
+            await inbox.wait_for_ids({i.decode() for i in written})
             await until(lambda: app.worker.state is WorkerState.RELAYING)
 
     assert {i.decode() for i in written} == set(inbox.message_ids())
