@@ -7,6 +7,7 @@ declare -A package_of=(
   [shellcheck]=shellcheck
   [pg_isready]=postgresql-client
   [redis-cli]=redis-tools
+  [redis-server]=redis-server
 )
 
 missing=()
@@ -17,7 +18,7 @@ for tool in "${!package_of[@]}"; do
 done
 
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "ci-tools: shellcheck, pg_isready and redis-cli are present"
+  echo "ci-tools: shellcheck, pg_isready, redis-cli and redis-server are present"
   exit 0
 fi
 
