@@ -6,9 +6,6 @@ import logging
 import random
 
 from prometheus_client import CollectorRegistry
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from apps.auth_relay.application.backoff import Backoff, RetrySchedule
@@ -23,6 +20,7 @@ from apps.auth_relay.infrastructure.redis_outbox_retention import RedisOutboxRet
 from apps.auth_relay.infrastructure.redis_outbox_source import RedisOutboxSource
 from apps.auth_relay.infrastructure.system_clock import SystemClock
 from apps.auth_relay.infrastructure.uvicorn_probe_server import UvicornProbeServer, probe_app
+from apps.auth_relay.setup.redis_client import redis_client
 from apps.auth_relay.setup.settings import RelaySettings
 
 logger = logging.getLogger("apps.auth_relay.runner")
@@ -36,13 +34,7 @@ class RelayApp:
         self.settings = settings
         self.registry = CollectorRegistry()
         self.clock = SystemClock()
-        self.redis = Redis.from_url(
-            settings.redis_url,
-            socket_timeout=settings.block_ms / 1000 + settings.connect_timeout_seconds,
-            socket_connect_timeout=settings.connect_timeout_seconds,
-            retry=Retry(NoBackoff(), 0),
-            health_check_interval=30,
-        )
+        self.redis = redis_client(settings)
         self.source = RedisOutboxSource(
             self.redis,
             stream=settings.outbox_stream,

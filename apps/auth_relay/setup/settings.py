@@ -103,6 +103,8 @@ class RelaySettings(BaseSettings):
             raise ValueError(
                 "AUTH_REDIS_SENTINELS and AUTH_REDIS_SENTINEL_MASTER must be set together"
             )
+        if self.redis_sentinels and self.redis_url.startswith("unix://"):
+            raise ValueError("AUTH_REDIS_SENTINELS needs a redis:// or rediss:// AUTH_REDIS_URL")
         if self.backoff_max_seconds < self.backoff_initial_seconds:
             raise ValueError("RELAY_BACKOFF_MAX_SECONDS must be >= RELAY_BACKOFF_INITIAL_SECONDS")
         slowest_step = (
