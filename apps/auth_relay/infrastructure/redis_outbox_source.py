@@ -166,4 +166,8 @@ def _text(value: bytes | str) -> str:
 
 
 def _entries(raw: Sequence[Any]) -> list[OutboxEntry]:
-    return [OutboxEntry(entry_id=_text(entry_id), fields=fields) for entry_id, fields in raw]
+    # An entry deleted while pending comes back without fields (redis-py gives {}); a stream
+    # entry always has at least one field, so an empty one is the deleted case.
+    return [
+        OutboxEntry(entry_id=_text(entry_id), fields=fields or None) for entry_id, fields in raw
+    ]
