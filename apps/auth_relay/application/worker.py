@@ -15,14 +15,9 @@ from apps.auth_relay.application.relay_batch import (
     RelayBatchResult,
 )
 from apps.auth_relay.application.trim_outbox import TrimOutboxInteractor, TrimOutboxRequest
+from apps.auth_relay.application.worker_state import StateLog
 
 logger = logging.getLogger("apps.auth_relay.worker")
-_DOWN = (WorkerState.OUTBOX_UNAVAILABLE, WorkerState.BROKER_UNAVAILABLE)
-_ANNOUNCED = {
-    WorkerState.STARTING: "starting",
-    WorkerState.RELAYING: "running",
-    WorkerState.STOPPED: "stopped",
-}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,17 +54,16 @@ class RelayWorker:
         self._backoff = backoff
         self._retry = retry
         self._policy = policy
-        self._state = WorkerState.STARTING
+        self._states = StateLog(observer=observer, clock=clock, backoff=backoff)
         self._recovering = True
         self._claim_start: str | None = None
         self._next_claim = 0.0
         self._next_trim = 0.0
-        self._down_since = 0.0
         self.last_beat = clock.monotonic()
 
     @property
     def state(self) -> WorkerState:
-        return self._state
+        return self._states.state
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -80,9 +74,9 @@ class RelayWorker:
                 self._fail(exc)
                 await _sleep_unless(stop, self._backoff.next_delay())
                 continue
-            self._enter(WorkerState.RELAYING, None)
+            self._states.enter(WorkerState.RELAYING)
             self._backoff.reset()
-        self._enter(WorkerState.STOPPED, None)
+        self._states.enter(WorkerState.STOPPED)
 
     async def _step(self) -> None:
         now = self._clock.monotonic()
@@ -140,36 +134,7 @@ class RelayWorker:
             if isinstance(exc, BrokerUnavailable)
             else WorkerState.OUTBOX_UNAVAILABLE
         )
-        self._enter(state, exc)
-
-    def _enter(self, state: WorkerState, error: RelayError | None) -> None:
-        if state is self._state:
-            return
-        previous, self._state = self._state, state
-        now = self._clock.monotonic()
-        if error is not None:
-            if previous not in _DOWN:
-                self._down_since = now
-            logger.warning(
-                "relay paused: %s",
-                error,
-                extra={"state": state.value, "previous": previous.value, "code": error.code},
-            )
-        elif state is WorkerState.RELAYING and previous in _DOWN:
-            logger.info(
-                "relay resumed",
-                extra={
-                    "state": state.value,
-                    "previous": previous.value,
-                    "attempts": self._backoff.attempts,
-                    "down_seconds": round(now - self._down_since, 3),
-                },
-            )
-        else:
-            logger.info(
-                "relay %s", _ANNOUNCED.get(state, state.value), extra={"state": state.value}
-            )
-        self._observer.state_changed(state)
+        self._states.enter(state, exc)
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:

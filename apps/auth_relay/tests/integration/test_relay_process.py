@@ -100,6 +100,8 @@ async def test_probes_and_metrics_answer_when_the_relay_runs(
         "relay_events_relayed_total",
         "relay_events_failed_total",
         "relay_events_dead_lettered_total",
+        "relay_events_refused_total",
+        "relay_outbox_length_entries",
         "relay_outbox_lag_seconds",
         "relay_outbox_backlog_entries",
     ):
