@@ -116,7 +116,9 @@ class RedisOutboxSource:
                 self._group,
                 min=entries[0].entry_id,
                 max=entries[-1].entry_id,
-                count=len(entries),
+                # The range can hold more of ours than were read: entries claimed from another
+                # consumer can lie between own pending ones that were not idle enough to claim.
+                count=2 * len(entries) + 100,
                 consumername=self._consumer,
             )
         counts = {
