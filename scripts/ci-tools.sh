@@ -8,6 +8,8 @@ declare -A package_of=(
   [pg_isready]=postgresql-client
   [redis-cli]=redis-tools
   [redis-server]=redis-server
+  [prometheus]=prometheus
+  [promtool]=prometheus
 )
 
 missing=()
@@ -18,7 +20,7 @@ for tool in "${!package_of[@]}"; do
 done
 
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "ci-tools: shellcheck, pg_isready, redis-cli and redis-server are present"
+  echo "ci-tools: ${!package_of[*]} are present"
   exit 0
 fi
 

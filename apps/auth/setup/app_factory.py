@@ -119,6 +119,7 @@ def create_app(
         metrics=AuthMetrics(settings.release, settings.version),
         jwks=tuple(keys.public_jwks),
     )
+    app.state.api.metrics.outbox_cap.set(settings.outbox_maxlen)
     app.state.runtime = runtime
     install_error_handlers(app)
     app.router.routes[0:0] = tokens.mesh_routes()

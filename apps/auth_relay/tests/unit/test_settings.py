@@ -116,6 +116,8 @@ def _variables_set_by_manifests() -> set[str]:
             text = path.read_text()
             names |= set(re.findall(r"secretKey: ([A-Z][A-Z0-9_]*)", text))
             names |= set(re.findall(r"- name: ((?:RELAY|AUTH)_[A-Z0-9_]+)", text))
+            # ExternalSecret templates: `KEY: "value"` lines under target.template.data
+            names |= set(re.findall(r"^\s+((?:RELAY|AUTH)_[A-Z0-9_]+):", text, re.MULTILINE))
     return names
 
 
