@@ -16,7 +16,7 @@ from apps.auth_relay.application.ports import WorkerState
 from apps.auth_relay.setup.runner import RelayApp
 from apps.auth_relay.tests.events import event_fields, revocation
 from apps.auth_relay.tests.integration.conftest import Inbox, Names, relay_settings
-from apps.auth_relay.tests.integration.relay_running import running, until
+from apps.auth_relay.tests.integration.relay_running import running, sample, until
 from apps.auth_relay.tests.integration.tcp_proxy import TcpProxy
 
 
@@ -148,7 +148,7 @@ async def test_malformed_entries_dead_lettered_when_surrounded_by_good_ones(
     async with running(app):
         await inbox.wait_for(2)
         await until(
-            lambda: app.observer.dead_lettered.labels(reason="missing_event")._value.get() == 1
+            lambda: sample(app, "relay_events_dead_lettered_total", reason="missing_event") == 1
         )
 
     dead = {

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from apps.auth_relay.setup.runner import RelayApp
 from apps.auth_relay.tests.events import event_body, event_fields
 from apps.auth_relay.tests.integration.conftest import AMQP_URL, Inbox, Names, relay_settings
-from apps.auth_relay.tests.integration.relay_running import running, until
+from apps.auth_relay.tests.integration.relay_running import running, sample, until
 
 # A queue that holds at most this many bytes and nacks any publish that would exceed it.
 QUEUE_BYTES = 100_000
@@ -73,14 +73,14 @@ async def test_others_delivered_and_poison_dead_lettered_when_the_broker_nacks_o
 
     async with running(app):
         await strict_inbox.wait_for_ids(set(before + after))
-        await until(lambda: app.observer.dead_lettered.labels(reason="nacked")._value.get() == 1)
+        await until(lambda: sample(app, "relay_events_dead_lettered_total", reason="nacked") == 1)
 
     dead = await _dead(redis, names)
     assert strict_inbox.message_ids() == before + after
     assert list(dead) == [poison]
     assert dead[poison][b"reason"] == b"nacked" and dead[poison][b"deliveries"] == b"3"
     assert dead[poison][b"original:event"] == oversized
-    assert app.observer.refused.labels(reason="nacked")._value.get() == 3
+    assert sample(app, "relay_events_refused_total", reason="nacked") == 3
     assert (await redis.xpending(names.stream, names.group))["pending"] == 0
 
 
@@ -92,13 +92,13 @@ async def test_dead_lettered_as_unroutable_when_no_queue_is_bound(
 
     async with running(app):
         await until(
-            lambda: app.observer.dead_lettered.labels(reason="unroutable")._value.get() == 2
+            lambda: sample(app, "relay_events_dead_lettered_total", reason="unroutable") == 2
         )
 
     dead = await _dead(redis, names)
     assert sorted(dead) == sorted(ids)
     assert {f[b"reason"] for f in dead.values()} == {b"unroutable"}
-    assert app.observer.relayed._value.get() == 0
+    assert sample(app, "relay_events_relayed_total") == 0
     assert (await redis.xpending(names.stream, names.group))["pending"] == 0
 
 
@@ -110,12 +110,12 @@ async def test_delivered_when_a_queue_is_bound_before_the_deliveries_run_out(
     connection = await aio_pika.connect(AMQP_URL)
     try:
         async with running(app):
-            await until(lambda: app.observer.refused.labels(reason="unroutable")._value.get() >= 1)
+            await until(lambda: sample(app, "relay_events_refused_total", reason="unroutable") >= 1)
             channel = await connection.channel()
             queue = await channel.declare_queue(names.queue, exclusive=True)
             await queue.bind(names.exchange)
             message = await _first(queue)
-            await until(lambda: app.observer.relayed._value.get() == 1)
+            await until(lambda: sample(app, "relay_events_relayed_total") == 1)
     finally:
         await connection.close()
 
