@@ -7,10 +7,11 @@ declare -A package_of=(
   [shellcheck]=shellcheck
   [pg_isready]=postgresql-client
   [redis-cli]=redis-tools
+  [redis-server]=redis-server
   [prometheus]=prometheus
   [promtool]=prometheus
-  # Fault tests start their own primary, replica and Sentinel (`redis-server <conf> --sentinel`).
-  [redis-server]=redis-server
+  [chromium]=chromium
+  [chromedriver]=chromium-driver
 )
 
 missing=()
