@@ -69,6 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
         gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         yield
         await container.storage.close()
+        await registry.aclose()
 
     app = FastAPI(
         title="Eco² auth API",

@@ -49,8 +49,7 @@ async def test_exchange_raises_provider_error_when_code_is_reused(
 async def test_exchange_raises_provider_error_when_client_secret_is_wrong(
     name: str, fake_provider: FakeProvider, make_provider
 ) -> None:
-    provider = make_provider(name)
-    provider._http._oauth.client_secret = "wrong-secret"
+    provider = make_provider(name, client_secret="wrong-secret")
 
     with pytest.raises(OAuthProviderError) as caught:
         await _exchange(provider, fake_provider)
