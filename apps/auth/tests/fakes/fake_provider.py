@@ -31,6 +31,21 @@ class RecordedRequest:
     query: dict[str, str]
     form: dict[str, str]
     headers: dict[str, str]
+    peer: str = ""  # "host:port" of the TCP connection the request came on
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RawAnswer:
+    """A hand-made answer: `body` as given, or streamed without a length (`chunked`), repeated
+    until the caller hangs up (`endless`), or one byte every `drip_seconds`."""
+
+    body: bytes
+    status: int = 200
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    chunked: bool = False
+    endless: bool = False
+    drip_seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,6 +80,7 @@ class FakeProvider:
             self._codes: dict[str, Grant] = {}
             self._tokens: dict[str, Grant] = {}
             self._failures: dict[tuple[str | None, str], Failure] = {}
+            self._answers: dict[tuple[str | None, str], RawAnswer] = {}
             self._signed_in: dict[str, tuple[FakeUser, dict[str, Any] | None]] = {}
             self._requests: list[RecordedRequest] = []
             self.stall_generation += 1
@@ -110,6 +126,14 @@ class FakeProvider:
 
     def failure_for(self, provider: str, endpoint: str) -> Failure | None:
         return self._failures.get((provider, endpoint)) or self._failures.get((None, endpoint))
+
+    def answer(self, endpoint: Endpoint, answer: RawAnswer, provider: str | None = None) -> None:
+        """Every later call of `endpoint` (of one provider, or of all) gets `answer`."""
+        with self._lock:
+            self._answers[(provider, endpoint)] = answer
+
+    def answer_for(self, provider: str, endpoint: str) -> RawAnswer | None:
+        return self._answers.get((provider, endpoint)) or self._answers.get((None, endpoint))
 
     def requests(
         self, provider: str | None = None, endpoint: Endpoint | None = None

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Route
 
 from apps.auth.tests.fakes import provider_formats as formats
@@ -17,6 +23,7 @@ from apps.auth.tests.fakes.fake_provider import (
     Failure,
     FakeProvider,
     Grant,
+    RawAnswer,
     RecordedRequest,
     s256,
 )
@@ -46,12 +53,16 @@ def _handler(fake: FakeProvider, provider: str, endpoint: str) -> Handler:
                 query=dict(request.query_params),
                 form={k: str(v) for k, v in form.items()},
                 headers=dict(request.headers),
+                peer=f"{request.client.host}:{request.client.port}" if request.client else "",
             )
         )
         params = {**dict(request.query_params), **{k: str(v) for k, v in form.items()}}
         failure = fake.failure_for(provider, endpoint)
         if failure is not None:
             return await _fail(fake, failure, provider, params)
+        answer = fake.answer_for(provider, endpoint)
+        if answer is not None:
+            return _raw(fake, answer)
         if endpoint == "authorize":
             return _authorize(fake, provider, params)
         if endpoint == "token":
@@ -85,6 +96,26 @@ async def _fail(
     if params.get("state"):
         query["state"] = params["state"]
     return RedirectResponse(f"{params.get('redirect_uri')}?{urlencode(query)}", status_code=302)
+
+
+def _raw(fake: FakeProvider, answer: RawAnswer) -> Response:
+    headers = {"content-type": answer.content_type, **answer.headers}
+    if not (answer.chunked or answer.endless or answer.drip_seconds):
+        return Response(answer.body, status_code=answer.status, headers=headers)
+    return StreamingResponse(_chunks(fake, answer), status_code=answer.status, headers=headers)
+
+
+async def _chunks(fake: FakeProvider, answer: RawAnswer) -> AsyncIterator[bytes]:
+    generation, started = fake.stall_generation, time.monotonic()
+    while fake.stall_generation == generation and time.monotonic() - started < STALL_LIMIT_SECONDS:
+        if answer.drip_seconds:
+            for byte in answer.body:
+                yield bytes([byte])
+                await asyncio.sleep(answer.drip_seconds)
+        else:
+            yield answer.body
+        if not answer.endless:
+            return
 
 
 def _authorize(fake: FakeProvider, provider: str, params: dict[str, str]) -> Response:
