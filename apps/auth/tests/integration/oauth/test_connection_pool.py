@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import pytest
+
+from apps.auth.domain.errors import OAuthProviderError
+from apps.auth.infrastructure.oauth.registry import ProviderConfig, build_provider_registry
+from apps.auth.tests.fakes.fake_provider import FakeProvider
+from apps.auth.tests.integration.oauth.support import REAL_PROVIDERS, redirect_uri_for
+from apps.auth.tests.security.attack import client_for, provider_login, provider_settings
+
+
+async def _login(provider, fake: FakeProvider) -> None:
+    code = fake.issue_code(provider.name, state="st")
+    token = await provider.exchange_code(
+        code=code, redirect_uri=redirect_uri_for(provider.name), code_verifier=None, state="st"
+    )
+    await provider.fetch_profile(token)
+
+
+@pytest.mark.parametrize("name", REAL_PROVIDERS)
+async def test_consecutive_logins_use_one_connection_when_provider_adapter_is_reused(
+    name: str, fake_provider: FakeProvider, make_provider
+) -> None:
+    provider = make_provider(name)
+
+    await _login(provider, fake_provider)
+    await _login(provider, fake_provider)
+
+    calls = fake_provider.requests(name)
+    assert [c.endpoint for c in calls] == ["token", "profile", "token", "profile"]
+    assert len({c.peer for c in calls}) == 1
+
+
+@pytest.mark.parametrize("name", REAL_PROVIDERS)
+async def test_calls_fail_without_reaching_provider_when_adapter_is_closed(
+    name: str, fake_provider: FakeProvider, make_provider
+) -> None:
+    provider = make_provider(name)
+    await _login(provider, fake_provider)
+
+    await provider.aclose()
+
+    for call in (_login(provider, fake_provider), provider.fetch_profile("t")):
+        with pytest.raises(OAuthProviderError) as caught:
+            await call
+        assert "closed" in caught.value.detail
+    assert len(fake_provider.requests(name)) == 2
+
+
+async def test_registry_closes_every_provider_pool_when_closed(fake_provider: FakeProvider) -> None:
+    config = ProviderConfig(
+        client_id=fake_provider.client_id,
+        client_secret=fake_provider.client_secret,
+        base_url=fake_provider.base_url,
+    )
+    registry = build_provider_registry(
+        configs=dict.fromkeys(REAL_PROVIDERS, config),
+        redirect_uris={name: redirect_uri_for(name) for name in REAL_PROVIDERS},
+        timeout=3.0,
+    )
+    for name in REAL_PROVIDERS:
+        await _login(registry.get(name), fake_provider)
+
+    await registry.aclose()
+
+    for name in REAL_PROVIDERS:
+        with pytest.raises(OAuthProviderError):
+            await _login(registry.get(name), fake_provider)
+    assert len(fake_provider.requests()) == 2 * len(REAL_PROVIDERS)
+
+
+async def test_two_logins_through_the_app_reach_provider_on_one_connection_when_pooled(
+    app_factory, fake_provider: FakeProvider
+) -> None:
+    async with app_factory(**provider_settings(fake_provider)) as api:
+        for _ in range(2):
+            async with client_for(api.app) as browser:
+                done = await provider_login(browser, "kakao")
+                assert done.headers["location"].endswith("#/home")
+
+    calls = [c for c in fake_provider.requests("kakao") if c.endpoint != "authorize"]
+    assert [c.endpoint for c in calls] == ["token", "profile", "token", "profile"]
+    assert len({c.peer for c in calls}) == 1
