@@ -2,6 +2,11 @@
 
 `FakeProvider` is the state and the test-facing API; `fake_provider_app` serves it. All three
 providers share one base URL because their paths never collide (see `provider_formats.PATHS`).
+
+Beyond `fail(...)`: `answer(endpoint, RawAnswer(...), provider)` serves hand-made bytes (any
+body, status, headers; chunked, endless or dripping), `streamed_bytes` counts what streamed
+answers sent, and each `RecordedRequest.peer` names the TCP connection a request came on.
+`provider_formats.profile_with(provider, nickname=[...])` puts raw values into a real profile.
 """
 
 from __future__ import annotations
@@ -81,6 +86,7 @@ class FakeProvider:
             self._tokens: dict[str, Grant] = {}
             self._failures: dict[tuple[str | None, str], Failure] = {}
             self._answers: dict[tuple[str | None, str], RawAnswer] = {}
+            self.streamed_bytes = 0
             self._signed_in: dict[str, tuple[FakeUser, dict[str, Any] | None]] = {}
             self._requests: list[RecordedRequest] = []
             self.stall_generation += 1
