@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from apps.auth.tests.fakes.fake_provider_raw import RawAnswer
 from apps.auth.tests.fakes.provider_formats import FakeUser
 
 Endpoint = Literal["authorize", "token", "profile"]
@@ -37,20 +38,6 @@ class RecordedRequest:
     form: dict[str, str]
     headers: dict[str, str]
     peer: str = ""  # "host:port" of the TCP connection the request came on
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RawAnswer:
-    """A hand-made answer: `body` as given, or streamed without a length (`chunked`), repeated
-    until the caller hangs up (`endless`), or one byte every `drip_seconds`."""
-
-    body: bytes
-    status: int = 200
-    content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
-    chunked: bool = False
-    endless: bool = False
-    drip_seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

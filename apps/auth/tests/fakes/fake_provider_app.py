@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
@@ -14,7 +14,6 @@ from starlette.responses import (
     PlainTextResponse,
     RedirectResponse,
     Response,
-    StreamingResponse,
 )
 from starlette.routing import Route
 
@@ -23,10 +22,10 @@ from apps.auth.tests.fakes.fake_provider import (
     Failure,
     FakeProvider,
     Grant,
-    RawAnswer,
     RecordedRequest,
     s256,
 )
+from apps.auth.tests.fakes.fake_provider_raw import raw_response
 
 STALL_LIMIT_SECONDS = 30.0
 Handler = Callable[[Request], Awaitable[Response]]
@@ -62,7 +61,7 @@ def _handler(fake: FakeProvider, provider: str, endpoint: str) -> Handler:
             return await _fail(fake, failure, provider, params)
         answer = fake.answer_for(provider, endpoint)
         if answer is not None:
-            return _raw(fake, answer, request)
+            return raw_response(answer, request, fake)
         if endpoint == "authorize":
             return _authorize(fake, provider, params)
         if endpoint == "token":
@@ -96,37 +95,6 @@ async def _fail(
     if params.get("state"):
         query["state"] = params["state"]
     return RedirectResponse(f"{params.get('redirect_uri')}?{urlencode(query)}", status_code=302)
-
-
-def _raw(fake: FakeProvider, answer: RawAnswer, request: Request) -> Response:
-    headers = {"content-type": answer.content_type, **answer.headers}
-    if not (answer.chunked or answer.endless or answer.drip_seconds):
-        return Response(answer.body, status_code=answer.status, headers=headers)
-    return StreamingResponse(
-        _chunks(fake, answer, request), status_code=answer.status, headers=headers
-    )
-
-
-async def _chunks(fake: FakeProvider, answer: RawAnswer, request: Request) -> AsyncIterator[bytes]:
-    """Stops when the caller hangs up: sends after a disconnect are silently dropped."""
-    generation, started = fake.stall_generation, time.monotonic()
-    while (
-        fake.stall_generation == generation
-        and time.monotonic() - started < STALL_LIMIT_SECONDS
-        and not await request.is_disconnected()
-    ):
-        if answer.drip_seconds:
-            for byte in answer.body:
-                if await request.is_disconnected():
-                    return
-                fake.streamed_bytes += 1
-                yield bytes([byte])
-                await asyncio.sleep(answer.drip_seconds)
-        else:
-            fake.streamed_bytes += len(answer.body)
-            yield answer.body
-        if not answer.endless:
-            return
 
 
 def _authorize(fake: FakeProvider, provider: str, params: dict[str, str]) -> Response:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from apps.auth.tests.fakes.fake_provider import RawAnswer
+from apps.auth.tests.fakes.fake_provider_raw import RawAnswer
 from apps.auth.tests.fakes.provider_formats import FakeUser, profile_body, profile_with, token_body
 from apps.auth.tests.security.attack import (
     audit_rows,

@@ -7,7 +7,8 @@ import pytest
 
 from apps.auth.domain.errors import OAuthProviderError
 from apps.auth.infrastructure.oauth.http_client import MAX_BODY_BYTES
-from apps.auth.tests.fakes.fake_provider import FakeProvider, RawAnswer
+from apps.auth.tests.fakes.fake_provider import FakeProvider
+from apps.auth.tests.fakes.fake_provider_raw import RawAnswer
 from apps.auth.tests.integration.oauth.support import REAL_PROVIDERS, redirect_uri_for
 
 pytestmark = pytest.mark.parametrize("name", REAL_PROVIDERS)
