@@ -35,7 +35,9 @@ class DevOAuthProvider(HttpxOAuthProvider):
             token=f"{_IN_PROCESS}/token",
             profile=f"{_IN_PROCESS}/userinfo",
         )
-        transport = httpx.ASGITransport(app=idp_app, raise_app_exceptions=False)
+        http = new_http_client(
+            timeout, httpx.ASGITransport(app=idp_app, raise_app_exceptions=False)
+        )
         oauth = PooledOAuth2(
             client_id,
             "",
@@ -45,7 +47,8 @@ class DevOAuthProvider(HttpxOAuthProvider):
             base_scopes=["openid", "profile", "email"],
         )
         super().__init__(
-            oauth=oauth.bound_to(new_http_client(timeout, transport), endpoints),
+            oauth=oauth.bound_to(http, endpoints),
+            http=http,
             endpoints=endpoints,
             timeout=timeout,
         )

@@ -25,9 +25,13 @@ class GoogleOAuthProvider(HttpxOAuthProvider):
         self, *, client_id: str, client_secret: str, timeout: float, base_url: str | None = None
     ) -> None:
         endpoints = GOOGLE_ENDPOINTS.rebased(base_url)
-        oauth = PooledGoogleOAuth2(client_id, client_secret, scopes=GOOGLE_SCOPES)
+        http = new_http_client(timeout)
+        oauth = PooledGoogleOAuth2(client_id, client_secret, scopes=GOOGLE_SCOPES).bound_to(
+            http, endpoints
+        )
         super().__init__(
-            oauth=oauth.bound_to(new_http_client(timeout), endpoints),
+            oauth=oauth,
+            http=http,
             endpoints=endpoints,
             timeout=timeout,
         )

@@ -25,9 +25,13 @@ class KakaoOAuthProvider(HttpxOAuthProvider):
         self, *, client_id: str, client_secret: str, timeout: float, base_url: str | None = None
     ) -> None:
         endpoints = KAKAO_ENDPOINTS.rebased(base_url)
-        oauth = PooledKakaoOAuth2(client_id, client_secret, scopes=[KAKAO_SCOPE])
+        http = new_http_client(timeout)
+        oauth = PooledKakaoOAuth2(client_id, client_secret, scopes=[KAKAO_SCOPE]).bound_to(
+            http, endpoints
+        )
         super().__init__(
-            oauth=oauth.bound_to(new_http_client(timeout), endpoints),
+            oauth=oauth,
+            http=http,
             endpoints=endpoints,
             timeout=timeout,
         )

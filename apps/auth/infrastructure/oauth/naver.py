@@ -27,9 +27,13 @@ class NaverOAuthProvider(HttpxOAuthProvider):
         self, *, client_id: str, client_secret: str, timeout: float, base_url: str | None = None
     ) -> None:
         endpoints = NAVER_ENDPOINTS.rebased(base_url)
-        self._naver = PooledNaverOAuth2(client_id, client_secret, scopes=None)
+        http = new_http_client(timeout)
+        self._naver = PooledNaverOAuth2(client_id, client_secret, scopes=None).bound_to(
+            http, endpoints
+        )
         super().__init__(
-            oauth=self._naver.bound_to(new_http_client(timeout), endpoints),
+            oauth=self._naver,
+            http=http,
             endpoints=endpoints,
             timeout=timeout,
         )

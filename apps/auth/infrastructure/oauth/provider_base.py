@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
-from httpx_oauth.oauth2 import OAuth2Token
+from httpx_oauth.oauth2 import BaseOAuth2
 
 from apps.auth.domain.errors import OAuthProviderError
 from apps.auth.domain.user import ProviderProfile
@@ -24,33 +24,22 @@ from apps.auth.infrastructure.oauth.oauth2_clients import ProviderEndpoints
 _ACCESS_TOKEN = re.compile(r"[\x21-\x7e]{1,4096}")
 
 
-class PooledClient(Protocol):
-    http: httpx.AsyncClient
-
-    async def get_authorization_url(
-        self,
-        redirect_uri: str,
-        state: str | None = None,
-        scope: list[str] | None = None,
-        code_challenge: str | None = None,
-        code_challenge_method: Any = None,
-        extras_params: Any = None,
-    ) -> str: ...
-
-    async def get_access_token(
-        self, code: str, redirect_uri: str, code_verifier: str | None = None
-    ) -> OAuth2Token: ...
-
-
 class HttpxOAuthProvider:
     """Subclasses name the provider and map its profile JSON in `_profile`."""
 
     name: str
     supports_pkce = True
 
-    def __init__(self, *, oauth: PooledClient, endpoints: ProviderEndpoints, timeout: float):
+    def __init__(
+        self,
+        *,
+        oauth: BaseOAuth2[Any],
+        http: httpx.AsyncClient,
+        endpoints: ProviderEndpoints,
+        timeout: float,
+    ) -> None:
         self._oauth = oauth
-        self._http = oauth.http
+        self._http = http
         self._profile_url = endpoints.profile
         self._timeout = timeout
 
