@@ -81,3 +81,18 @@ async def test_two_logins_through_the_app_reach_provider_on_one_connection_when_
     calls = [c for c in fake_provider.requests("kakao") if c.endpoint != "authorize"]
     assert [c.endpoint for c in calls] == ["token", "profile", "token", "profile"]
     assert len({c.peer for c in calls}) == 1
+
+
+async def test_app_shutdown_closes_every_provider_pool_when_lifespan_ends(
+    app_factory, fake_provider: FakeProvider
+) -> None:
+    async with app_factory(**provider_settings(fake_provider)) as api:
+        async with api.app.router.lifespan_context(api.app):
+            async with client_for(api.app) as browser:
+                done = await provider_login(browser, "google")
+                assert done.headers["location"].endswith("#/home")
+
+        for name in REAL_PROVIDERS:
+            with pytest.raises(OAuthProviderError) as caught:
+                await api.container.providers.get(name).fetch_profile("token")
+            assert "closed" in caught.value.detail
