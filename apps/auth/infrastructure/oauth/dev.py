@@ -7,7 +7,7 @@ from starlette.types import ASGIApp
 
 from apps.auth.domain.user import ProviderProfile
 from apps.auth.infrastructure.oauth.dev_idp import DEV_CLIENT_ID
-from apps.auth.infrastructure.oauth.http_client import new_http_client
+from apps.auth.infrastructure.oauth.http_client import HttpPool
 from apps.auth.infrastructure.oauth.oauth2_clients import PooledOAuth2, ProviderEndpoints
 from apps.auth.infrastructure.oauth.profiles import build_profile
 from apps.auth.infrastructure.oauth.provider_base import HttpxOAuthProvider
@@ -35,8 +35,8 @@ class DevOAuthProvider(HttpxOAuthProvider):
             token=f"{_IN_PROCESS}/token",
             profile=f"{_IN_PROCESS}/userinfo",
         )
-        http = new_http_client(
-            timeout, httpx.ASGITransport(app=idp_app, raise_app_exceptions=False)
+        pool = HttpPool(
+            timeout, lambda: httpx.ASGITransport(app=idp_app, raise_app_exceptions=False)
         )
         oauth = PooledOAuth2(
             client_id,
@@ -47,8 +47,8 @@ class DevOAuthProvider(HttpxOAuthProvider):
             base_scopes=["openid", "profile", "email"],
         )
         super().__init__(
-            oauth=oauth.bound_to(http, endpoints),
-            http=http,
+            oauth=oauth.bound_to(pool, endpoints),
+            pool=pool,
             endpoints=endpoints,
             timeout=timeout,
         )

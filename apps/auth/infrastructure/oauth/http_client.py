@@ -1,4 +1,4 @@
-"""The one pooled HTTP client each provider adapter owns, and the limits every answer meets.
+"""The pooled HTTP client each provider adapter owns, and the limits every answer meets.
 
 A provider answer is read as a stream and refused past `MAX_BODY_BYTES`, whether or not it
 declares a `Content-Length`. We ask for `identity` encoding and refuse any other: a compressed
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 
@@ -89,3 +89,28 @@ def new_http_client(
         follow_redirects=False,
         headers={"Accept": "application/json", "Accept-Encoding": "identity"},
     )
+
+
+class HttpPool:
+    """One provider's keep-alive connections, opened on first use.
+
+    `aclose()` releases them; a later call opens a fresh pool, as the app's Redis and Postgres
+    pools do after their close, so an app whose lifespan runs twice (test clients) still works.
+    """
+
+    def __init__(
+        self, timeout: float, transport: Callable[[], httpx.AsyncBaseTransport] | None = None
+    ) -> None:
+        self._timeout = timeout
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None or self._client.is_closed:
+            inner = self._transport() if self._transport else None
+            self._client = new_http_client(self._timeout, inner)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from apps.auth.domain.user import ProviderProfile
-from apps.auth.infrastructure.oauth.http_client import new_http_client
+from apps.auth.infrastructure.oauth.http_client import HttpPool
 from apps.auth.infrastructure.oauth.oauth2_clients import PooledKakaoOAuth2, ProviderEndpoints
 from apps.auth.infrastructure.oauth.profiles import build_profile, mapping
 from apps.auth.infrastructure.oauth.provider_base import HttpxOAuthProvider
@@ -25,13 +25,13 @@ class KakaoOAuthProvider(HttpxOAuthProvider):
         self, *, client_id: str, client_secret: str, timeout: float, base_url: str | None = None
     ) -> None:
         endpoints = KAKAO_ENDPOINTS.rebased(base_url)
-        http = new_http_client(timeout)
+        pool = HttpPool(timeout)
         oauth = PooledKakaoOAuth2(client_id, client_secret, scopes=[KAKAO_SCOPE]).bound_to(
-            http, endpoints
+            pool, endpoints
         )
         super().__init__(
             oauth=oauth,
-            http=http,
+            pool=pool,
             endpoints=endpoints,
             timeout=timeout,
         )

@@ -5,7 +5,7 @@ from typing import Any
 
 from apps.auth.domain.errors import OAuthProviderError
 from apps.auth.domain.user import ProviderProfile
-from apps.auth.infrastructure.oauth.http_client import new_http_client
+from apps.auth.infrastructure.oauth.http_client import HttpPool
 from apps.auth.infrastructure.oauth.oauth2_clients import PooledNaverOAuth2, ProviderEndpoints
 from apps.auth.infrastructure.oauth.profiles import build_profile, mapping
 from apps.auth.infrastructure.oauth.provider_base import HttpxOAuthProvider
@@ -27,13 +27,13 @@ class NaverOAuthProvider(HttpxOAuthProvider):
         self, *, client_id: str, client_secret: str, timeout: float, base_url: str | None = None
     ) -> None:
         endpoints = NAVER_ENDPOINTS.rebased(base_url)
-        http = new_http_client(timeout)
+        pool = HttpPool(timeout)
         self._naver = PooledNaverOAuth2(client_id, client_secret, scopes=None).bound_to(
-            http, endpoints
+            pool, endpoints
         )
         super().__init__(
             oauth=self._naver,
-            http=http,
+            pool=pool,
             endpoints=endpoints,
             timeout=timeout,
         )

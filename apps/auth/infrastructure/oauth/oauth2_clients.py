@@ -1,6 +1,6 @@
 """httpx-oauth's provider clients, bound to our pooled HTTP client and our JSON limits.
 
-Only public hooks are overridden: `get_httpx_client` lends the adapter's long-lived client
+Only public hooks are overridden: `get_httpx_client` lends the adapter's pooled client
 instead of opening one per call, and `get_json` parses through `json_body`. Endpoints are set
 through the public attributes, so `AUTH_<P>_BASE_URL` can point a client at a test double.
 """
@@ -18,6 +18,7 @@ from httpx_oauth.clients.kakao import KakaoOAuth2
 from httpx_oauth.clients.naver import NaverOAuth2
 from httpx_oauth.oauth2 import BaseOAuth2, GetAccessTokenError, OAuth2RequestError, OAuth2Token
 
+from apps.auth.infrastructure.oauth.http_client import HttpPool
 from apps.auth.infrastructure.oauth.json_body import MalformedBody, parse_object
 
 
@@ -40,19 +41,19 @@ class ProviderEndpoints:
 
 
 class _Pooled:
-    http: httpx.AsyncClient
+    pool: HttpPool
     authorize_endpoint: str
     access_token_endpoint: str
 
-    def bound_to(self, http: httpx.AsyncClient, endpoints: ProviderEndpoints) -> Self:
-        self.http = http
+    def bound_to(self, pool: HttpPool, endpoints: ProviderEndpoints) -> Self:
+        self.pool = pool
         self.authorize_endpoint = endpoints.authorize
         self.access_token_endpoint = endpoints.token
         return self
 
     def get_httpx_client(self) -> contextlib.AbstractAsyncContextManager[httpx.AsyncClient]:
-        # The adapter owns the client and closes it once, at shutdown.
-        return contextlib.nullcontext(self.http)
+        # The adapter owns the pool and closes it at shutdown, not after each call.
+        return contextlib.nullcontext(self.pool.client())
 
     def get_json(
         self, response: httpx.Response, *, exc_class: type[OAuth2RequestError]

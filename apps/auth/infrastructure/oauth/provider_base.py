@@ -1,8 +1,9 @@
 """The authorization-code flow (RFC 6749) with PKCE S256 (RFC 7636) on an httpx-oauth client.
 
-Each adapter owns one pooled `httpx.AsyncClient` for its whole life: the httpx-oauth client
-borrows it for the token call, the profile request goes out on it too, and `aclose()` ends it
-at shutdown. A code is exchanged exactly once: no call here is ever retried.
+Each adapter owns one `HttpPool`, a pooled `httpx.AsyncClient`: the httpx-oauth client
+borrows it for the token call, the profile request goes out on it too, and `aclose()`
+releases its connections at shutdown. A code is exchanged exactly once: no call here is
+ever retried.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
 from httpx_oauth.oauth2 import BaseOAuth2
 
 from apps.auth.domain.errors import OAuthProviderError
 from apps.auth.domain.user import ProviderProfile
 from apps.auth.infrastructure.oauth.failures import describe, error_body, provider_call
+from apps.auth.infrastructure.oauth.http_client import HttpPool
 from apps.auth.infrastructure.oauth.json_body import MalformedBody, parse_object
 from apps.auth.infrastructure.oauth.oauth2_clients import ProviderEndpoints
 
@@ -34,12 +35,12 @@ class HttpxOAuthProvider:
         self,
         *,
         oauth: BaseOAuth2[Any],
-        http: httpx.AsyncClient,
+        pool: HttpPool,
         endpoints: ProviderEndpoints,
         timeout: float,
     ) -> None:
         self._oauth = oauth
-        self._http = http
+        self._pool = pool
         self._profile_url = endpoints.profile
         self._timeout = timeout
 
@@ -57,7 +58,6 @@ class HttpxOAuthProvider:
     async def exchange_code(
         self, *, code: str, redirect_uri: str, code_verifier: str | None, state: str
     ) -> str:
-        self._refuse_if_closed()
         async with provider_call(self.name, "token", self._timeout):
             token = await self._request_token(code, redirect_uri, code_verifier, state)
         return self._access_token(token)
@@ -77,10 +77,9 @@ class HttpxOAuthProvider:
         return value
 
     async def fetch_profile(self, access_token: str) -> ProviderProfile:
-        self._refuse_if_closed()
         headers = {"Authorization": f"Bearer {access_token}"}
         async with provider_call(self.name, "profile", self._timeout):
-            response = await self._http.get(self._profile_url, headers=headers)
+            response = await self._pool.client().get(self._profile_url, headers=headers)
         where = f"{self.name} profile endpoint"
         if response.status_code != 200:
             outcome = describe(f"answered HTTP {response.status_code}", error_body(response))
@@ -94,9 +93,5 @@ class HttpxOAuthProvider:
     def _profile(self, body: dict[str, Any]) -> ProviderProfile:
         raise NotImplementedError
 
-    def _refuse_if_closed(self) -> None:
-        if self._http.is_closed:
-            raise OAuthProviderError(f"{self.name} client is closed")
-
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self._pool.aclose()

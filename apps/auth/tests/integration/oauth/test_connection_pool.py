@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from apps.auth.domain.errors import OAuthProviderError
 from apps.auth.infrastructure.oauth.registry import ProviderConfig, build_provider_registry
 from apps.auth.tests.fakes.fake_provider import FakeProvider
 from apps.auth.tests.integration.oauth.support import REAL_PROVIDERS, redirect_uri_for
@@ -31,20 +30,39 @@ async def test_consecutive_logins_use_one_connection_when_provider_adapter_is_re
     assert len({c.peer for c in calls}) == 1
 
 
+def _port(peer: str) -> int:
+    return int(peer.rsplit(":", 1)[1])
+
+
+def _established(local_port: int, remote_port: int) -> bool:
+    """Whether this host holds an open TCP connection between the two loopback ports."""
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return any(
+        int(row[1].split(":")[1], 16) == local_port
+        and int(row[2].split(":")[1], 16) == remote_port
+        and row[3] == "01"
+        for row in rows
+    )
+
+
 @pytest.mark.parametrize("name", REAL_PROVIDERS)
-async def test_calls_fail_without_reaching_provider_when_adapter_is_closed(
+async def test_close_drops_the_connection_and_next_login_opens_a_new_one_when_adapter_is_closed(
     name: str, fake_provider: FakeProvider, make_provider
 ) -> None:
     provider = make_provider(name)
+    fake_port = _port(fake_provider.base_url)
     await _login(provider, fake_provider)
+    [first] = {_port(c.peer) for c in fake_provider.requests(name)}
+    assert _established(first, fake_port)
 
     await provider.aclose()
+    assert not _established(first, fake_port)
+    await _login(provider, fake_provider)
 
-    for call in (_login(provider, fake_provider), provider.fetch_profile("t")):
-        with pytest.raises(OAuthProviderError) as caught:
-            await call
-        assert "closed" in caught.value.detail
-    assert len(fake_provider.requests(name)) == 2
+    [_, _, *again] = fake_provider.requests(name)
+    assert [c.endpoint for c in again] == ["token", "profile"]
+    assert {_port(c.peer) for c in again} != {first}
 
 
 async def test_registry_closes_every_provider_pool_when_closed(fake_provider: FakeProvider) -> None:
@@ -60,13 +78,14 @@ async def test_registry_closes_every_provider_pool_when_closed(fake_provider: Fa
     )
     for name in REAL_PROVIDERS:
         await _login(registry.get(name), fake_provider)
+    fake_port = _port(fake_provider.base_url)
+    ports = {_port(c.peer) for c in fake_provider.requests()}
+    assert len(ports) == len(REAL_PROVIDERS)
+    assert all(_established(port, fake_port) for port in ports)
 
     await registry.aclose()
 
-    for name in REAL_PROVIDERS:
-        with pytest.raises(OAuthProviderError):
-            await _login(registry.get(name), fake_provider)
-    assert len(fake_provider.requests()) == 2 * len(REAL_PROVIDERS)
+    assert not any(_established(port, fake_port) for port in ports)
 
 
 async def test_two_logins_through_the_app_reach_provider_on_one_connection_when_pooled(
@@ -83,29 +102,30 @@ async def test_two_logins_through_the_app_reach_provider_on_one_connection_when_
     assert len({c.peer for c in calls}) == 1
 
 
-def _established(local_port: int, remote_port: int) -> bool:
-    """Whether this host holds an open TCP connection between the two loopback ports."""
-    with open("/proc/net/tcp") as table:
-        rows = [line.split() for line in table.readlines()[1:]]
-    return any(
-        int(row[1].split(":")[1], 16) == local_port
-        and int(row[2].split(":")[1], 16) == remote_port
-        and row[3] == "01"
-        for row in rows
-    )
-
-
 async def test_app_shutdown_closes_provider_connections_when_lifespan_ends(
     app_factory, fake_provider: FakeProvider
 ) -> None:
-    fake_port = int(fake_provider.base_url.rsplit(":", 1)[1])
+    fake_port = _port(fake_provider.base_url)
     async with app_factory(**provider_settings(fake_provider)) as api:
         async with api.app.router.lifespan_context(api.app):
             async with client_for(api.app) as browser:
                 done = await provider_login(browser, "google")
                 assert done.headers["location"].endswith("#/home")
             [token_call] = fake_provider.requests("google", "token")
-            client_port = int(token_call.peer.rsplit(":", 1)[1])
+            client_port = _port(token_call.peer)
             assert _established(client_port, fake_port)
 
         assert not _established(client_port, fake_port)
+
+
+async def test_login_still_works_when_app_lifespan_runs_a_second_time(
+    app_factory, fake_provider: FakeProvider
+) -> None:
+    async with app_factory(**provider_settings(fake_provider)) as api:
+        for _ in range(2):
+            async with api.app.router.lifespan_context(api.app):
+                async with client_for(api.app) as browser:
+                    done = await provider_login(browser, "naver")
+                    assert done.headers["location"].endswith("#/home")
+
+    assert len({c.peer for c in fake_provider.requests("naver", "token")}) == 2
