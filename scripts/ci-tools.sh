@@ -7,6 +7,8 @@ declare -A package_of=(
   [shellcheck]=shellcheck
   [pg_isready]=postgresql-client
   [redis-cli]=redis-tools
+  [prometheus]=prometheus
+  [promtool]=prometheus
 )
 
 missing=()
@@ -17,7 +19,7 @@ for tool in "${!package_of[@]}"; do
 done
 
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "ci-tools: shellcheck, pg_isready and redis-cli are present"
+  echo "ci-tools: ${!package_of[*]} are present"
   exit 0
 fi
 

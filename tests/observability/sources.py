@@ -18,7 +18,7 @@ from apps.auth_relay.application.ports import WorkerState
 from apps.auth_relay.application.trim_outbox import TrimOutboxResult
 from apps.auth_relay.infrastructure.http_probe import HttpProbeServer
 from apps.auth_relay.infrastructure.prometheus_observer import PrometheusRelayObserver
-from benchmarks.canary_demo import ROWS
+from benchmarks.canary_report import ROWS
 from tests.delivery.manifests import API_OVERLAYS, DOMAINS, Doc, kustomize, of_kind, render
 
 RUNBOOK = DOMAINS / "auth" / "RUNBOOK.md"

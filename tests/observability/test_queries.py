@@ -14,6 +14,7 @@ ALERTS = {
     "AuthCanaryErrorRatioAboveStable",
     "AuthCanaryLatencyAboveStable",
     "AuthOutboxLagHigh",
+    "AuthOutboxNearCap",
     "AuthRelayDown",
     "AuthReadinessFlapping",
 }

@@ -56,7 +56,12 @@ def create_app(
     keys = signing_keys(settings)
     codec = CachingTokenCodec(
         JoseTokenCodec(
-            keys, settings.jwt_issuer, settings.jwt_audience, settings.jwt_leeway_seconds, clock
+            keys,
+            settings.jwt_issuer,
+            settings.jwt_audience,
+            settings.jwt_leeway_seconds,
+            clock,
+            require_session=not settings.legacy_sessions,
         )
     )
     providers = settings.active_providers
@@ -115,6 +120,7 @@ def create_app(
         metrics=AuthMetrics(settings.release, settings.version),
         jwks=tuple(keys.public_jwks),
     )
+    app.state.api.metrics.outbox_cap.set(settings.outbox_maxlen)
     app.state.runtime = runtime
     install_error_handlers(app)
     app.router.routes[0:0] = tokens.mesh_routes()

@@ -102,7 +102,9 @@ class Settings(BaseSettings):
     legacy_sessions: bool = False
 
     outbox_stream: str = "auth:outbox:revocations"
-    outbox_maxlen: int = Field(1_000_000, ge=1000)
+    # Retention of the outbox belongs to the relay (it trims only what it delivered). A cap here
+    # is a memory valve that can drop undelivered events: off (0) unless an operator sets it.
+    outbox_maxlen: int = Field(0, ge=0)
 
     trusted_proxy_hops: int = Field(0, ge=0, le=10)
     rate_limit_window_seconds: int = Field(60, ge=1)

@@ -3,12 +3,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
 
 from apps.auth.domain.session import Session
-from apps.auth.domain.token import Revocation, TokenClaims, TokenType
+from apps.auth.domain.token import Revocation, Successor, TokenClaims, TokenType
+from apps.auth.domain.token_family import Presented, RotationOutcome
 
 
 class TokenCodec(Protocol):
@@ -29,18 +29,12 @@ class RevocationRequest:
     session_ids: Sequence[str] = ()
     not_before_user: UUID | None = None
     reason: str = "logout"
+    spent_refresh: Sequence[Revocation] = ()
+    """Refresh tokens outside any v2 session (issued by v1) that are spent by this step."""
 
 
 class RevocationStore(Protocol):
     async def revoke(self, request: RevocationRequest, now: datetime) -> None: ...
-
-
-class RotationOutcome(StrEnum):
-    ROTATED = "rotated"
-    GRACE = "grace"
-    REUSE = "reuse"
-    MISSING = "missing"
-    EXPIRED = "expired"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,22 +43,47 @@ class SessionTokens:
     access_expires_at: datetime
     refresh_jti: str
     refresh_expires_at: datetime
-    successor: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshBudget:
+    """Rotations allowed per user and window; charged only for a request that rotates."""
+
+    key: str
+    limit: int
+    window_seconds: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RotationRequest:
+    """A presented refresh token and the pair that replaces it if it is the current one.
+
+    `presented_token` is the token itself: the successor is sealed with it, so only a holder
+    of that token can read the successor back.
+    """
+
+    session_id: str
+    presented: Presented
+    presented_token: str
+    tokens: SessionTokens
+    successor: Successor | None
+    now: datetime
+    grace_seconds: int
+    budget: RefreshBudget | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RotationResult:
     outcome: RotationOutcome
     user_id: UUID | None = None
-    successor: str = ""
+    successor: Successor | None = None
+    retry_after: int | None = None
 
 
 class SessionStore(Protocol):
     async def open(self, session: Session, tokens: SessionTokens) -> None: ...
 
-    async def rotate(
-        self, session_id: str, presented_jti: str, tokens: SessionTokens, now: datetime, grace: int
-    ) -> RotationResult: ...
+    async def rotate(self, request: RotationRequest) -> RotationResult: ...
 
     async def list_for_user(self, user_id: UUID) -> list[Session]: ...
 
