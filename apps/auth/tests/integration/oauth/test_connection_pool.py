@@ -123,9 +123,11 @@ async def test_login_still_works_when_app_lifespan_runs_a_second_time(
 ) -> None:
     async with app_factory(**provider_settings(fake_provider)) as api:
         for _ in range(2):
-            async with api.app.router.lifespan_context(api.app):
-                async with client_for(api.app) as browser:
-                    done = await provider_login(browser, "naver")
-                    assert done.headers["location"].endswith("#/home")
+            async with (
+                api.app.router.lifespan_context(api.app),
+                client_for(api.app) as browser,
+            ):
+                done = await provider_login(browser, "naver")
+                assert done.headers["location"].endswith("#/home")
 
     assert len({c.peer for c in fake_provider.requests("naver", "token")}) == 2
