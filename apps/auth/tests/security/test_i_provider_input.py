@@ -8,6 +8,7 @@ Every case runs over real HTTP against the fake provider through the real app.
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import uuid
 from collections.abc import Callable
@@ -23,13 +24,16 @@ from apps.auth.tests.security.attack import (
     provider_login,
     provider_settings,
     sets_tokens,
-    unique_ip,
 )
 from apps.auth.tests.support import API
 
 PROVIDERS = ("kakao", "google", "naver")
 FAILURE = "https://app.eco2.test/#/login?error=OAUTH_PROVIDER_ERROR"
 MIB = 1024 * 1024
+# Audit rows are found by client address. `unique_ip()` draws at random from 198.18.0.0/16,
+# shared with the other security tests; this module counts through 198.19.0.0/16 instead,
+# so no earlier row of the session can share an address.
+_ADDRESSES = (f"198.19.{n // 254}.{n % 254 + 1}" for n in itertools.count())
 
 
 @pytest.fixture
@@ -39,7 +43,7 @@ async def providers_api(app_factory, fake_provider):
 
 
 async def assert_refused(api, provider: str) -> None:
-    ip = unique_ip()
+    ip = next(_ADDRESSES)
     async with client_for(api.app, ip=ip) as browser:
         response = await provider_login(browser, provider)
         assert response.status_code == 302, response.text
