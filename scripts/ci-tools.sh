@@ -7,6 +7,7 @@ declare -A package_of=(
   [shellcheck]=shellcheck
   [pg_isready]=postgresql-client
   [redis-cli]=redis-tools
+  [redis-server]=redis-server
   [prometheus]=prometheus
   [promtool]=prometheus
 )

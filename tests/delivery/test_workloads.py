@@ -6,8 +6,9 @@ import re
 
 import pytest
 import yaml
+from prometheus_client import CollectorRegistry
 
-from apps.auth_relay.infrastructure.http_probe import HttpProbeServer
+from apps.auth_relay.infrastructure.uvicorn_probe_server import UvicornProbeServer, probe_app
 from tests.delivery import platform
 from tests.delivery.manifests import (
     API_OVERLAYS,
@@ -269,9 +270,8 @@ async def _status(port: int, path: str) -> int:
 
 @pytest.mark.parametrize("overlay", RELAY_OVERLAYS)
 async def test_relay_probe_paths_are_served_by_the_relay_probe_server(overlay):
-    server = HttpProbeServer(
-        host="127.0.0.1", port=0, live=lambda: True, ready=_ready, metrics=lambda: b""
-    )
+    app = probe_app(live=lambda: True, ready=_ready, registry=CollectorRegistry())
+    server = UvicornProbeServer(app, host="127.0.0.1", port=0)
     await server.start()
     try:
         for deployment in of_kind(render(overlay), "Deployment"):

@@ -87,6 +87,18 @@ for _ = 1, n do
 end
 if ARGV[i] ~= '' then
   redis.call('SET', ARGV[i], ARGV[i + 1], 'EX', ARGV[i + 2])
+  -- Every session of the user ends, v1's too: its refresh tokens leave v1's records and are
+  -- refused by the gateway until they expire.
+  if LEGACY then
+    local uid = string.match(ARGV[i], '[^:]+$')
+    for _, jti in ipairs(redis.call('SMEMBERS', V1_TOKENS .. uid)) do
+      local ttl = redis.call('TTL', V1_META .. jti)
+      if ttl < 1 then ttl = redis.call('TTL', V1_TOKENS .. uid) end
+      if ttl > 0 then redis.call('SET', BLACKLIST .. jti, 'spent', 'EX', ttl) end
+      redis.call('DEL', V1_META .. jti)
+    end
+    redis.call('DEL', V1_TOKENS .. uid)
+  end
 end
 i = i + 3
 n = tonumber(ARGV[i]); i = i + 1

@@ -47,10 +47,6 @@ class JoseTokenCodec:
         self._audience = audience
         self._leeway = leeway_seconds
 
-    @property
-    def leeway(self) -> int:
-        return self._leeway
-
     def expired(self, claims: TokenClaims) -> bool:
         return claims.expires_at.timestamp() < self._clock.now().timestamp() - self._leeway
 

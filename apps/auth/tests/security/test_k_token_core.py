@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 
 from apps.auth.tests.security.attack import client_for, live_sessions, unique_ip
@@ -109,3 +110,41 @@ async def test_rotations_past_the_user_budget_answer_429_without_rotating(app_fa
 def test_spelling_helper_changes_the_token_when_asked() -> None:
     token = "aGVhZA.cGF5bG9hZA." + base64.urlsafe_b64encode(b"s" * 64).decode().rstrip("=")
     assert all(variant != token for variant in spellings(token, 200))
+
+
+async def test_no_live_session_for_a_deleted_user_when_deletion_races_a_login(api, redis) -> None:
+    from sqlalchemy import text
+
+    for attempt in range(20):
+        name = f"racer-{attempt}-{unique_ip()}"
+        first = await dev_login(api.client, name=name)
+        deleted = token_payload(first.access)["sub"]
+        async with (
+            client_for(api.app, unique_ip()) as deleter,
+            client_for(api.app, unique_ip()) as browser,
+        ):
+            removal, second = await asyncio.gather(
+                deleter.delete(f"{API}/me", headers=bearer(first.access)),
+                dev_login(browser, name=name),
+                return_exceptions=True,
+            )
+        assert not isinstance(removal, BaseException) and removal.status_code == 200
+        # The racing login either completes (with the old id ended, or a new id) or ends at the
+        # failure redirect, which `dev_login` reports as an assertion.
+        assert not isinstance(second, BaseException) or isinstance(second, AssertionError)
+        async with api.database() as session:
+            row = await session.scalar(
+                text("SELECT count(*) FROM auth.users WHERE id = CAST(:u AS uuid)"), {"u": deleted}
+            )
+        assert row == 0, "the deleted id never comes back"
+        assert await live_sessions(redis, deleted) == []
+        if isinstance(second, AssertionError):
+            continue
+        reborn = token_payload(second.access)["sub"]
+        async with client_for(api.app, unique_ip()) as checker:
+            verdict = await checker.get(f"{API}/verify", headers=bearer(second.access))
+            renewed = await checker.post(f"{API}/refresh", headers=refresh_header(second.refresh))
+        if reborn == deleted:
+            assert verdict.status_code in (401, 403) and renewed.status_code == 401
+        else:
+            assert verdict.status_code == 200 and renewed.status_code == 201
