@@ -10,6 +10,8 @@ declare -A package_of=(
   [redis-server]=redis-server
   [prometheus]=prometheus
   [promtool]=prometheus
+  [chromium]=chromium
+  [chromedriver]=chromium-driver
 )
 
 missing=()

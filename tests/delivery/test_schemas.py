@@ -19,6 +19,8 @@ from tests.delivery.manifests import (
     render,
 )
 
+pytestmark = pytest.mark.needs_shared
+
 
 def _custom_schema(doc: Doc) -> Path | None:
     group, _, version = doc["apiVersion"].rpartition("/")
