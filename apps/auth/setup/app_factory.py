@@ -85,6 +85,7 @@ def create_app(
         dev_idp_app=dev_idp,
         public_base_url=settings.public_base_url,
     )
+    resources.push_async_callback(registry.aclose)
     services = build_services(
         settings, storage=store, providers=registry, codec=codec, clock=clock, ids=ids
     )
