@@ -53,6 +53,9 @@ class User:
     updated_at: datetime
     last_login_at: datetime | None = None
     social_accounts: list[SocialAccount] = field(default_factory=list)
+    # Set by the repository once the user has a row: saving it again then updates that row and
+    # fails if the row is gone (deleted meanwhile) instead of re-creating it under the same id.
+    stored: bool = field(default=False, compare=False, repr=False)
 
     @classmethod
     def register(

@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from apps.auth.infrastructure.persistence_postgres.tables import SCHEMA, metadata
+from apps.auth.infrastructure.persistence_postgres.tables import SCHEMA, VERSION_TABLE, metadata
 
 config = context.config
 
@@ -34,6 +34,7 @@ def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        version_table=VERSION_TABLE,
         version_table_schema=SCHEMA,
         include_schemas=True,
         include_name=include_name,
@@ -56,6 +57,7 @@ def run_offline() -> None:
     context.configure(
         url=database_url(),
         target_metadata=metadata,
+        version_table=VERSION_TABLE,
         version_table_schema=SCHEMA,
         include_schemas=True,
         literal_binds=True,
