@@ -1,16 +1,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from logging.config import fileConfig
 
 from alembic import context
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from apps.auth.infrastructure.persistence_postgres.tables import SCHEMA, VERSION_TABLE, metadata
 
 config = context.config
+logger = logging.getLogger("alembic.env")
 
 # Callers running migrations inside their own process (the test fixtures) keep their logging.
 if config.config_file_name and config.attributes.get("configure_logging", True):
@@ -28,9 +32,26 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     return name == SCHEMA if type_ == "schema" else True
 
 
+def unknown_revisions(connection: Connection) -> list[str]:
+    """Revisions the database holds that this image has never heard of (a newer release's)."""
+    current = MigrationContext.configure(
+        connection, opts={"version_table": VERSION_TABLE, "version_table_schema": SCHEMA}
+    ).get_current_heads()
+    script = ScriptDirectory.from_config(config)
+    known = {revision.revision for revision in script.walk_revisions()}
+    return [revision for revision in current if revision not in known]
+
+
 def run_migrations(connection: Connection) -> None:
     connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
     connection.commit()
+    newer = unknown_revisions(connection)
+    connection.rollback()
+    if newer:
+        # A rollback runs the previous image's migration Job against a schema that is already
+        # ahead; migrations are expand-only, so that image works on it as it is.
+        logger.warning("database schema %s is newer than this image; nothing to do", newer)
+        return
     context.configure(
         connection=connection,
         target_metadata=metadata,
