@@ -42,3 +42,7 @@ class Revocation:
     user_id: UUID
     expires_at: datetime
     reason: str
+
+    @classmethod
+    def of(cls, claims: TokenClaims, reason: str) -> Revocation:
+        return cls(jti=claims.jti, user_id=claims.sub, expires_at=claims.expires_at, reason=reason)

@@ -3,11 +3,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from apps.auth.application.common.auditor import Auditor
+from apps.auth.application.common.issuance import TokenIssuer
 from apps.auth.application.common.ports import Clock
 from apps.auth.application.common.rate_limit import RateLimiter
-from apps.auth.application.token.issuance import TokenIssuer
-from apps.auth.application.token.ports import RotationOutcome, SessionStore, TokenCodec
-from apps.auth.application.user.auditor import Auditor
+from apps.auth.application.common.token_ports import RotationOutcome, SessionStore, TokenCodec
 from apps.auth.domain.audit import AuditEvent
 from apps.auth.domain.errors import (
     MissingToken,

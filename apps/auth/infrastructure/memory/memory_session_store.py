@@ -5,7 +5,7 @@ from datetime import datetime
 from uuid import UUID
 
 from apps.auth.application.common.ports import Clock
-from apps.auth.application.token.ports import RotationOutcome, RotationResult, SessionTokens
+from apps.auth.application.common.token_ports import RotationOutcome, RotationResult, SessionTokens
 from apps.auth.domain.session import Session
 from apps.auth.domain.token import Revocation
 from apps.auth.infrastructure.memory.memory_token_state import MemoryTokenState, SessionRecord

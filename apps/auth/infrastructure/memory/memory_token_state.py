@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from apps.auth.application.token.ports import SessionTokens
+from apps.auth.application.common.token_ports import SessionTokens
 from apps.auth.domain.session import Session
 from apps.auth.domain.token import Revocation
 from apps.auth.infrastructure.persistence_redis.outbox import encode_event

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import UUID
 
 from redis.asyncio import Redis
 from redis.typing import EncodableT
 
-from apps.auth.application.token.ports import RotationOutcome, RotationResult, SessionTokens
+from apps.auth.application.common.token_ports import RotationOutcome, RotationResult, SessionTokens
 from apps.auth.domain.session import ClientInfo, Session
 from apps.auth.infrastructure.persistence_redis import keys, lua
 from apps.auth.infrastructure.persistence_redis.batching import BatchedScript
@@ -26,10 +25,8 @@ class RedisSessionStore:
         *,
         stream: str,
         maxlen: int,
-        on_revoked: Callable[[str | None], None] | None = None,
     ) -> None:
         self._redis = redis
-        self._on_revoked = on_revoked
         self._stream = stream
         self._maxlen = maxlen
         self._rotate = BatchedScript(redis, lua.ROTATE)
@@ -86,8 +83,6 @@ class RedisSessionStore:
         outcome = RotationOutcome(_text(reply[0]))
         user_id = UUID(_text(reply[1])) if len(reply) > 1 else None
         successor = _text(reply[2]) if len(reply) > 2 else ""
-        if self._on_revoked is not None and outcome is not RotationOutcome.GRACE:
-            self._on_revoked(_text(reply[3]) if len(reply) > 3 else None)
         return RotationResult(outcome=outcome, user_id=user_id, successor=successor)
 
     @redis_call

@@ -9,8 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import pytest_asyncio
 
+from apps.auth.application.common.token_ports import (
+    RevocationRequest,
+    RotationOutcome,
+    SessionTokens,
+)
 from apps.auth.application.oauth.ports import LoginState
-from apps.auth.application.token.ports import RevocationRequest, RotationOutcome, SessionTokens
 from apps.auth.domain.session import ClientInfo, Session
 from apps.auth.domain.token import Revocation, TokenClaims, TokenType
 from apps.auth.infrastructure.persistence_redis.outbox import encode_event

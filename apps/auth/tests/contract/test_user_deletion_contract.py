@@ -8,8 +8,7 @@ from uuid import UUID
 
 import pytest
 
-from apps.auth.application.common.ports import TransactionManager
-from apps.auth.application.user.ports import UserRepository
+from apps.auth.application.common.ports import UnitOfWork, UserRepository
 from apps.auth.domain.errors import UserAlreadyExists, UserNotFound
 from apps.auth.tests.contract.backends import Storage
 from apps.auth.tests.contract.builders import T0, new_user, profile, saved
@@ -18,11 +17,11 @@ from apps.auth.tests.contract.builders import T0, new_user, profile, saved
 async def _delete_elsewhere(storage: Storage, user_id: UUID) -> None:
     async with storage.unit() as other:
         assert await other.users.delete(user_id)
-        await other.transaction.commit()
+        await other.commit()
 
 
 async def test_user_not_found_raised_when_loaded_user_saved_after_deletion(
-    user_repository: UserRepository, transaction_manager: TransactionManager, storage: Storage
+    user_repository: UserRepository, transaction_manager: UnitOfWork, storage: Storage
 ) -> None:
     user = await saved(user_repository, transaction_manager)
     identity = user.social_accounts[0].identity
@@ -44,7 +43,7 @@ async def test_user_not_found_raised_when_loaded_user_saved_after_deletion(
 
 
 async def test_user_already_exists_raised_when_new_user_reuses_a_stored_id(
-    user_repository: UserRepository, transaction_manager: TransactionManager, storage: Storage
+    user_repository: UserRepository, transaction_manager: UnitOfWork, storage: Storage
 ) -> None:
     owner = await saved(user_repository, transaction_manager)
     impostor = replace(new_user("google"), id=owner.id)
@@ -58,7 +57,7 @@ async def test_user_already_exists_raised_when_new_user_reuses_a_stored_id(
 
 
 async def test_fresh_id_kept_when_identity_signs_up_again_after_deletion(
-    user_repository: UserRepository, transaction_manager: TransactionManager, storage: Storage
+    user_repository: UserRepository, transaction_manager: UnitOfWork, storage: Storage
 ) -> None:
     user = await saved(user_repository, transaction_manager)
     identity = user.social_accounts[0].identity
@@ -76,7 +75,7 @@ async def test_fresh_id_kept_when_identity_signs_up_again_after_deletion(
 
 
 async def test_loaded_user_marked_stored_and_new_user_not_when_read_back(
-    user_repository: UserRepository, transaction_manager: TransactionManager
+    user_repository: UserRepository, transaction_manager: UnitOfWork
 ) -> None:
     user = new_user()
     assert user.stored is False

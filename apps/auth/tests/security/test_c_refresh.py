@@ -113,7 +113,7 @@ async def test_c3_twenty_parallel_refreshes_make_at_most_one_successor_when_grac
     assert ok, [a.text for a in answers]
     assert all(a.status_code in (201, 401, 409) for a in answers)
     assert len({pair_of(a) for a in ok}) == 1
-    registry = api.app.state.metrics.registry
+    registry = api.app.state.api.metrics.registry
     assert registry.get_sample_value("auth_refresh_total", {"outcome": "rotated"}) == 1
     sessions = await live_sessions(redis, user)
     assert sessions == [token_payload(first.refresh)["sid"]]

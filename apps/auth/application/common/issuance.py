@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from apps.auth.application.common.ports import IdGenerator
-from apps.auth.application.token.ports import SessionTokens, TokenCodec
+from apps.auth.application.common.token_ports import SessionTokens, TokenCodec
 from apps.auth.domain.token import IssuedToken, TokenClaims, TokenPair, TokenType
 
 
