@@ -4,21 +4,27 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, and_, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apps.auth.domain.errors import UserNotFound
-from apps.auth.domain.user import PROVIDER_NAMES, ProviderIdentity, SocialAccount, User
-from apps.auth.infrastructure.persistence_postgres.errors import translate_errors
-from apps.auth.infrastructure.persistence_postgres.tables import (
-    EMAIL_LENGTH,
-    social_accounts,
-    users,
+from apps.auth.domain.user import (
+    MAX_SUBJECT_LENGTH,
+    PROVIDER_NAMES,
+    ProviderIdentity,
+    SocialAccount,
+    User,
 )
+from apps.auth.infrastructure.persistence_postgres.errors import translate_errors
+from apps.auth.infrastructure.persistence_postgres.tables import social_accounts, users
 
-# Rows v1 wrote for providers v2 does not serve stay untouched: not read, not unlinked.
-_KNOWN_PROVIDER = social_accounts.c.provider.in_(sorted(PROVIDER_NAMES))
+# Rows v1 wrote that v2 cannot represent (another provider, a longer provider user id) stay
+# untouched: not read, not unlinked.
+_KNOWN_PROVIDER = and_(
+    social_accounts.c.provider.in_(sorted(PROVIDER_NAMES)),
+    func.length(social_accounts.c.provider_user_id) <= MAX_SUBJECT_LENGTH,
+)
 
 
 class SqlAlchemyUserRepository:
@@ -119,14 +125,12 @@ def _user_values(user: User) -> dict[str, Any]:
 
 
 def _account_values(user: User, account: SocialAccount) -> dict[str, Any]:
-    email = account.email
     return {
         "id": account.id,
         "user_id": user.id,
         "provider": account.identity.provider,
         "provider_user_id": account.identity.subject,
-        # v1's column holds an RFC 5321 address at most; a longer one is no address at all.
-        "email": email if email is None or len(email) <= EMAIL_LENGTH else None,
+        "email": account.email,
         "connected_at": account.connected_at,
         "last_login_at": account.last_login_at,
         "updated_at": max(account.connected_at, account.last_login_at),

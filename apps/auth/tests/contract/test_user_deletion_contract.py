@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
 from apps.auth.application.common.ports import UnitOfWork, UserRepository
 from apps.auth.domain.errors import UserAlreadyExists, UserNotFound
+from apps.auth.domain.user import User
 from apps.auth.tests.contract.backends import Storage
 from apps.auth.tests.contract.builders import T0, new_user, profile, saved
 
@@ -86,3 +87,23 @@ async def test_loaded_user_marked_stored_and_new_user_not_when_read_back(
     loaded = await user_repository.get(user.id)
     assert user.stored is True
     assert loaded is not None and loaded.stored is True
+
+
+async def test_account_email_dropped_when_longer_than_any_address(
+    user_repository: UserRepository, transaction_manager: UnitOfWork, storage: Storage
+) -> None:
+    too_long = "a" * 310 + "@example.com"
+    user = User.register(
+        user_id=uuid4(),
+        account_id=uuid4(),
+        profile=profile("google", email=too_long),
+        now=T0,
+    )
+
+    await user_repository.save(user)
+    await transaction_manager.commit()
+
+    async with storage.unit() as later:
+        stored = await later.users.get(user.id)
+    assert stored is not None
+    assert (stored.email, stored.social_accounts[0].email) == (too_long, None)

@@ -14,10 +14,14 @@ from apps.auth.tests.cutover.v1_schema import (
     GOOGLE_USER,
     KAKAO_SUBJECT,
     KAKAO_USER,
+    T1,
     TWO_PROVIDER_USER,
-    V1_USER_BY_IDENTITY,
     query,
     users_service_view,
+)
+from apps.auth.tests.cutover.v1_statements import (
+    V1_INSERT_ACCOUNT,
+    V1_USER_BY_IDENTITY,
 )
 from apps.auth.tests.fakes.provider_formats import FakeUser
 from apps.auth.tests.pg import migrate
@@ -111,3 +115,30 @@ async def test_new_user_readable_by_v1_when_unknown_identity_signs_up_through_v2
     assert claims["sub"] not in {str(KAKAO_USER), str(GOOGLE_USER), str(TWO_PROVIDER_USER)}
     found = query(v1_database, V1_USER_BY_IDENTITY, {"provider": "kakao", "subject": subject})
     assert [(str(r[0]), r[2], r[1], r[4]) for r in found] == [(claims["sub"], "에코", None, None)]
+
+
+async def test_v1_row_of_unserved_provider_untouched_when_its_user_signs_in(
+    v1_api: TestApp, fake_provider: Any, v1_database: str
+) -> None:
+    row = {
+        "id": uuid.uuid4(),
+        "user_id": TWO_PROVIDER_USER,
+        "provider": "apple",
+        "subject": "x" * 300,
+        "email": None,
+        "last_login": None,
+        "created": T1,
+        "updated": T1,
+    }
+    query(v1_database, V1_INSERT_ACCOUNT, row)
+
+    await _login(v1_api, fake_provider, "naver", FakeUser(subject="nv-abc"))
+
+    me = await v1_api.client.get(f"{API}/me")
+    assert me.json()["providers"] == ["kakao", "naver"]
+    kept = query(
+        v1_database,
+        "SELECT provider, updated_at FROM auth.user_social_accounts WHERE id = :id",
+        {"id": row["id"]},
+    )
+    assert kept == [("apple", T1)]

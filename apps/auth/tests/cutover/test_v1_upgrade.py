@@ -13,17 +13,19 @@ from apps.auth.tests.cutover.v1_schema import (
     T2,
     TWO_PROVIDER_USER,
     V1_ACCOUNTS,
+    V1_USERS,
+    auth_tables,
+    constraints,
+    query,
+    users_service_view,
+)
+from apps.auth.tests.cutover.v1_statements import (
     V1_DELETE_USER,
     V1_INSERT_ACCOUNT,
     V1_INSERT_AUDIT,
     V1_INSERT_USER,
     V1_UPDATE_LOGIN,
     V1_USER_BY_IDENTITY,
-    V1_USERS,
-    auth_tables,
-    constraints,
-    query,
-    users_service_view,
 )
 from apps.auth.tests.pg import migrate
 
