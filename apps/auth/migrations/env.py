@@ -15,6 +15,7 @@ from apps.auth.infrastructure.persistence_postgres.tables import SCHEMA, VERSION
 
 config = context.config
 logger = logging.getLogger("alembic.env")
+MIGRATION_LOCK = "eco2-auth-v2-migrations"
 
 # Callers running migrations inside their own process (the test fixtures) keep their logging.
 if config.config_file_name and config.attributes.get("configure_logging", True):
@@ -43,6 +44,18 @@ def unknown_revisions(connection: Connection) -> list[str]:
 
 
 def run_migrations(connection: Connection) -> None:
+    """Two runs at once (the sync hook and a manual run) take turns; the second has no work."""
+    connection.execute(text(f"SELECT pg_advisory_lock(hashtext('{MIGRATION_LOCK}'))"))
+    connection.commit()
+    try:
+        run_locked(connection)
+    finally:
+        connection.rollback()
+        connection.execute(text(f"SELECT pg_advisory_unlock(hashtext('{MIGRATION_LOCK}'))"))
+        connection.commit()
+
+
+def run_locked(connection: Connection) -> None:
     connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
     connection.commit()
     newer = unknown_revisions(connection)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alembic import op
+import sqlalchemy as sa
+from alembic import context, op
 
 revision: str = "0001_v1_baseline"
 down_revision: str | None = None
@@ -84,7 +85,20 @@ STATEMENTS = [
 ]
 
 
+# A local database made by an earlier v2 build has its own social_accounts table instead of
+# v1's; it is recreated, not converted (no shared database ever held that shape).
+EARLIER_V2_SCHEMA = (
+    "SELECT to_regclass('auth.social_accounts') IS NOT NULL "
+    "AND to_regclass('auth.user_social_accounts') IS NULL"
+)
+
+
 def upgrade() -> None:
+    if not context.is_offline_mode() and op.get_bind().execute(sa.text(EARLIER_V2_SCHEMA)).scalar():
+        raise RuntimeError(
+            "schema auth holds an earlier v2 layout (auth.social_accounts): drop that local "
+            "database and migrate again"
+        )
     for statement in STATEMENTS:
         op.execute(statement)
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -10,7 +13,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from apps.auth.infrastructure.persistence_postgres.tables import SCHEMA, VERSION_TABLE, metadata
 from apps.auth.tests.cutover.v1_schema import auth_tables, constraints, query
-from apps.auth.tests.pg import downgrade, migrate, run_isolated, throwaway_database
+from apps.auth.tests.pg import (
+    ALEMBIC_INI,
+    downgrade,
+    migrate,
+    run_isolated,
+    throwaway_database,
+)
 
 TABLES = ["login_audits", "user_social_accounts", "users"]
 
@@ -108,3 +117,28 @@ def test_upgrade_succeeds_and_changes_nothing_when_database_is_ahead_of_image(
     versions = query(empty_database_url, f"SELECT version_num FROM {SCHEMA}.{VERSION_TABLE}")
     assert versions == [("0099_later",)]
     assert constraints(empty_database_url) == before
+
+
+def test_migration_refused_when_database_holds_earlier_v2_layout(empty_database_url: str) -> None:
+    query(empty_database_url, "CREATE SCHEMA auth")
+    query(empty_database_url, "CREATE TABLE auth.social_accounts (id uuid PRIMARY KEY)")
+
+    with pytest.raises(RuntimeError, match="earlier v2 layout"):
+        migrate(empty_database_url)
+
+    assert auth_tables(empty_database_url) == ["social_accounts"]
+
+
+def test_both_succeed_once_when_two_migrations_run_at_the_same_time(
+    empty_database_url: str,
+) -> None:
+    # Separate processes: Alembic's context is global to a process.
+    command = [sys.executable, "-m", "alembic", "-c", str(ALEMBIC_INI), "upgrade", "head"]
+    env = {**os.environ, "AUTH_DATABASE_URL": empty_database_url}
+    runs = [subprocess.Popen(command, env=env, stderr=subprocess.PIPE) for _ in range(2)]
+    outcomes = [(run.wait(timeout=120), run.stderr.read() if run.stderr else b"") for run in runs]
+
+    assert [code for code, _ in outcomes] == [0, 0], outcomes
+    assert auth_tables(empty_database_url) == TABLES
+    versions = query(empty_database_url, f"SELECT version_num FROM {SCHEMA}.{VERSION_TABLE}")
+    assert versions == [("0002_v2_expand",)]
