@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,11 +11,15 @@ from apps.auth.domain.user import (
     MAX_SUBJECT_LENGTH,
     PROVIDER_NAMES,
     ProviderIdentity,
-    SocialAccount,
     User,
 )
 from apps.auth.infrastructure.persistence_postgres.errors import translate_errors
 from apps.auth.infrastructure.persistence_postgres.tables import social_accounts, users
+from apps.auth.infrastructure.persistence_postgres.user_rows import (
+    account_values,
+    to_user,
+    user_values,
+)
 
 # Rows v1 wrote that v2 cannot represent (another provider, a longer provider user id) stay
 # untouched: not read, not unlinked.
@@ -48,7 +50,7 @@ class SqlAlchemyUserRepository:
             .where(social_accounts.c.user_id == user_id, _KNOWN_PROVIDER)
             .order_by(social_accounts.c.connected_at, social_accounts.c.id)
         )
-        return _to_user(row, accounts.all())
+        return to_user(row, accounts.all())
 
     @translate_errors
     async def get_by_identity(self, identity: ProviderIdentity) -> User | None:
@@ -67,7 +69,7 @@ class SqlAlchemyUserRepository:
             if user.stored:
                 await self._update_user(user)
             else:
-                await self._session.execute(insert(users).values(_user_values(user)))
+                await self._session.execute(insert(users).values(user_values(user)))
             await self._session.execute(
                 delete(social_accounts).where(
                     social_accounts.c.user_id == user.id,
@@ -88,7 +90,7 @@ class SqlAlchemyUserRepository:
 
     async def _update_user(self, user: User) -> None:
         """Locks the row until commit, so a concurrent delete waits for us or wins outright."""
-        values = _user_values(user)
+        values = user_values(user)
         del values["id"], values["created_at"]
         result = await self._session.execute(
             update(users).where(users.c.id == user.id).values(values).returning(users.c.id)
@@ -98,7 +100,7 @@ class SqlAlchemyUserRepository:
 
     async def _upsert_accounts(self, user: User) -> None:
         statement = pg_insert(social_accounts).values(
-            [_account_values(user, a) for a in user.social_accounts]
+            [account_values(user, a) for a in user.social_accounts]
         )
         await self._session.execute(
             statement.on_conflict_do_update(
@@ -110,53 +112,3 @@ class SqlAlchemyUserRepository:
                 },
             )
         )
-
-
-def _user_values(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "nickname": user.nickname,
-        "email": user.email,
-        "profile_image_url": user.profile_image_url,
-        "created_at": user.created_at,
-        "updated_at": user.updated_at,
-        "last_login_at": user.last_login_at,
-    }
-
-
-def _account_values(user: User, account: SocialAccount) -> dict[str, Any]:
-    return {
-        "id": account.id,
-        "user_id": user.id,
-        "provider": account.identity.provider,
-        "provider_user_id": account.identity.subject,
-        "email": account.email,
-        "connected_at": account.connected_at,
-        "last_login_at": account.last_login_at,
-        "updated_at": max(account.connected_at, account.last_login_at),
-    }
-
-
-def _to_user(row: Row[Any], accounts: Sequence[Row[Any]]) -> User:
-    return User(
-        id=row.id,
-        nickname=row.nickname,
-        email=row.email,
-        profile_image_url=row.profile_image_url,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        last_login_at=row.last_login_at,
-        stored=True,
-        social_accounts=[
-            SocialAccount(
-                id=a.id,
-                user_id=a.user_id,
-                identity=ProviderIdentity(a.provider, a.provider_user_id),
-                email=a.email,
-                connected_at=a.connected_at,
-                # v1's users service links accounts without a login time.
-                last_login_at=a.last_login_at or a.connected_at,
-            )
-            for a in accounts
-        ],
-    )
