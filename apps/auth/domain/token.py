@@ -35,6 +35,14 @@ class TokenPair:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Successor:
+    """The pair a rotation issued, kept for the grace window to answer a duplicate refresh."""
+
+    access: str
+    refresh: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Revocation:
     """A revoked token id with its natural expiry: the blacklist entry and the outbox event."""
 

@@ -8,10 +8,10 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from apps.auth.application.common.token_ports import RevocationRequest
+from apps.auth.domain.revocation_event import encode_event, iso_utc
 from apps.auth.domain.token import Revocation
 from apps.auth.infrastructure.persistence_redis import keys, lua
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
-from apps.auth.infrastructure.persistence_redis.outbox import encode_event, iso_utc
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 

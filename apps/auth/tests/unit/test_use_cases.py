@@ -8,7 +8,6 @@ import pytest
 import pytest_asyncio
 
 from apps.auth.application.common.errors import LoginFailed
-from apps.auth.application.common.token_ports import RotationOutcome
 from apps.auth.application.oauth.authorize import StartLoginRequest
 from apps.auth.application.oauth.callback import CompleteLoginRequest
 from apps.auth.application.oauth.pkce import s256_challenge
@@ -19,6 +18,7 @@ from apps.auth.application.token.verify import ValidateTokenRequest
 from apps.auth.domain.audit import AuditEvent
 from apps.auth.domain.errors import TokenRevoked, TokenTypeMismatch
 from apps.auth.domain.session import ClientInfo
+from apps.auth.domain.token_family import RotationOutcome
 from apps.auth.infrastructure.security.jose_token_codec import JoseTokenCodec
 from apps.auth.infrastructure.security.keys import generate_ec_private_pem
 from apps.auth.setup.services import build_services, signing_keys
