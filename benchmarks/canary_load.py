@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -13,7 +12,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from benchmarks.servers import free_port
+from benchmarks.servers import free_port, server_command
 
 API = "/api/v1/auth"
 _GENEROUS_LIMITS = {
@@ -51,11 +50,9 @@ class Instance:
                 **self.extra_env,
             }
         )
-        command = [sys.executable, "-m", "uvicorn", self.target, "--host", "127.0.0.1"]
-        command += ["--port", str(self.port), "--no-access-log", "--log-level", "warning"]
-        self.process = subprocess.Popen(command, env=env)
+        self.process = subprocess.Popen(server_command(self.target, self.port), env=env)
 
-    def wait_ready(self, timeout: float = 30) -> None:
+    def wait_ready(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -18,6 +19,37 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def server_command(target: str, port: int) -> list[str]:
+    """How every benchmark and demo starts an ASGI app: one uvicorn worker, as production."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        target,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its live children (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return own + sum(cpu_seconds(int(child)) for child in children)
 
 
 class Server:
@@ -32,25 +64,9 @@ class Server:
 
     def __enter__(self) -> Server:
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                self.target,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                "1",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
+            server_command(self.target, self.port), env=self.env, stdout=subprocess.DEVNULL
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
                 httpx.get(
@@ -60,7 +76,12 @@ class Server:
                 return self
             except httpx.HTTPError:
                 time.sleep(0.2)
+        self.__exit__()
         raise RuntimeError(f"{self.target} did not start")
+
+    def cpu_seconds(self) -> float:
+        assert self.process is not None, "the server is not running"
+        return cpu_seconds(self.process.pid)
 
     def __exit__(self, *exc: object) -> None:
         if self.process is not None:

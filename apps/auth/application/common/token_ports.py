@@ -29,6 +29,8 @@ class RevocationRequest:
     session_ids: Sequence[str] = ()
     not_before_user: UUID | None = None
     reason: str = "logout"
+    spent_refresh: Sequence[Revocation] = ()
+    """Refresh tokens outside any v2 session (issued by v1) that are spent by this step."""
 
 
 class RevocationStore(Protocol):
@@ -41,6 +43,15 @@ class SessionTokens:
     access_expires_at: datetime
     refresh_jti: str
     refresh_expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshBudget:
+    """Rotations allowed per user and window; charged only for a request that rotates."""
+
+    key: str
+    limit: int
+    window_seconds: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +69,7 @@ class RotationRequest:
     successor: Successor | None
     now: datetime
     grace_seconds: int
+    budget: RefreshBudget | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,6 +77,7 @@ class RotationResult:
     outcome: RotationOutcome
     user_id: UUID | None = None
     successor: Successor | None = None
+    retry_after: int | None = None
 
 
 class SessionStore(Protocol):

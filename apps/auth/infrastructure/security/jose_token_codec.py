@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -15,7 +16,10 @@ from apps.auth.infrastructure.security.keys import SigningKeys
 from apps.auth.infrastructure.system import SystemClock
 
 MAX_TOKEN_BYTES = 8192
-_REQUIRED = ("sub", "jti", "type", "iat", "nbf", "exp", "iss", "aud", "provider", "sid")
+# Three base64url segments and nothing else: the decoder would skip other characters, letting
+# one token be spelled many ways.
+_COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+_REQUIRED = ("sub", "jti", "type", "iat", "nbf", "exp", "iss", "aud", "provider")
 
 
 class JoseTokenCodec:
@@ -33,16 +37,15 @@ class JoseTokenCodec:
         audience: str,
         leeway_seconds: int,
         clock: Clock | None = None,
+        *,
+        require_session: bool = True,
     ) -> None:
+        self._require_session = require_session
         self._clock = clock or SystemClock()
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway_seconds
-
-    @property
-    def leeway(self) -> int:
-        return self._leeway
 
     def expired(self, claims: TokenClaims) -> bool:
         return claims.expires_at.timestamp() < self._clock.now().timestamp() - self._leeway
@@ -64,7 +67,7 @@ class JoseTokenCodec:
         return str(jwt.encode(payload, self._keys.signing_key, self._keys.algorithm, headers))
 
     def decode(self, token: str, expected: TokenType) -> TokenClaims:
-        if not token or len(token) > MAX_TOKEN_BYTES or not token.isascii():
+        if not token or len(token) > MAX_TOKEN_BYTES or not _COMPACT.fullmatch(token):
             raise InvalidToken()
         key = self._key_for(token)
         try:
@@ -100,6 +103,12 @@ class JoseTokenCodec:
     def _claims(self, payload: dict[str, Any], expected: TokenType) -> TokenClaims:
         if any(name not in payload for name in _REQUIRED):
             raise InvalidToken()
+        # Tokens of the previous auth (v1) carry no session; they are accepted only while the
+        # cut-over profile shares v1's sessions, with an empty `sid`.
+        if "sid" not in payload:
+            if self._require_session:
+                raise InvalidToken()
+            payload = {**payload, "sid": ""}
         if not all(_is_number(payload[name]) for name in ("iat", "nbf", "exp")):
             raise InvalidToken()
         try:
@@ -118,7 +127,9 @@ class JoseTokenCodec:
         if kind is not expected:
             raise TokenTypeMismatch()
         for name in ("jti", "provider", "sid"):
-            if not isinstance(payload[name], str) or not payload[name] or len(payload[name]) > 128:
+            value = payload[name]
+            empty_allowed = name == "sid" and not self._require_session
+            if not isinstance(value, str) or len(value) > 128 or not (value or empty_allowed):
                 raise InvalidToken()
         return TokenClaims(
             sub=sub,
