@@ -105,20 +105,6 @@ def test_downgrade_refused_and_tables_kept_when_asked_to_go_back(empty_database_
     assert versions == [("0002_v2_expand",)]
 
 
-def test_upgrade_succeeds_and_changes_nothing_when_database_is_ahead_of_image(
-    empty_database_url: str,
-) -> None:
-    migrate(empty_database_url)
-    query(empty_database_url, f"UPDATE {SCHEMA}.{VERSION_TABLE} SET version_num = '0099_later'")
-    before = constraints(empty_database_url)
-
-    migrate(empty_database_url)
-
-    versions = query(empty_database_url, f"SELECT version_num FROM {SCHEMA}.{VERSION_TABLE}")
-    assert versions == [("0099_later",)]
-    assert constraints(empty_database_url) == before
-
-
 def test_migration_refused_when_database_holds_earlier_v2_layout(empty_database_url: str) -> None:
     query(empty_database_url, "CREATE SCHEMA auth")
     query(empty_database_url, "CREATE TABLE auth.social_accounts (id uuid PRIMARY KEY)")
