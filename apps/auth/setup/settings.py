@@ -135,9 +135,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_environment(self) -> Settings:
-        if self.environment.is_embedded_allowed:
-            return self
-        problems = settings_checks.deployment_problems(self)
+        problems = settings_checks.profile_problems(self)
+        if not self.environment.is_embedded_allowed:
+            problems += settings_checks.deployment_problems(self)
         if problems:
             raise ConfigurationError("\n".join(problems))
         return self

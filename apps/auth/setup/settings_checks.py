@@ -90,6 +90,13 @@ def deployment_problems(settings: Settings) -> list[str]:
     return problems + key_problems(settings)
 
 
+def profile_problems(settings: Settings) -> list[str]:
+    """The cut-over profile shares v1's sessions and tokens, which are HS256 only."""
+    if settings.legacy_sessions and settings.jwt_algorithm != "HS256":
+        return ["AUTH_LEGACY_SESSIONS=true needs AUTH_JWT_ALGORITHM=HS256 (v1's tokens are HS256)"]
+    return []
+
+
 def key_problems(settings: Settings) -> list[str]:
     if settings.jwt_algorithm == "HS256":
         secret = settings.jwt_secret or ""

@@ -290,3 +290,11 @@ async def test_logout_all_ends_the_users_v1_sessions_too(api, redis):
     assert not await v1.gateway_accepts(redis, kept_on_v1.value)
     assert (await refresh(api, kept_on_v1.value)).status_code == 401
     assert (await get(api, "/verify", access.value)).status_code == 403
+
+
+def test_profile_refused_when_legacy_sessions_meet_es256() -> None:
+    from apps.auth.domain.errors import ConfigurationError
+    from apps.auth.setup.settings import Settings
+
+    with pytest.raises(ConfigurationError, match="AUTH_LEGACY_SESSIONS=true needs"):
+        Settings(environment="test", legacy_sessions=True, jwt_algorithm="ES256")
