@@ -26,7 +26,7 @@ _GENEROUS_LIMITS = {
 
 @dataclass
 class Instance:
-    """One uvicorn process in embedded mode (no database, no Redis), as `make run` starts it."""
+    """One API process in embedded mode (no database, no Redis), as `make run` starts it."""
 
     release: str
     version: str
@@ -51,8 +51,8 @@ class Instance:
                 **self.extra_env,
             }
         )
-        command = [sys.executable, "-m", "uvicorn", self.target, "--host", "127.0.0.1"]
-        command += ["--port", str(self.port), "--no-access-log", "--log-level", "warning"]
+        command = [sys.executable, "-m", "apps.auth.setup.serve", "--app", self.target]
+        command += ["--host", "127.0.0.1", "--port", str(self.port)]
         self.process = subprocess.Popen(command, env=env)
 
     def wait_ready(self, timeout: float = 30) -> None:

@@ -21,7 +21,7 @@ def free_port() -> int:
 
 
 class Server:
-    """One uvicorn process, one worker, as production runs it; stopped on exit."""
+    """One server process, one worker, as production runs it; stopped on exit."""
 
     def __init__(self, target: str, env: dict[str, str]) -> None:
         self.port = free_port()
@@ -31,25 +31,7 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                self.target,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                "1",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-        )
+        self.process = subprocess.Popen(self._command(), env=self.env, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -61,6 +43,14 @@ class Server:
             except httpx.HTTPError:
                 time.sleep(0.2)
         raise RuntimeError(f"{self.target} did not start")
+
+    def _command(self) -> list[str]:
+        """The API as production starts it; the bare comparison app under plain uvicorn."""
+        address = ["--host", "127.0.0.1", "--port", str(self.port)]
+        if self.target.startswith("apps.auth."):
+            return [sys.executable, "-m", "apps.auth.setup.serve", "--app", self.target, *address]
+        uvicorn = [sys.executable, "-m", "uvicorn", self.target, *address, "--workers", "1"]
+        return [*uvicorn, "--no-access-log", "--log-level", "warning"]
 
     def __exit__(self, *exc: object) -> None:
         if self.process is not None:
