@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,10 +21,6 @@ from apps.auth.setup.tracing import configure_tracing
 
 logger = logging.getLogger("auth.setup")
 API_PREFIX = "/api/v1/auth"
-# Requests allocate thousands of short-lived objects; the default (700) runs a young-generation
-# collection several times per request. The heap built at start-up is frozen out of the
-# collector's sight, so a larger young generation costs a few MB, not pause time.
-GC_YOUNG_THRESHOLD = 20_000
 _HOT_ROUTES = frozenset({"verify", "verify_forwarded", "refresh"})
 
 
@@ -64,9 +59,6 @@ def create_app(settings: Settings) -> FastAPI:
             },
         )
         container.storage.start()
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         yield
         await container.storage.close()
 
