@@ -130,3 +130,27 @@ def test_service_started_only_through_entry_point_when_start_commands_are_read()
     direct = re.compile(r"uvicorn\W+apps\.auth")
     for path in [*ROOT.glob("benchmarks/*.py"), *ROOT.glob("apps/auth/tests/**/*.py")]:
         assert not direct.search(path.read_text()), f"{path} starts the API past the entry point"
+
+
+def test_app_lifespan_leaves_the_collector_alone_when_started_without_entry_point() -> None:
+    probe = (
+        "import asyncio, gc, json\n"
+        "from apps.auth.setup.main import app\n"
+        "before = [gc.get_threshold()[0], gc.get_freeze_count()]\n"
+        "async def run():\n"
+        "    async with app.router.lifespan_context(app):\n"
+        "        return [gc.get_threshold()[0], gc.get_freeze_count()]\n"
+        "print(json.dumps([before, asyncio.run(run())]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=clean_env(AUTH_ENVIRONMENT="local", AUTH_LOG_LEVEL="ERROR"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    before, serving = json.loads(result.stdout.strip().splitlines()[-1])
+    assert before == serving == [700, 0]
