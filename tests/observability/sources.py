@@ -107,7 +107,7 @@ async def scrape_live_api() -> Exposition:
             await client.get(f"/no/such/{uuid.uuid4()}")
             exposition.add((await client.get("/metrics")).text)
     finally:
-        await app.state.container.storage.close()
+        await app.state.runtime.aclose()
     return exposition
 
 

@@ -11,6 +11,7 @@ class AuditEvent(StrEnum):
     LOGIN_FAILURE = "login_failure"
     REFRESH = "refresh"
     REFRESH_REUSE = "refresh_reuse"
+    REFRESH_GRACE = "refresh_grace"
     LOGOUT = "logout"
     LOGOUT_ALL = "logout_all"
     SESSION_REVOKED = "session_revoked"

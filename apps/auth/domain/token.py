@@ -35,6 +35,14 @@ class TokenPair:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Successor:
+    """The pair a rotation issued, kept for the grace window to answer a duplicate refresh."""
+
+    access: str
+    refresh: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Revocation:
     """A revoked token id with its natural expiry: the blacklist entry and the outbox event."""
 
@@ -42,3 +50,7 @@ class Revocation:
     user_id: UUID
     expires_at: datetime
     reason: str
+
+    @classmethod
+    def of(cls, claims: TokenClaims, reason: str) -> Revocation:
+        return cls(jti=claims.jti, user_id=claims.sub, expires_at=claims.expires_at, reason=reason)

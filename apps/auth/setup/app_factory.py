@@ -2,30 +2,63 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 
+from apps.auth.application.common.ports import Clock, IdGenerator
+from apps.auth.application.common.token_ports import TokenCodec
 from apps.auth.infrastructure.oauth.dev_idp import DEV_CLIENT_ID, build_dev_idp_app
 from apps.auth.infrastructure.oauth.registry import ProviderConfig, build_provider_registry
+from apps.auth.infrastructure.security.cached_token_codec import CachingTokenCodec
+from apps.auth.infrastructure.security.jose_token_codec import JoseTokenCodec
+from apps.auth.infrastructure.system import RandomIdGenerator, SystemClock
+from apps.auth.presentation.http.api import HttpApi
 from apps.auth.presentation.http.config import HttpConfig
 from apps.auth.presentation.http.errors import install_error_handlers
-from apps.auth.presentation.http.hot_routes import HotRoutes
 from apps.auth.presentation.http.metrics import AuthMetrics
 from apps.auth.presentation.http.middleware import CorsForBrowsers, ObservabilityMiddleware
 from apps.auth.presentation.http.routers import account, health, login, tokens
-from apps.auth.setup.container import Container, signing_keys
+from apps.auth.setup.services import build_services, origin_policy, signing_keys
 from apps.auth.setup.settings import PROVIDERS, Settings
+from apps.auth.setup.storage import Storage, StorageFactory, storage_for
 from apps.auth.setup.tracing import configure_tracing
 
 logger = logging.getLogger("auth.setup")
 API_PREFIX = "/api/v1/auth"
-_HOT_ROUTES = frozenset({"verify", "verify_forwarded", "refresh"})
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Builds the whole service from settings: adapters, interactors, routes and middleware."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Runtime:
+    """What one app owns besides its routes: its storage, its codec and what must be closed."""
+
+    storage: Storage
+    codec: TokenCodec
+    resources: AsyncExitStack
+
+    async def aclose(self) -> None:
+        await self.resources.aclose()
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+    storage: StorageFactory | None = None,
+) -> FastAPI:
+    """Builds the whole service from settings; tests pass their own clock, ids or storage."""
+    clock = clock or SystemClock()
+    ids = ids or RandomIdGenerator()
+    resources = AsyncExitStack()
+    store = (storage or storage_for(settings))(settings, clock, resources)
+    keys = signing_keys(settings)
+    codec = CachingTokenCodec(
+        JoseTokenCodec(
+            keys, settings.jwt_issuer, settings.jwt_audience, settings.jwt_leeway_seconds, clock
+        )
+    )
     providers = settings.active_providers
     dev_idp = None
     if "dev" in providers:
@@ -45,7 +78,10 @@ def create_app(settings: Settings) -> FastAPI:
         dev_idp_app=dev_idp,
         public_base_url=settings.public_base_url,
     )
-    container = Container(settings, registry, signing_keys(settings))
+    services = build_services(
+        settings, storage=store, providers=registry, codec=codec, clock=clock, ids=ids
+    )
+    runtime = Runtime(storage=store, codec=codec, resources=resources)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -55,12 +91,11 @@ def create_app(settings: Settings) -> FastAPI:
                 "environment": settings.environment.value,
                 "release": settings.release,
                 "providers": providers,
-                "storage": "embedded" if container.storage.embedded else "postgres+redis",
+                "storage": store.name,
             },
         )
-        container.storage.start()
-        yield
-        await container.storage.close()
+        async with resources:
+            yield
 
     app = FastAPI(
         title="Eco² auth API",
@@ -73,22 +108,19 @@ def create_app(settings: Settings) -> FastAPI:
         # telemetry would otherwise look up the global OpenTelemetry providers per request.
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
-    metrics = AuthMetrics(settings.release, settings.version)
-    app.state.container = container
-    app.state.metrics = metrics
-    app.state.jwks = container.keys.public_jwks
-    app.state.outbox_depth = container.storage.outbox_depth
-    app.state.http_config = _http_config(settings, container, providers)
+    app.state.api = HttpApi(
+        services=services,
+        config=_http_config(settings, providers),
+        metrics=AuthMetrics(settings.release, settings.version),
+        jwks=tuple(keys.public_jwks),
+    )
+    app.state.runtime = runtime
     install_error_handlers(app)
+    app.router.routes[0:0] = tokens.mesh_routes()
     for router in (tokens.router, health.root_router, health.router, account.router, login.router):
         app.router.routes.extend(router.routes)
     if dev_idp is not None:
         app.mount("/dev-idp", dev_idp, name="dev-idp")
-    app.add_middleware(
-        HotRoutes,
-        routes=[r for r in app.routes if isinstance(r, APIRoute) and r.name in _HOT_ROUTES],
-        handlers=app.exception_handlers,
-    )
     app.add_middleware(
         CorsForBrowsers,
         allow_origins=settings.allowed_origins,
@@ -103,13 +135,16 @@ def create_app(settings: Settings) -> FastAPI:
         expose_headers=["X-Auth-Release", "X-Auth-Version", "X-Request-ID"],
     )
     app.add_middleware(
-        ObservabilityMiddleware, metrics=metrics, release=settings.release, version=settings.version
+        ObservabilityMiddleware,
+        metrics=app.state.api.metrics,
+        release=settings.release,
+        version=settings.version,
     )
     configure_tracing(app, settings.otel_endpoint, settings.service_name, settings.release)
     return app
 
 
-def _http_config(settings: Settings, container: Container, providers: list[str]) -> HttpConfig:
+def _http_config(settings: Settings, providers: list[str]) -> HttpConfig:
     plain_http_local = (
         settings.environment.is_embedded_allowed and settings.public_base_url.startswith("http://")
     )
@@ -118,7 +153,7 @@ def _http_config(settings: Settings, container: Container, providers: list[str])
         version=settings.version,
         git_sha=settings.git_sha,
         release=settings.release,
-        origins=container.origins,
+        origins=origin_policy(settings),
         cookie_domain=settings.cookie_domain,
         cookie_secure=settings.cookie_secure and not plain_http_local,
         access_max_age=settings.access_token_ttl_seconds,

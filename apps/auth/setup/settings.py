@@ -99,7 +99,6 @@ class Settings(BaseSettings):
     refresh_token_ttl_seconds: int = Field(1_209_600, ge=3600)
     session_max_seconds: int = Field(2_592_000, ge=3600)
     refresh_grace_seconds: int = Field(10, ge=0, le=120)
-    revocation_cache_seconds: float = Field(0.0, ge=0, le=1.0)
     legacy_sessions: bool = False
 
     outbox_stream: str = "auth:outbox:revocations"

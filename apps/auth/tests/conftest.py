@@ -79,7 +79,7 @@ def app_factory(
             try:
                 yield TestApp(app=app, client=client, settings=settings)
             finally:
-                await app.state.container.storage.close()
+                await app.state.runtime.aclose()
 
     return open_app
 

@@ -3,12 +3,15 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from apps.auth.setup.settings import Settings
 
@@ -25,8 +28,19 @@ class TestApp:
     settings: Settings
 
     @property
-    def container(self) -> Any:
-        return self.app.state.container
+    def runtime(self) -> Any:
+        return self.app.state.runtime
+
+    @asynccontextmanager
+    async def database(self) -> AsyncIterator[AsyncSession]:
+        """A session on the app's own database, for reading what the app wrote."""
+        assert self.settings.database_url, "this app runs on embedded storage"
+        engine = create_async_engine(self.settings.database_url)
+        try:
+            async with AsyncSession(engine) as session:
+                yield session
+        finally:
+            await engine.dispose()
 
     async def post_once(self, path: str, **kwargs: Any) -> httpx.Response:
         """A request from a client with no cookie jar: only what the call passes is sent."""
@@ -94,8 +108,8 @@ def refresh_header(token: str) -> dict[str, str]:
 async def audit_events(test_app: TestApp, user_id: str) -> list[str]:
     from sqlalchemy import text
 
-    await test_app.container.storage.flush_audit()
-    async with test_app.container.storage.session_factory() as session:
+    await test_app.runtime.storage.flush_audit()
+    async with test_app.database() as session:
         rows = await session.execute(
             text("SELECT event FROM auth.login_audits WHERE user_id = :u ORDER BY occurred_at"),
             {"u": user_id},

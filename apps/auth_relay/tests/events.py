@@ -3,8 +3,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from apps.auth.domain.revocation_event import EVENT_FIELD, encode_event
 from apps.auth.domain.token import Revocation
-from apps.auth.infrastructure.persistence_redis.outbox import EVENT_FIELD, encode_event
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 

@@ -5,15 +5,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
+from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.errors import LoginFailed
-from apps.auth.application.common.ports import Clock, IdGenerator, TransactionManager
+from apps.auth.application.common.issuance import TokenIssuer
+from apps.auth.application.common.ports import Clock, IdGenerator, UnitOfWorkFactory, UserRepository
+from apps.auth.application.common.token_ports import (
+    RevocationRequest,
+    RevocationStore,
+    SessionStore,
+)
 from apps.auth.application.oauth.pkce import binding_matches
 from apps.auth.application.oauth.ports import LoginState, ProviderRegistry, StateStore
-from apps.auth.application.token.issuance import TokenIssuer
-from apps.auth.application.token.ports import RevocationRequest, RevocationStore, SessionStore
-from apps.auth.application.user.auditor import Auditor
-from apps.auth.application.user.ports import UserRepository
-from apps.auth.domain.audit import AuditEvent
+from apps.auth.domain.audit import AuditEvent, LoginAudit
 from apps.auth.domain.errors import DomainError, InvalidState, OAuthAccessDenied
 from apps.auth.domain.origin import OriginPolicy
 from apps.auth.domain.session import ClientInfo, Session
@@ -53,9 +56,8 @@ class CompleteLoginInteractor:
         self,
         providers: ProviderRegistry,
         states: StateStore,
-        users: UserRepository,
+        uow: UnitOfWorkFactory,
         auditor: Auditor,
-        transaction: TransactionManager,
         sessions: SessionStore,
         revocations: RevocationStore,
         issuer: TokenIssuer,
@@ -65,9 +67,8 @@ class CompleteLoginInteractor:
     ) -> None:
         self._providers = providers
         self._states = states
-        self._users = users
+        self._uow = uow
         self._audit = auditor
-        self._tx = transaction
         self._sessions = sessions
         self._revocations = revocations
         self._issuer = issuer
@@ -82,19 +83,20 @@ class CompleteLoginInteractor:
         except DomainError as error:
             await self._record(AuditEvent.LOGIN_FAILURE, None, request, reason=error.code)
             raise LoginFailed(error, login.frontend_origin) from error
-        user = await self._upsert_user(profile)
-        try:
-            session_id, tokens = await self._open_session(user.id, login, request.client)
-        except DomainError as error:
-            await self._tx.rollback()
-            await self._record(AuditEvent.LOGIN_FAILURE, None, request, reason=error.code)
-            raise LoginFailed(error, login.frontend_origin) from error
-        try:
-            await self._record(AuditEvent.LOGIN_SUCCESS, user.id, request)
-            await self._tx.commit()
-        except DomainError as error:
-            await self._discard(session_id)
-            raise LoginFailed(error, login.frontend_origin) from error
+        async with self._uow() as uow:
+            user = await self._upsert_user(uow.users, profile)
+            try:
+                session_id, tokens = await self._open_session(user.id, login, request.client)
+            except DomainError as error:
+                await uow.rollback()
+                await self._record(AuditEvent.LOGIN_FAILURE, None, request, reason=error.code)
+                raise LoginFailed(error, login.frontend_origin) from error
+            try:
+                await uow.audit.record(self._entry(AuditEvent.LOGIN_SUCCESS, user.id, request))
+                await uow.commit()
+            except DomainError as error:
+                await self._discard(session_id)
+                raise LoginFailed(error, login.frontend_origin) from error
         return CompleteLoginResult(
             user_id=user.id,
             session_id=session_id,
@@ -140,9 +142,9 @@ class CompleteLoginInteractor:
         )
         return await provider.fetch_profile(access_token)
 
-    async def _upsert_user(self, profile: ProviderProfile) -> User:
+    async def _upsert_user(self, users: UserRepository, profile: ProviderProfile) -> User:
         now = self._clock.now()
-        user = await self._users.get_by_identity(profile.identity)
+        user = await users.get_by_identity(profile.identity)
         if user is None:
             user = User.register(
                 user_id=self._ids.new_uuid(),
@@ -152,7 +154,7 @@ class CompleteLoginInteractor:
             )
         else:
             user.record_login(profile, now)
-        await self._users.save(user)
+        await users.save(user)
         return user
 
     async def _open_session(
@@ -176,6 +178,17 @@ class CompleteLoginInteractor:
         await self._sessions.open(session, tokens)
         return session.id, pair
 
+    def _entry(
+        self,
+        event: AuditEvent,
+        user_id: UUID | None,
+        request: CompleteLoginRequest,
+        reason: str | None = None,
+    ) -> LoginAudit:
+        return self._audit.entry(
+            event, user_id=user_id, provider=request.provider, client=request.client, reason=reason
+        )
+
     async def _record(
         self,
         event: AuditEvent,
@@ -183,8 +196,7 @@ class CompleteLoginInteractor:
         request: CompleteLoginRequest,
         reason: str | None = None,
     ) -> None:
-        await self._audit.record(
-            event, user_id=user_id, provider=request.provider, client=request.client, reason=reason
-        )
-        if event is AuditEvent.LOGIN_FAILURE:
-            await self._tx.commit()
+        """A failure is recorded in a transaction of its own, whatever happened to the login's."""
+        async with self._uow() as uow:
+            await uow.audit.record(self._entry(event, user_id, request, reason))
+            await uow.commit()

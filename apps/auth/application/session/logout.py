@@ -3,9 +3,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.ports import Clock
-from apps.auth.application.token.ports import RevocationRequest, RevocationStore, TokenCodec
-from apps.auth.application.user.auditor import Auditor
+from apps.auth.application.common.token_ports import RevocationRequest, RevocationStore, TokenCodec
 from apps.auth.domain.audit import AuditEvent
 from apps.auth.domain.errors import DomainError
 from apps.auth.domain.session import ClientInfo
@@ -46,7 +46,7 @@ class LogoutInteractor:
             return LogoutResult(user_id=None)
         now = self._clock.now()
         sessions = {c.sid for c in (access, refresh) if c is not None}
-        revocations = [revocation_of(access, "logout")] if access is not None else []
+        revocations = [Revocation.of(access, "logout")] if access is not None else []
         await self._revocations.revoke(
             RevocationRequest(
                 revocations=revocations, session_ids=sorted(sessions), reason="logout"
@@ -67,9 +67,3 @@ class LogoutInteractor:
             return self._codec.decode(token, kind)
         except DomainError:
             return None
-
-
-def revocation_of(claims: TokenClaims, reason: str) -> Revocation:
-    return Revocation(
-        jti=claims.jti, user_id=claims.sub, expires_at=claims.expires_at, reason=reason
-    )

@@ -2,13 +2,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.ports import Clock
-from apps.auth.application.session.logout import revocation_of
-from apps.auth.application.token.ports import RevocationRequest, RevocationStore, SessionStore
-from apps.auth.application.user.auditor import Auditor
+from apps.auth.application.common.token_ports import (
+    RevocationRequest,
+    RevocationStore,
+    SessionStore,
+)
 from apps.auth.domain.audit import AuditEvent
 from apps.auth.domain.session import ClientInfo
-from apps.auth.domain.token import TokenClaims
+from apps.auth.domain.token import Revocation, TokenClaims
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,7 +46,7 @@ class LogoutAllInteractor:
         session_ids = sorted({s.id for s in sessions} | {caller.sid})
         await self._revocations.revoke(
             RevocationRequest(
-                revocations=[revocation_of(caller, "logout_all")],
+                revocations=[Revocation.of(caller, "logout_all")],
                 session_ids=session_ids,
                 not_before_user=caller.sub,
                 reason="logout_all",

@@ -2,9 +2,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.ports import Clock
-from apps.auth.application.token.ports import RevocationRequest, RevocationStore, SessionStore
-from apps.auth.application.user.auditor import Auditor
+from apps.auth.application.common.token_ports import (
+    RevocationRequest,
+    RevocationStore,
+    SessionStore,
+)
 from apps.auth.domain.audit import AuditEvent
 from apps.auth.domain.errors import SessionNotFound
 from apps.auth.domain.session import ClientInfo, Session

@@ -3,11 +3,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from apps.auth.application.common.auditor import Auditor
+from apps.auth.application.common.issuance import TokenIssuer
 from apps.auth.application.common.ports import Clock
 from apps.auth.application.common.rate_limit import RateLimiter
-from apps.auth.application.token.issuance import TokenIssuer
-from apps.auth.application.token.ports import RotationOutcome, SessionStore, TokenCodec
-from apps.auth.application.user.auditor import Auditor
+from apps.auth.application.common.token_ports import (
+    RotationRequest,
+    SessionStore,
+    TokenCodec,
+)
 from apps.auth.domain.audit import AuditEvent
 from apps.auth.domain.errors import (
     MissingToken,
@@ -17,7 +21,8 @@ from apps.auth.domain.errors import (
     TokenRevoked,
 )
 from apps.auth.domain.session import ClientInfo
-from apps.auth.domain.token import TokenPair, TokenType
+from apps.auth.domain.token import Successor, TokenPair, TokenType
+from apps.auth.domain.token_family import Presented, RotationOutcome, client_fingerprint
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,8 +41,9 @@ class RefreshTokensResult:
 class RefreshTokensInteractor:
     """Rotates a session's refresh token in one atomic step and revokes the old access token.
 
-    An already-rotated token is reuse: the whole family is revoked and audited, unless it
-    arrives within the grace window, where it receives the same successor.
+    An already-rotated token is reuse: the whole family is revoked and audited, unless the
+    client that rotated it presents it again within the grace window, where it receives the
+    same successor (audited as a grace hit).
     """
 
     def __init__(
@@ -73,13 +79,25 @@ class RefreshTokensInteractor:
         now = self._clock.now()
         grace = self._issuer.lifetimes.refresh_grace_seconds
         pair, tokens = self._issuer.issue(
-            user_id=claims.sub,
-            provider=claims.provider,
-            session_id=claims.sid,
-            now=now,
-            grace=grace > 0,
+            user_id=claims.sub, provider=claims.provider, session_id=claims.sid, now=now
         )
-        result = await self._sessions.rotate(claims.sid, claims.jti, tokens, now, grace)
+        result = await self._sessions.rotate(
+            RotationRequest(
+                session_id=claims.sid,
+                presented=Presented(
+                    refresh_jti=claims.jti, client=client_fingerprint(request.client)
+                ),
+                presented_token=request.refresh_token,
+                tokens=tokens,
+                successor=(
+                    Successor(access=pair.access.value, refresh=pair.refresh.value)
+                    if grace > 0
+                    else None
+                ),
+                now=now,
+                grace_seconds=grace,
+            )
+        )
         if result.outcome is RotationOutcome.ROTATED:
             await self._audit.record(
                 AuditEvent.REFRESH,
@@ -88,7 +106,13 @@ class RefreshTokensInteractor:
                 client=request.client,
             )
             return RefreshTokensResult(user_id=claims.sub, tokens=pair, outcome=result.outcome)
-        if result.outcome is RotationOutcome.GRACE:
+        if result.outcome is RotationOutcome.GRACE and result.successor is not None:
+            await self._audit.record(
+                AuditEvent.REFRESH_GRACE,
+                user_id=claims.sub,
+                provider=claims.provider,
+                client=request.client,
+            )
             successor = self._issuer.restore(result.successor)
             return RefreshTokensResult(user_id=claims.sub, tokens=successor, outcome=result.outcome)
         if result.outcome is RotationOutcome.REUSE:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from apps.auth.application.token.ports import RevocationChecker, TokenCodec
+from apps.auth.application.common.token_ports import RevocationChecker, TokenCodec
 from apps.auth.domain.errors import MissingToken, TokenRevoked
 from apps.auth.domain.token import TokenClaims, TokenType
 

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from apps.auth.application.common.ports import Clock, TransactionManager
-from apps.auth.application.session.logout import revocation_of
-from apps.auth.application.token.ports import RevocationRequest, RevocationStore, SessionStore
-from apps.auth.application.user.auditor import Auditor
-from apps.auth.application.user.ports import UserRepository
+from apps.auth.application.common.auditor import Auditor
+from apps.auth.application.common.ports import Clock, UnitOfWorkFactory
+from apps.auth.application.common.token_ports import (
+    RevocationRequest,
+    RevocationStore,
+    SessionStore,
+)
 from apps.auth.domain.audit import AuditEvent
 from apps.auth.domain.session import ClientInfo
-from apps.auth.domain.token import TokenClaims
+from apps.auth.domain.token import Revocation, TokenClaims
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,18 +29,16 @@ class DeleteAccountInteractor:
 
     def __init__(
         self,
-        users: UserRepository,
+        uow: UnitOfWorkFactory,
         sessions: SessionStore,
         revocations: RevocationStore,
         auditor: Auditor,
-        transaction: TransactionManager,
         clock: Clock,
     ) -> None:
-        self._users = users
+        self._uow = uow
         self._sessions = sessions
         self._revocations = revocations
         self._audit = auditor
-        self._tx = transaction
         self._clock = clock
 
     async def execute(self, request: DeleteAccountRequest) -> None:
@@ -46,18 +46,21 @@ class DeleteAccountInteractor:
         sessions = await self._sessions.list_for_user(caller.sub)
         await self._revocations.revoke(
             RevocationRequest(
-                revocations=[revocation_of(caller, "account_deleted")],
+                revocations=[Revocation.of(caller, "account_deleted")],
                 session_ids=sorted({s.id for s in sessions} | {caller.sid}),
                 not_before_user=caller.sub,
                 reason="account_deleted",
             ),
             self._clock.now(),
         )
-        await self._users.delete(caller.sub)
-        await self._audit.record(
-            AuditEvent.ACCOUNT_DELETED,
-            user_id=caller.sub,
-            provider=caller.provider,
-            client=request.client,
-        )
-        await self._tx.commit()
+        async with self._uow() as uow:
+            await uow.users.delete(caller.sub)
+            await uow.audit.record(
+                self._audit.entry(
+                    AuditEvent.ACCOUNT_DELETED,
+                    user_id=caller.sub,
+                    provider=caller.provider,
+                    client=request.client,
+                )
+            )
+            await uow.commit()

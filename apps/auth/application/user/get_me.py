@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from apps.auth.application.user.ports import UserRepository
+from apps.auth.application.common.ports import UnitOfWorkFactory
 from apps.auth.domain.errors import UserNotFound
 from apps.auth.domain.token import TokenClaims
 from apps.auth.domain.user import User
@@ -9,11 +9,12 @@ from apps.auth.domain.user import User
 class GetCurrentUserQuery:
     """The user behind a valid access token, with the providers linked to it."""
 
-    def __init__(self, users: UserRepository) -> None:
-        self._users = users
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
 
     async def execute(self, caller: TokenClaims) -> User:
-        user = await self._users.get(caller.sub)
+        async with self._uow() as uow:
+            user = await uow.users.get(caller.sub)
         if user is None:
             raise UserNotFound()
         return user

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from apps.auth.domain.audit import LoginAudit
-from apps.auth.infrastructure.memory.memory_unit_of_work import MemoryStore, MemoryUnitOfWork
+from apps.auth.infrastructure.memory.memory_store import MemoryStore, StagedChanges
 
 # The column sizes of the Postgres audit table, so both adapters keep the same text.
 _LIMITS = {"provider": 16, "reason": 255, "ip": 64, "user_agent": 512}
@@ -12,7 +12,7 @@ _LIMITS = {"provider": 16, "reason": 255, "ip": 64, "user_agent": 512}
 class MemoryAuditLog:
     """Audit records staged in the caller's unit of work: kept on commit, dropped on rollback."""
 
-    def __init__(self, unit: MemoryUnitOfWork) -> None:
+    def __init__(self, unit: StagedChanges) -> None:
         self._unit = unit
 
     async def record(self, audit: LoginAudit) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from apps.auth.application.token.ports import RevocationRequest
+from apps.auth.application.common.token_ports import RevocationRequest
 from apps.auth.domain.token import TokenClaims
 from apps.auth.infrastructure.memory.memory_token_state import MemoryTokenState
 

@@ -1,18 +1,22 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from uuid import UUID
 
 from apps.auth.application.common.ports import Clock
-from apps.auth.application.token.ports import RotationOutcome, RotationResult, SessionTokens
+from apps.auth.application.common.token_ports import (
+    RotationRequest,
+    RotationResult,
+    SessionTokens,
+)
 from apps.auth.domain.session import Session
 from apps.auth.domain.token import Revocation
+from apps.auth.domain.token_family import ENDS_SESSION, RotationOutcome, decide_rotation
 from apps.auth.infrastructure.memory.memory_token_state import MemoryTokenState, SessionRecord
 
 
 class MemorySessionStore:
-    """Sessions in process memory with the same rotation rules as the Redis script."""
+    """Sessions in process memory; rotation follows the domain's decision table."""
 
     def __init__(self, state: MemoryTokenState, clock: Clock) -> None:
         self._state = state
@@ -21,39 +25,41 @@ class MemorySessionStore:
     async def open(self, session: Session, tokens: SessionTokens) -> None:
         self._state.sessions[session.id] = SessionRecord(session=session, tokens=tokens)
 
-    async def rotate(
-        self, session_id: str, presented_jti: str, tokens: SessionTokens, now: datetime, grace: int
-    ) -> RotationResult:
-        record = self._state.live_session(session_id, now)
+    async def rotate(self, request: RotationRequest) -> RotationResult:
+        now = request.now
+        # Like the Redis hash, the record outlives its expiry by a moment; the rules decide.
+        record = self._state.sessions.get(request.session_id)
+        state = record.family(now.timestamp()) if record is not None else None
+        outcome = decide_rotation(state, request.presented, now.timestamp(), request.grace_seconds)
         if record is None:
-            return RotationResult(outcome=RotationOutcome.MISSING)
+            return RotationResult(outcome=outcome)
         user_id = record.session.user_id
-        if now >= record.session.expires_at:
-            self._state.end_session(session_id, "session_expired", now, set())
-            return RotationResult(outcome=RotationOutcome.EXPIRED, user_id=user_id)
-        if record.tokens.refresh_jti == presented_jti:
-            old = record.tokens
-            self._state.add_to_blacklist(
-                Revocation(
-                    jti=old.access_jti,
-                    user_id=user_id,
-                    expires_at=old.access_expires_at,
-                    reason="refresh",
-                ),
-                now,
-            )
-            record.tokens = tokens
-            record.previous_refresh_jti = presented_jti
-            record.rotated_at = now.timestamp()
-            record.session = replace(record.session, last_used_at=now)
-            return RotationResult(outcome=RotationOutcome.ROTATED, user_id=user_id)
-        in_grace = grace > 0 and now.timestamp() - record.rotated_at <= grace
-        if record.previous_refresh_jti == presented_jti and in_grace and record.tokens.successor:
-            return RotationResult(
-                outcome=RotationOutcome.GRACE, user_id=user_id, successor=record.tokens.successor
-            )
-        self._state.end_session(session_id, "refresh_reuse", now, set())
-        return RotationResult(outcome=RotationOutcome.REUSE, user_id=user_id)
+        if outcome in ENDS_SESSION:
+            self._state.end_session(request.session_id, ENDS_SESSION[outcome], now, set())
+        elif outcome is RotationOutcome.ROTATED:
+            self._rotate(record, request)
+        elif outcome is RotationOutcome.GRACE:
+            return RotationResult(outcome=outcome, user_id=user_id, successor=record.successor)
+        return RotationResult(outcome=outcome, user_id=user_id)
+
+    def _rotate(self, record: SessionRecord, request: RotationRequest) -> None:
+        now, old = request.now, record.tokens
+        self._state.add_to_blacklist(
+            Revocation(
+                jti=old.access_jti,
+                user_id=record.session.user_id,
+                expires_at=old.access_expires_at,
+                reason="refresh",
+            ),
+            now,
+        )
+        record.tokens = request.tokens
+        record.previous_refresh_jti = request.presented.refresh_jti
+        record.rotated_at = now.timestamp()
+        record.rotated_by = request.presented.client
+        record.successor = request.successor
+        record.successor_until = now.timestamp() + request.grace_seconds
+        record.session = replace(record.session, last_used_at=now)
 
     async def get(self, session_id: str) -> Session | None:
         record = self._state.live_session(session_id, self._clock.now())

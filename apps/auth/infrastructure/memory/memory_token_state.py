@@ -4,10 +4,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from apps.auth.application.token.ports import SessionTokens
+from apps.auth.application.common.token_ports import SessionTokens
+from apps.auth.domain.revocation_event import encode_event
 from apps.auth.domain.session import Session
-from apps.auth.domain.token import Revocation
-from apps.auth.infrastructure.persistence_redis.outbox import encode_event
+from apps.auth.domain.token import Revocation, Successor
+from apps.auth.domain.token_family import FamilyState, blacklist_ttl
 
 
 @dataclass(slots=True)
@@ -16,6 +17,19 @@ class SessionRecord:
     tokens: SessionTokens
     previous_refresh_jti: str = ""
     rotated_at: float = 0.0
+    rotated_by: str = ""
+    successor: Successor | None = None
+    successor_until: float = 0.0
+
+    def family(self, now: float) -> FamilyState:
+        return FamilyState(
+            refresh_jti=self.tokens.refresh_jti,
+            previous_refresh_jti=self.previous_refresh_jti,
+            rotated_at=self.rotated_at,
+            expires_at=self.session.expires_at.timestamp(),
+            rotated_by=self.rotated_by,
+            successor_kept=self.successor is not None and now <= self.successor_until,
+        )
 
 
 @dataclass
@@ -29,7 +43,7 @@ class MemoryTokenState:
     outbox: list[bytes] = field(default_factory=list)
 
     def add_to_blacklist(self, revocation: Revocation, now: datetime) -> None:
-        if revocation.expires_at <= now:
+        if blacklist_ttl(revocation.expires_at.timestamp(), now.timestamp()) == 0:
             return
         payload = encode_event(revocation, now)
         self.blacklist[revocation.jti] = (revocation.expires_at.timestamp(), payload)

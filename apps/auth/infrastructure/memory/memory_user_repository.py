@@ -4,13 +4,13 @@ from dataclasses import replace
 from uuid import UUID
 
 from apps.auth.domain.user import ProviderIdentity, User
-from apps.auth.infrastructure.memory.memory_unit_of_work import MemoryUnitOfWork
+from apps.auth.infrastructure.memory.memory_store import StagedChanges
 
 
 class MemoryUserRepository:
     """Users held in a unit of work; behaves like the Postgres repository, including conflicts."""
 
-    def __init__(self, unit: MemoryUnitOfWork) -> None:
+    def __init__(self, unit: StagedChanges) -> None:
         self._unit = unit
 
     async def get(self, user_id: UUID) -> User | None:

@@ -1,7 +1,12 @@
-"""Lua run inside Redis: a revocation, its outbox event and the session change land together."""
+"""Lua run inside Redis: a revocation, its outbox event and the session change land together.
+
+`event` builds the bytes of `domain/revocation_event.encode_event`; ROTATE runs the decision
+table of `domain/token_family.decide_rotation`. Tests hold both to their Python originals.
+"""
 
 PRELUDE = """
 local SESSION, USER_SESSIONS, BLACKLIST = 'auth:session:', 'auth:user-sessions:', 'blacklist:'
+local SUCCESSOR = 'auth:successor:'
 
 local function event(jti, uid, exp_iso, reason, now_iso)
   return '{"type":"add","jti":"' .. jti .. '","user_id":"' .. uid .. '","expires_at":"' ..
@@ -25,7 +30,7 @@ local function end_session(stream, maxlen, sid, reason, now, now_iso, skip)
     blacklist(stream, maxlen, f[2], ttl, event(f[2], f[1], f[4], reason, now_iso))
     skip[f[2]] = true
   end
-  redis.call('DEL', key)
+  redis.call('DEL', key, SUCCESSOR .. sid)
   redis.call('SREM', USER_SESSIONS .. f[1], sid)
   return 1
 end
@@ -58,30 +63,37 @@ return ended
 """
 )
 
-# KEYS[1] session, KEYS[2] stream. ARGV: presented, rjti, ajti, aexp, aexp_iso, now, now_iso,
-# grace, successor, maxlen
+# KEYS[1] session, KEYS[2] stream. ARGV: presented, client, rjti, ajti, aexp, aexp_iso, now,
+# now_iso, grace, sealed successor ('' for none), maxlen
 ROTATE = (
     PRELUDE
     + """
 local key, stream = KEYS[1], KEYS[2]
-local now, now_iso, grace, maxlen = tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8]), ARGV[10]
+local presented, client = ARGV[1], ARGV[2]
+local now, now_iso, grace, maxlen = tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9]), ARGV[11]
 local f = redis.call('HMGET', key, 'uid', 'expires', 'rjti', 'ajti', 'aexp', 'aexp_iso', 'prev',
-  'rotated', 'succ')
+  'rotated', 'rotby')
 if not f[1] then return {'missing'} end
 local sid = string.sub(key, string.len(SESSION) + 1)
 if now >= tonumber(f[2]) then
   end_session(stream, maxlen, sid, 'session_expired', now, now_iso, {})
   return {'expired', f[1]}
 end
-if f[3] == ARGV[1] then
+if f[3] == presented then
   blacklist(stream, maxlen, f[4], math.ceil(tonumber(f[5]) - now),
     event(f[4], f[1], f[6], 'refresh', now_iso))
-  redis.call('HSET', key, 'rjti', ARGV[2], 'ajti', ARGV[3], 'aexp', ARGV[4], 'aexp_iso', ARGV[5],
-    'prev', ARGV[1], 'rotated', ARGV[6], 'succ', ARGV[9], 'last_used', ARGV[6])
-  return {'rotated', f[1], '', f[4]}
+  redis.call('HSET', key, 'rjti', ARGV[3], 'ajti', ARGV[4], 'aexp', ARGV[5], 'aexp_iso', ARGV[6],
+    'prev', presented, 'rotated', ARGV[7], 'rotby', client, 'last_used', ARGV[7])
+  if ARGV[10] ~= '' and grace > 0 then
+    redis.call('SET', SUCCESSOR .. sid, ARGV[10], 'PX', math.floor(grace * 1000))
+  else
+    redis.call('DEL', SUCCESSOR .. sid)
+  end
+  return {'rotated', f[1]}
 end
-if f[7] == ARGV[1] and grace > 0 and (now - tonumber(f[8])) <= grace and f[9] ~= '' then
-  return {'grace', f[1], f[9]}
+if grace > 0 and f[7] == presented and (now - tonumber(f[8])) <= grace and f[9] == client then
+  local sealed = redis.call('GET', SUCCESSOR .. sid)
+  if sealed then return {'grace', f[1], sealed} end
 end
 end_session(stream, maxlen, sid, 'refresh_reuse', now, now_iso, {})
 return {'reuse', f[1]}

@@ -2,16 +2,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from redis.asyncio import Redis
 
-from apps.auth.application.token.ports import RevocationRequest
+from apps.auth.application.common.token_ports import RevocationRequest
+from apps.auth.domain.revocation_event import encode_event, iso_utc
 from apps.auth.domain.token import Revocation
 from apps.auth.infrastructure.persistence_redis import keys, lua
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
-from apps.auth.infrastructure.persistence_redis.outbox import encode_event, iso_utc
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
@@ -27,10 +27,8 @@ class RedisRevocationStore:
         stream: str,
         maxlen: int,
         not_before_ttl_seconds: int = 3600,
-        on_revoked: Callable[[str | None], None] | None = None,
     ) -> None:
         self._redis = redis
-        self._on_revoked = on_revoked
         self._stream = stream
         self._maxlen = maxlen
         self._nbf_ttl = not_before_ttl_seconds
@@ -67,5 +65,3 @@ class RedisRevocationStore:
         else:
             args += ["", "", ""]
         await self._script(keys=[self._stream], args=args)
-        if self._on_revoked is not None:
-            self._on_revoked(None)

@@ -1,18 +1,23 @@
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import UUID
 
 from redis.asyncio import Redis
 from redis.typing import EncodableT
 
-from apps.auth.application.token.ports import RotationOutcome, RotationResult, SessionTokens
+from apps.auth.application.common.token_ports import (
+    RotationRequest,
+    RotationResult,
+    SessionTokens,
+)
+from apps.auth.domain.revocation_event import iso_utc
 from apps.auth.domain.session import ClientInfo, Session
+from apps.auth.domain.token_family import RotationOutcome
 from apps.auth.infrastructure.persistence_redis import keys, lua
 from apps.auth.infrastructure.persistence_redis.batching import BatchedScript
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
-from apps.auth.infrastructure.persistence_redis.outbox import iso_utc
+from apps.auth.infrastructure.security.successor_seal import open_successor, seal_successor
 
 _FIELDS = ("uid", "provider", "ip", "ua", "device", "created", "last_used", "expires")
 
@@ -26,10 +31,8 @@ class RedisSessionStore:
         *,
         stream: str,
         maxlen: int,
-        on_revoked: Callable[[str | None], None] | None = None,
     ) -> None:
         self._redis = redis
-        self._on_revoked = on_revoked
         self._stream = stream
         self._maxlen = maxlen
         self._rotate = BatchedScript(redis, lua.ROTATE)
@@ -52,7 +55,7 @@ class RedisSessionStore:
             "aexp_iso": iso_utc(tokens.access_expires_at),
             "prev": "",
             "rotated": 0,
-            "succ": "",
+            "rotby": "",
         }
         user_key = keys.USER_SESSIONS + str(session.user_id)
         lifetime = max(1, int((session.expires_at - session.created_at).total_seconds()))
@@ -65,29 +68,32 @@ class RedisSessionStore:
             await pipe.execute()
 
     @redis_call
-    async def rotate(
-        self, session_id: str, presented_jti: str, tokens: SessionTokens, now: datetime, grace: int
-    ) -> RotationResult:
+    async def rotate(self, request: RotationRequest) -> RotationResult:
+        tokens, now = request.tokens, request.now
+        sealed = b""
+        if request.successor is not None:
+            sealed = seal_successor(request.successor, request.presented_token)
         reply = await self._rotate(
-            [keys.SESSION + session_id, self._stream],
+            [keys.SESSION + request.session_id, self._stream],
             [
-                presented_jti,
+                request.presented.refresh_jti,
+                request.presented.client,
                 tokens.refresh_jti,
                 tokens.access_jti,
                 int(tokens.access_expires_at.timestamp()),
                 iso_utc(tokens.access_expires_at),
                 now.timestamp(),
                 iso_utc(now),
-                grace,
-                tokens.successor,
+                request.grace_seconds,
+                sealed,
                 self._maxlen,
             ],
         )
         outcome = RotationOutcome(_text(reply[0]))
         user_id = UUID(_text(reply[1])) if len(reply) > 1 else None
-        successor = _text(reply[2]) if len(reply) > 2 else ""
-        if self._on_revoked is not None and outcome is not RotationOutcome.GRACE:
-            self._on_revoked(_text(reply[3]) if len(reply) > 3 else None)
+        successor = None
+        if outcome is RotationOutcome.GRACE:
+            successor = open_successor(reply[2], request.presented_token)
         return RotationResult(outcome=outcome, user_id=user_id, successor=successor)
 
     @redis_call

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 
 from apps.auth.domain.errors import TokenExpired, TokenTypeMismatch
@@ -36,7 +35,7 @@ class CachingTokenCodec:
             return claims
         if claims.type is not expected:
             raise TokenTypeMismatch()
-        if time.time() >= claims.expires_at.timestamp() + self._codec.leeway:
+        if self._codec.expired(claims):
             del self._claims[token]
             raise TokenExpired()
         return claims

@@ -6,11 +6,13 @@ from typing import Any
 from uuid import UUID
 
 from jose import jws, jwt
-from jose.exceptions import ExpiredSignatureError, JOSEError
+from jose.exceptions import JOSEError
 
+from apps.auth.application.common.ports import Clock
 from apps.auth.domain.errors import InvalidToken, TokenExpired, TokenTypeMismatch
 from apps.auth.domain.token import TokenClaims, TokenType
 from apps.auth.infrastructure.security.keys import SigningKeys
+from apps.auth.infrastructure.system import SystemClock
 
 MAX_TOKEN_BYTES = 8192
 _REQUIRED = ("sub", "jti", "type", "iat", "nbf", "exp", "iss", "aud", "provider", "sid")
@@ -20,10 +22,19 @@ class JoseTokenCodec:
     """Signs and verifies our JWTs with exactly one algorithm and only our own keys.
 
     The header is checked before any key is chosen: its `alg` must equal ours and its `kid`
-    must name one of our keys; `jku`, `x5u` and `jwk` are never followed.
+    must name one of our keys; `jku`, `x5u` and `jwk` are never followed. Time claims are
+    checked against the injected clock, not the library's.
     """
 
-    def __init__(self, keys: SigningKeys, issuer: str, audience: str, leeway_seconds: int) -> None:
+    def __init__(
+        self,
+        keys: SigningKeys,
+        issuer: str,
+        audience: str,
+        leeway_seconds: int,
+        clock: Clock | None = None,
+    ) -> None:
+        self._clock = clock or SystemClock()
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
@@ -32,6 +43,9 @@ class JoseTokenCodec:
     @property
     def leeway(self) -> int:
         return self._leeway
+
+    def expired(self, claims: TokenClaims) -> bool:
+        return claims.expires_at.timestamp() < self._clock.now().timestamp() - self._leeway
 
     def encode(self, claims: TokenClaims) -> str:
         payload = {
@@ -61,15 +75,12 @@ class JoseTokenCodec:
                 audience=self._audience,
                 issuer=self._issuer,
                 options={
-                    "leeway": self._leeway,
-                    **{
-                        f"require_{c}": True
-                        for c in ("exp", "iat", "nbf", "jti", "sub", "iss", "aud")
-                    },
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                    **{f"require_{c}": True for c in ("jti", "sub", "iss", "aud")},
                 },
             )
-        except ExpiredSignatureError as exc:
-            raise TokenExpired() from exc
         except (JOSEError, ValueError, TypeError, KeyError) as exc:
             raise InvalidToken() from exc
         return self._claims(payload, expected)
@@ -89,14 +100,20 @@ class JoseTokenCodec:
     def _claims(self, payload: dict[str, Any], expected: TokenType) -> TokenClaims:
         if any(name not in payload for name in _REQUIRED):
             raise InvalidToken()
+        if not all(_is_number(payload[name]) for name in ("iat", "nbf", "exp")):
+            raise InvalidToken()
         try:
             kind = TokenType(payload["type"])
             sub = UUID(str(payload["sub"]))
             issued = datetime.fromtimestamp(int(payload["iat"]), UTC)
             expires = datetime.fromtimestamp(int(payload["exp"]), UTC)
+            not_before = int(payload["nbf"])
         except (ValueError, TypeError, OverflowError) as exc:
             raise InvalidToken() from exc
-        if issued.timestamp() > datetime.now(UTC).timestamp() + self._leeway:
+        now = self._clock.now().timestamp()
+        if expires.timestamp() < now - self._leeway:
+            raise TokenExpired()
+        if max(issued.timestamp(), not_before) > now + self._leeway:
             raise InvalidToken()
         if kind is not expected:
             raise TokenTypeMismatch()
@@ -112,3 +129,7 @@ class JoseTokenCodec:
             issued_at=issued,
             expires_at=expires,
         )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

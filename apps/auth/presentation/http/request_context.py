@@ -4,6 +4,7 @@ from fastapi import Request
 
 from apps.auth.domain.errors import CrossSiteRequest
 from apps.auth.domain.session import ClientInfo
+from apps.auth.presentation.http.api import api_of
 from apps.auth.presentation.http.config import HttpConfig
 from apps.auth.presentation.http.cookies import ACCESS_COOKIE, REFRESH_COOKIE
 
@@ -11,8 +12,7 @@ _SAME_SITE = {"same-origin", "same-site", "none"}
 
 
 def config_of(request: Request) -> HttpConfig:
-    config: HttpConfig = request.app.state.http_config
-    return config
+    return api_of(request).config
 
 
 def client_ip(request: Request, trusted_hops: int) -> str | None:

@@ -1,70 +1,53 @@
+"""The storage compositions production wires, as the contract tests drive them."""
+
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from apps.auth.application.common.ports import TransactionManager
-from apps.auth.application.user.ports import AuditLog, UserRepository
+from apps.auth.application.common.ports import AuditLog, UnitOfWork
 from apps.auth.domain.audit import AuditEvent, LoginAudit
-from apps.auth.infrastructure.memory.memory_audit_log import (
-    MemoryAuditLog,
-    StandaloneMemoryAuditLog,
+from apps.auth.infrastructure.memory.memory_audit_log import StandaloneMemoryAuditLog
+from apps.auth.infrastructure.memory.memory_store import MemoryStore
+from apps.auth.infrastructure.memory.memory_unit_of_work import MemoryUnitOfWork
+from apps.auth.infrastructure.persistence_postgres.buffered_sql_audit_log import (
+    BufferedSqlAuditLog,
 )
-from apps.auth.infrastructure.memory.memory_transaction_manager import MemoryTransactionManager
-from apps.auth.infrastructure.memory.memory_unit_of_work import MemoryStore, MemoryUnitOfWork
-from apps.auth.infrastructure.memory.memory_user_repository import MemoryUserRepository
-from apps.auth.infrastructure.persistence_postgres.sqlalchemy_audit_log import SqlAlchemyAuditLog
-from apps.auth.infrastructure.persistence_postgres.sqlalchemy_transaction_manager import (
-    SqlAlchemyTransactionManager,
-)
-from apps.auth.infrastructure.persistence_postgres.sqlalchemy_user_repository import (
-    SqlAlchemyUserRepository,
-)
-from apps.auth.infrastructure.persistence_postgres.standalone_sql_audit_log import (
-    StandaloneSqlAuditLog,
+from apps.auth.infrastructure.persistence_postgres.database import create_session_factory
+from apps.auth.infrastructure.persistence_postgres.sqlalchemy_unit_of_work import (
+    SqlAlchemyUnitOfWork,
 )
 from apps.auth.infrastructure.persistence_postgres.tables import login_audits
 
 
-@dataclass(frozen=True)
-class Unit:
-    """The adapters of one request: they share one transaction."""
-
-    users: UserRepository
-    audit_log: AuditLog
-    transaction: TransactionManager
-
-
 class Storage(Protocol):
-    def unit(self) -> AbstractAsyncContextManager[Unit]: ...
+    def unit(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
 
-    def standalone_audit_log(self) -> AuditLog: ...
+    def shared_audit_log(self) -> AuditLog:
+        """The log outside any unit of work: the one refresh, logout and revocations use."""
+        ...
 
     async def committed_audits(self) -> list[LoginAudit]: ...
 
+    async def close(self) -> None: ...
+
 
 class PostgresStorage:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self._factory = session_factory
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._factory = create_session_factory(engine)
+        self._shared = BufferedSqlAuditLog(engine)
 
-    @asynccontextmanager
-    async def unit(self) -> AsyncIterator[Unit]:
-        async with self._factory() as session:
-            yield Unit(
-                users=SqlAlchemyUserRepository(session),
-                audit_log=SqlAlchemyAuditLog(session),
-                transaction=SqlAlchemyTransactionManager(session),
-            )
+    def unit(self) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self._factory)
 
-    def standalone_audit_log(self) -> AuditLog:
-        return StandaloneSqlAuditLog(self._factory)
+    def shared_audit_log(self) -> AuditLog:
+        return self._shared
 
     async def committed_audits(self) -> list[LoginAudit]:
+        await self._shared.flush()
         async with self._factory() as session:
             rows = await session.execute(
                 select(login_audits).order_by(login_audits.c.occurred_at, login_audits.c.id)
@@ -83,25 +66,22 @@ class PostgresStorage:
             for r in rows
         ]
 
+    async def close(self) -> None:
+        await self._shared.close()
+
 
 class MemoryStorage:
     def __init__(self) -> None:
         self.store = MemoryStore()
 
-    @asynccontextmanager
-    async def unit(self) -> AsyncIterator[Unit]:
-        work = MemoryUnitOfWork(self.store)
-        try:
-            yield Unit(
-                users=MemoryUserRepository(work),
-                audit_log=MemoryAuditLog(work),
-                transaction=MemoryTransactionManager(work),
-            )
-        finally:
-            work.rollback()
+    def unit(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self.store)
 
-    def standalone_audit_log(self) -> AuditLog:
+    def shared_audit_log(self) -> AuditLog:
         return StandaloneMemoryAuditLog(self.store)
 
     async def committed_audits(self) -> list[LoginAudit]:
         return sorted(self.store.audits, key=lambda a: (a.occurred_at, a.id))
+
+    async def close(self) -> None:
+        return None

@@ -3,8 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-from apps.auth.application.common.ports import TransactionManager
-from apps.auth.application.user.ports import UserRepository
+from apps.auth.application.common.ports import UnitOfWork, UserRepository
 from apps.auth.domain.audit import AuditEvent, LoginAudit
 from apps.auth.domain.user import ProviderIdentity, ProviderProfile, SocialAccount, User
 
@@ -57,7 +56,7 @@ def audit(
     )
 
 
-async def saved(users: UserRepository, tx: TransactionManager, provider: str = "kakao") -> User:
+async def saved(users: UserRepository, tx: UnitOfWork, provider: str = "kakao") -> User:
     user = new_user(provider)
     await users.save(user)
     await tx.commit()

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from apps.auth.application.common.ports import TransactionManager
-from apps.auth.application.user.ports import AuditLog, UserRepository
+from apps.auth.application.common.ports import AuditLog, UnitOfWork, UserRepository
 from apps.auth.domain.audit import AuditEvent
 from apps.auth.tests.contract.backends import Storage
 from apps.auth.tests.contract.builders import audit, new_user
 
 
 async def test_audit_kept_when_transaction_committed(
-    audit_log: AuditLog, transaction_manager: TransactionManager, storage: Storage
+    audit_log: AuditLog, transaction_manager: UnitOfWork, storage: Storage
 ) -> None:
     failure = audit(AuditEvent.LOGIN_FAILURE, reason="INVALID_STATE", user_agent=None, ip=None)
     success = audit(AuditEvent.LOGIN_SUCCESS, offset_seconds=1)
@@ -21,7 +20,7 @@ async def test_audit_kept_when_transaction_committed(
 
 
 async def test_audit_dropped_when_transaction_rolled_back(
-    audit_log: AuditLog, transaction_manager: TransactionManager, storage: Storage
+    audit_log: AuditLog, transaction_manager: UnitOfWork, storage: Storage
 ) -> None:
     await audit_log.record(audit())
 
@@ -40,7 +39,7 @@ async def test_audit_invisible_when_not_yet_committed(
 
 
 async def test_client_text_truncated_when_longer_than_columns(
-    audit_log: AuditLog, transaction_manager: TransactionManager, storage: Storage
+    audit_log: AuditLog, transaction_manager: UnitOfWork, storage: Storage
 ) -> None:
     await audit_log.record(
         audit(user_agent="A" * 2000, ip="1" * 100, provider="x" * 40, reason="R" * 300)
@@ -57,7 +56,7 @@ async def test_client_text_truncated_when_longer_than_columns(
 async def test_audit_outlives_user_when_user_deleted(
     user_repository: UserRepository,
     audit_log: AuditLog,
-    transaction_manager: TransactionManager,
+    transaction_manager: UnitOfWork,
     storage: Storage,
 ) -> None:
     user = new_user()
@@ -72,14 +71,14 @@ async def test_audit_outlives_user_when_user_deleted(
     assert (stored.event, stored.user_id) == (AuditEvent.ACCOUNT_DELETED, user.id)
 
 
-async def test_standalone_audit_kept_when_caller_transaction_rolled_back(
-    audit_log: AuditLog, transaction_manager: TransactionManager, storage: Storage
+async def test_shared_audit_kept_when_caller_transaction_rolled_back(
+    audit_log: AuditLog, transaction_manager: UnitOfWork, storage: Storage
 ) -> None:
     joined = audit(AuditEvent.REFRESH)
     standalone = audit(AuditEvent.LOGOUT, offset_seconds=1, user_agent="U" * 600)
     await audit_log.record(joined)
 
-    await storage.standalone_audit_log().record(standalone)
+    await storage.shared_audit_log().record(standalone)
     await transaction_manager.rollback()
 
     [stored] = await storage.committed_audits()

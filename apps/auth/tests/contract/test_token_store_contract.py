@@ -3,17 +3,23 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import pytest_asyncio
 
+from apps.auth.application.common.token_ports import (
+    RevocationRequest,
+    RotationRequest,
+    RotationResult,
+    SessionTokens,
+)
 from apps.auth.application.oauth.ports import LoginState
-from apps.auth.application.token.ports import RevocationRequest, RotationOutcome, SessionTokens
+from apps.auth.domain.revocation_event import encode_event
 from apps.auth.domain.session import ClientInfo, Session
-from apps.auth.domain.token import Revocation, TokenClaims, TokenType
-from apps.auth.infrastructure.persistence_redis.outbox import encode_event
+from apps.auth.domain.token import Revocation, Successor, TokenClaims, TokenType
+from apps.auth.domain.token_family import Presented, RotationOutcome
 from apps.auth.tests.contract.token_backends import TokenBackend, token_backend
 
 
@@ -27,13 +33,37 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _tokens(now: datetime, successor: str = "") -> SessionTokens:
+def _tokens(now: datetime) -> SessionTokens:
     return SessionTokens(
         access_jti=uuid.uuid4().hex,
         access_expires_at=now + timedelta(minutes=15),
         refresh_jti=uuid.uuid4().hex,
         refresh_expires_at=now + timedelta(days=14),
-        successor=successor,
+    )
+
+
+def _rotate(
+    backend: TokenBackend,
+    session_id: str,
+    presented_jti: str,
+    tokens: SessionTokens,
+    now: datetime,
+    grace: int,
+    *,
+    successor: Successor | None = None,
+    client: str = "client-a",
+    token: str = "presented-token",
+) -> Awaitable[RotationResult]:
+    return backend.sessions.rotate(
+        RotationRequest(
+            session_id=session_id,
+            presented=Presented(refresh_jti=presented_jti, client=client),
+            presented_token=token,
+            tokens=tokens,
+            successor=successor,
+            now=now,
+            grace_seconds=grace,
+        )
     )
 
 
@@ -100,7 +130,7 @@ async def test_state_expires_after_ttl(backend):
 async def test_rotation_blacklists_old_access_and_writes_event(backend):
     session, tokens = await _open(backend)
     successor = _tokens(_now())
-    result = await backend.sessions.rotate(session.id, tokens.refresh_jti, successor, _now(), 10)
+    result = await _rotate(backend, session.id, tokens.refresh_jti, successor, _now(), 10)
     assert result.outcome is RotationOutcome.ROTATED
     assert result.user_id == session.user_id
     assert await backend.blacklisted(tokens.access_jti)
@@ -110,28 +140,41 @@ async def test_rotation_blacklists_old_access_and_writes_event(backend):
 
 async def test_grace_returns_stored_successor_then_reuse_outside_it(backend):
     session, tokens = await _open(backend)
-    successor = _tokens(_now(), successor="access-token refresh-token")
-    await backend.sessions.rotate(session.id, tokens.refresh_jti, successor, _now(), 10)
-    grace = await backend.sessions.rotate(
-        session.id, tokens.refresh_jti, _tokens(_now()), _now(), 10
-    )
+    successor = _tokens(_now())
+    pair = Successor(access="access-token", refresh="refresh-token")
+    await _rotate(backend, session.id, tokens.refresh_jti, successor, _now(), 10, successor=pair)
+    grace = await _rotate(backend, session.id, tokens.refresh_jti, _tokens(_now()), _now(), 10)
     assert grace.outcome is RotationOutcome.GRACE
-    assert grace.successor == "access-token refresh-token"
+    assert grace.successor == pair
     later = _now() + timedelta(seconds=11)
-    reuse = await backend.sessions.rotate(session.id, tokens.refresh_jti, _tokens(later), later, 10)
+    reuse = await _rotate(backend, session.id, tokens.refresh_jti, _tokens(later), later, 10)
     assert reuse.outcome is RotationOutcome.REUSE
+    assert await backend.sessions.get(session.id) is None
+    assert await backend.blacklisted(successor.access_jti)
+
+
+async def test_grace_replay_from_another_client_is_reuse_and_ends_the_family(backend):
+    session, tokens = await _open(backend)
+    successor = _tokens(_now())
+    pair = Successor(access="access-token", refresh="refresh-token")
+    await _rotate(backend, session.id, tokens.refresh_jti, successor, _now(), 10, successor=pair)
+    replay = await _rotate(
+        backend, session.id, tokens.refresh_jti, _tokens(_now()), _now(), 10, client="client-b"
+    )
+    assert replay.outcome is RotationOutcome.REUSE
+    assert replay.successor is None
     assert await backend.sessions.get(session.id) is None
     assert await backend.blacklisted(successor.access_jti)
 
 
 async def test_unknown_generation_is_reuse(backend):
     session, _ = await _open(backend)
-    result = await backend.sessions.rotate(session.id, "not-a-member", _tokens(_now()), _now(), 10)
+    result = await _rotate(backend, session.id, "not-a-member", _tokens(_now()), _now(), 10)
     assert result.outcome is RotationOutcome.REUSE
 
 
 async def test_missing_session_reported(backend):
-    result = await backend.sessions.rotate(uuid.uuid4().hex, "x", _tokens(_now()), _now(), 10)
+    result = await _rotate(backend, uuid.uuid4().hex, "x", _tokens(_now()), _now(), 10)
     assert result.outcome is RotationOutcome.MISSING
 
 
@@ -139,9 +182,7 @@ async def test_expired_session_reported_and_ended(backend):
     now = _now()
     session, tokens = await _open(backend, expires_at=now + timedelta(seconds=5))
     later = now + timedelta(seconds=6)
-    result = await backend.sessions.rotate(
-        session.id, tokens.refresh_jti, _tokens(later), later, 10
-    )
+    result = await _rotate(backend, session.id, tokens.refresh_jti, _tokens(later), later, 10)
     assert result.outcome is RotationOutcome.EXPIRED
 
 
@@ -149,7 +190,7 @@ async def test_parallel_rotation_has_one_winner(backend):
     session, tokens = await _open(backend)
     results = await asyncio.gather(
         *(
-            backend.sessions.rotate(session.id, tokens.refresh_jti, _tokens(_now()), _now(), 0)
+            _rotate(backend, session.id, tokens.refresh_jti, _tokens(_now()), _now(), 0)
             for _ in range(10)
         )
     )

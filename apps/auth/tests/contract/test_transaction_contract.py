@@ -6,8 +6,7 @@ import asyncio
 
 import pytest
 
-from apps.auth.application.common.ports import TransactionManager
-from apps.auth.application.user.ports import UserRepository
+from apps.auth.application.common.ports import UnitOfWork, UserRepository
 from apps.auth.domain.errors import AlreadyLinked
 from apps.auth.domain.user import ProviderIdentity, User
 from apps.auth.tests.contract.backends import Storage
@@ -15,7 +14,7 @@ from apps.auth.tests.contract.builders import new_user, saved
 
 
 async def test_transaction_still_usable_when_save_raised_already_linked(
-    user_repository: UserRepository, transaction_manager: TransactionManager, storage: Storage
+    user_repository: UserRepository, transaction_manager: UnitOfWork, storage: Storage
 ) -> None:
     owner = await saved(user_repository, transaction_manager)
     intruder = new_user("kakao", owner.social_accounts[0].identity.subject)
@@ -41,7 +40,7 @@ async def test_exactly_one_user_wins_when_two_units_link_same_identity(
         async with storage.unit() as unit:
             await unit.users.save(user)
             await asyncio.sleep(0.05)
-            await unit.transaction.commit()
+            await unit.commit()
 
     outcomes = await asyncio.gather(*(register(u) for u in rivals), return_exceptions=True)
 
@@ -53,7 +52,7 @@ async def test_exactly_one_user_wins_when_two_units_link_same_identity(
 
 
 async def test_user_absent_when_transaction_rolled_back(
-    user_repository: UserRepository, transaction_manager: TransactionManager, storage: Storage
+    user_repository: UserRepository, transaction_manager: UnitOfWork, storage: Storage
 ) -> None:
     user = new_user()
     await user_repository.save(user)
@@ -77,7 +76,7 @@ async def test_uncommitted_user_invisible_when_read_from_another_unit(
 
 
 async def test_user_kept_when_delete_rolled_back(
-    user_repository: UserRepository, transaction_manager: TransactionManager
+    user_repository: UserRepository, transaction_manager: UnitOfWork
 ) -> None:
     user = await saved(user_repository, transaction_manager)
 

@@ -5,8 +5,7 @@ from uuid import uuid4
 
 import pytest
 
-from apps.auth.application.common.ports import TransactionManager
-from apps.auth.application.user.ports import UserRepository
+from apps.auth.application.common.ports import UnitOfWork, UserRepository
 from apps.auth.domain.errors import AlreadyLinked
 from apps.auth.domain.user import ProviderIdentity
 from apps.auth.tests.contract.backends import Storage
@@ -14,7 +13,7 @@ from apps.auth.tests.contract.builders import T0, link, new_user, profile, saved
 
 
 async def test_user_round_trips_when_saved_and_committed(
-    user_repository: UserRepository, transaction_manager: TransactionManager, storage: Storage
+    user_repository: UserRepository, transaction_manager: UnitOfWork, storage: Storage
 ) -> None:
     user = await saved(user_repository, transaction_manager)
 
@@ -23,7 +22,7 @@ async def test_user_round_trips_when_saved_and_committed(
 
 
 async def test_user_found_when_looked_up_by_linked_identity(
-    user_repository: UserRepository, transaction_manager: TransactionManager
+    user_repository: UserRepository, transaction_manager: UnitOfWork
 ) -> None:
     user = await saved(user_repository, transaction_manager)
 
@@ -35,7 +34,7 @@ async def test_user_found_when_looked_up_by_linked_identity(
 
 
 async def test_none_returned_when_user_or_identity_unknown(
-    user_repository: UserRepository, transaction_manager: TransactionManager
+    user_repository: UserRepository, transaction_manager: UnitOfWork
 ) -> None:
     user = await saved(user_repository, transaction_manager)
     same_subject_other_provider = ProviderIdentity(
@@ -48,7 +47,7 @@ async def test_none_returned_when_user_or_identity_unknown(
 
 
 async def test_latest_profile_kept_when_returning_user_saved_again(
-    user_repository: UserRepository, transaction_manager: TransactionManager, storage: Storage
+    user_repository: UserRepository, transaction_manager: UnitOfWork, storage: Storage
 ) -> None:
     user = await saved(user_repository, transaction_manager)
     identity = user.social_accounts[0].identity
@@ -69,7 +68,7 @@ async def test_latest_profile_kept_when_returning_user_saved_again(
 
 
 async def test_accounts_listed_in_connection_order_when_second_provider_linked(
-    user_repository: UserRepository, transaction_manager: TransactionManager
+    user_repository: UserRepository, transaction_manager: UnitOfWork
 ) -> None:
     user = new_user("naver")
     google = ProviderIdentity("google", "g-1")
@@ -84,7 +83,7 @@ async def test_accounts_listed_in_connection_order_when_second_provider_linked(
 
 
 async def test_account_unlinked_when_removed_from_user_and_saved(
-    user_repository: UserRepository, transaction_manager: TransactionManager
+    user_repository: UserRepository, transaction_manager: UnitOfWork
 ) -> None:
     user = new_user("kakao")
     google = ProviderIdentity("google", "g-2")
@@ -101,7 +100,7 @@ async def test_account_unlinked_when_removed_from_user_and_saved(
 
 
 async def test_already_linked_raised_when_identity_belongs_to_another_user(
-    user_repository: UserRepository, transaction_manager: TransactionManager
+    user_repository: UserRepository, transaction_manager: UnitOfWork
 ) -> None:
     owner = await saved(user_repository, transaction_manager)
     intruder = new_user()
@@ -114,7 +113,7 @@ async def test_already_linked_raised_when_identity_belongs_to_another_user(
 
 
 async def test_stored_user_unchanged_when_caller_mutates_without_saving(
-    user_repository: UserRepository, transaction_manager: TransactionManager
+    user_repository: UserRepository, transaction_manager: UnitOfWork
 ) -> None:
     user = new_user()
     await user_repository.save(user)
@@ -134,7 +133,7 @@ async def test_stored_user_unchanged_when_caller_mutates_without_saving(
 
 
 async def test_user_and_accounts_gone_when_deleted(
-    user_repository: UserRepository, transaction_manager: TransactionManager, storage: Storage
+    user_repository: UserRepository, transaction_manager: UnitOfWork, storage: Storage
 ) -> None:
     user = await saved(user_repository, transaction_manager)
     identity = user.social_accounts[0].identity
@@ -147,7 +146,7 @@ async def test_user_and_accounts_gone_when_deleted(
         assert await other.users.get_by_identity(identity) is None
         newcomer = new_user(identity.provider, identity.subject)
         await other.users.save(newcomer)
-        await other.transaction.commit()
+        await other.commit()
         assert await other.users.get_by_identity(identity) == newcomer
 
 
@@ -158,7 +157,7 @@ async def test_false_returned_when_deleting_unknown_user(
 
 
 async def test_same_instant_returned_when_time_stored_with_another_offset(
-    user_repository: UserRepository, transaction_manager: TransactionManager
+    user_repository: UserRepository, transaction_manager: UnitOfWork
 ) -> None:
     seoul = T0.astimezone(timezone(timedelta(hours=9)))
     user = new_user(now=seoul)

@@ -16,8 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from apps.auth.infrastructure.persistence_postgres.sqlalchemy_audit_log import SqlAlchemyAuditLog
-from apps.auth.infrastructure.persistence_postgres.sqlalchemy_transaction_manager import (
-    SqlAlchemyTransactionManager,
+from apps.auth.infrastructure.persistence_postgres.sqlalchemy_unit_of_work import (
+    SqlAlchemyUnitOfWork,
 )
 from apps.auth.infrastructure.persistence_postgres.sqlalchemy_user_repository import (
     SqlAlchemyUserRepository,
@@ -30,7 +30,7 @@ from apps.auth.tests.support import API, dev_login, path_of, start_login
 CRASH_POINTS = {
     "before_user_lookup": (SqlAlchemyUserRepository, "get_by_identity"),
     "after_user_insert_before_audit": (SqlAlchemyAuditLog, "record"),
-    "before_commit": (SqlAlchemyTransactionManager, "commit"),
+    "before_commit": (SqlAlchemyUnitOfWork, "commit"),
 }
 
 INVARIANTS = {

@@ -66,7 +66,7 @@ async def _callback(t: TestApp, fake: FakeProvider) -> tuple[Any, float]:
 
 
 async def _failure_audits(t: TestApp) -> list[tuple[str, str | None]]:
-    async with t.container.storage.session_factory() as session:
+    async with t.database() as session:
         rows = await session.execute(
             text(
                 "SELECT event, reason FROM auth.login_audits WHERE provider = 'kakao' "

@@ -115,7 +115,7 @@ async def test_every_event_relayed_and_logout_answers_200_when_rabbitmq_dies_whi
             _relay_env(names, f"amqp://guest:guest@127.0.0.1:{proxy.port}/", "fault-relay")
         )
         async with app_factory(outbox_stream=names.stream) as t:
-            store = t.container.storage.revocations
+            store = t.runtime.storage.revocations
             users = [await dev_login(t.client, name=f"relay-{i}") for i in range(3)]
             await _write(store, 100)
             await inbox.wait_for(100, seconds=20)

@@ -180,15 +180,13 @@ async def live_sessions(redis: Redis, user_id: str) -> list[str]:
 
 
 async def audit_rows(api: TestApp, **where: str) -> list[dict[str, Any]]:
-    flush = getattr(api.container.storage, "flush_audit", None)
-    if flush is not None:
-        await flush()
+    await api.runtime.storage.flush_audit()
     clause = " and ".join(f"{column} = :{column}" for column in where) or "true"
     query = text(
         "select event, user_id::text as user_id, provider, reason, ip, user_agent "
         f"from auth.login_audits where {clause} order by occurred_at"
     )
-    async with api.container.storage.session_factory() as session:
+    async with api.database() as session:
         result = await session.execute(query, where)
         return [dict(row._mapping) for row in result]
 
@@ -198,7 +196,7 @@ async def user_ids_of_subject(api: TestApp, provider: str, subject: str) -> list
         "select user_id::text from auth.social_accounts "
         "where provider = :provider and provider_user_id = :subject"
     )
-    async with api.container.storage.session_factory() as session:
+    async with api.database() as session:
         result = await session.execute(query, {"provider": provider, "subject": subject})
         return [row[0] for row in result]
 

@@ -148,7 +148,7 @@ def _public_key_secrets(key: ec.EllipticCurvePrivateKey, jwks_entry: dict) -> di
 async def test_b2_hs256_signed_with_our_public_key_is_refused_in_every_encoding(keyed):
     [published] = (await keyed.api.client.get(f"{API}/.well-known/jwks.json")).json()["keys"]
     secrets = _public_key_secrets(keyed.key, published)
-    codec = keyed.api.container.codec
+    codec = keyed.api.runtime.codec
     for name, secret in secrets.items():
         for header in ({"alg": "HS256", "kid": KID, "typ": "JWT"}, {"alg": "HS256"}):
             token = hmac_token(secret, claims(), header)

@@ -16,9 +16,11 @@ from apps.auth.tests.security.attack import (
 )
 from apps.auth.tests.support import API, bearer, dev_login, refresh_header, token_payload
 
+BROWSER_IP = "198.51.100.20"
 
-async def refresh(app, token: str):
-    async with client_for(app) as client:
+
+async def refresh(app, token: str, ip: str | None = None):
+    async with client_for(app, ip) as client:
         return await client.post(f"{API}/refresh", headers=refresh_header(token))
 
 
@@ -52,11 +54,47 @@ async def test_c1_refresh_returns_new_tokens_and_old_refresh_stops_when_rotated(
 
 async def test_c1_replay_inside_grace_gets_the_same_successor_when_not_a_new_member(api, redis):
     first = await dev_login(api.client)
-    rotated = await refresh(api.app, first.refresh)
-    replay = await refresh(api.app, first.refresh)
-    assert rotated.status_code == replay.status_code == 201
+    rotated = await refresh(api.app, first.refresh, BROWSER_IP)
+    replay = await refresh(api.app, first.refresh, BROWSER_IP)
+    assert rotated.status_code == replay.status_code == 201, replay.text
     assert pair_of(replay) == pair_of(rotated)
     assert len(await live_sessions(redis, subject_of(first.access))) == 1
+    audits = await audit_rows(api, user_id=subject_of(first.access))
+    assert [a["event"] for a in audits].count("refresh_grace") == 1
+
+
+async def test_c1_grace_replay_from_another_client_revokes_the_family_and_is_audited(api, redis):
+    first = await dev_login(api.client)
+    user = subject_of(first.access)
+    rotated = await refresh(api.app, first.refresh, BROWSER_IP)
+    access2, refresh2 = pair_of(rotated)
+
+    stolen = await refresh(api.app, first.refresh, "203.0.113.99")
+
+    assert stolen.status_code == 401
+    assert stolen.json()["code"] == "TOKEN_REVOKED"
+    assert "s_access" not in set_cookies(stolen)
+    assert (await verify(api.app, access2)).status_code == 403
+    assert (await refresh(api.app, refresh2, BROWSER_IP)).status_code == 401
+    assert await live_sessions(redis, user) == []
+    audits = await audit_rows(api, user_id=user)
+    assert [a["event"] for a in audits].count("refresh_reuse") == 1
+
+
+async def test_c1_successor_is_sealed_and_gone_after_the_grace_window_when_at_rest(api, redis):
+    first = await dev_login(api.client)
+    rotated = await refresh(api.app, first.refresh, BROWSER_IP)
+    access2, refresh2 = pair_of(rotated)
+    sid = token_payload(first.refresh)["sid"]
+
+    stored = await redis.get(f"auth:successor:{sid}")
+    ttl_ms = await redis.pttl(f"auth:successor:{sid}")
+    session = await redis.hgetall(f"auth:session:{sid}")
+
+    assert stored is not None
+    assert access2.encode() not in stored and refresh2.encode() not in stored
+    assert 0 < ttl_ms <= api.settings.refresh_grace_seconds * 1000
+    assert not any(access2.encode() in v or refresh2.encode() in v for v in session.values())
 
 
 async def test_c2_reuse_revokes_the_whole_family_and_is_audited_when_old_refresh_returns(
@@ -107,13 +145,15 @@ async def test_c3_twenty_parallel_refreshes_make_at_most_one_successor_when_grac
     first = await dev_login(api.client)
     user = subject_of(first.access)
 
-    answers = await asyncio.gather(*(refresh(api.app, first.refresh) for _ in range(20)))
+    answers = await asyncio.gather(
+        *(refresh(api.app, first.refresh, BROWSER_IP) for _ in range(20))
+    )
 
     ok = [a for a in answers if a.status_code == 201]
     assert ok, [a.text for a in answers]
     assert all(a.status_code in (201, 401, 409) for a in answers)
     assert len({pair_of(a) for a in ok}) == 1
-    registry = api.app.state.metrics.registry
+    registry = api.app.state.api.metrics.registry
     assert registry.get_sample_value("auth_refresh_total", {"outcome": "rotated"}) == 1
     sessions = await live_sessions(redis, user)
     assert sessions == [token_payload(first.refresh)["sid"]]
@@ -121,7 +161,7 @@ async def test_c3_twenty_parallel_refreshes_make_at_most_one_successor_when_grac
     current = await redis.hget(f"auth:session:{sessions[0]}", "rjti")
     assert current.decode() == token_payload(successor)["jti"]
     assert (await verify(api.app, access)).status_code == 200
-    assert (await refresh(api.app, successor)).status_code == 201
+    assert (await refresh(api.app, successor, BROWSER_IP)).status_code == 201
 
 
 async def test_c3_twenty_parallel_refreshes_yield_at_most_one_success_when_grace_is_off(

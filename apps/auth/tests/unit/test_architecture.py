@@ -18,6 +18,7 @@ def test_layer_contracts_kept_when_import_linter_runs():
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
     assert "auth: layers KEPT" in result.stdout
+    assert "auth: application features are independent KEPT" in result.stdout
 
 
 def test_init_files_stay_empty():

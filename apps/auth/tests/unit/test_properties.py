@@ -18,8 +18,8 @@ from apps.auth.application.oauth.pkce import binding_hash, binding_matches, s256
 from apps.auth.application.oauth.ports import LoginState
 from apps.auth.domain.errors import DomainError, InvalidToken, TokenExpired, TokenTypeMismatch
 from apps.auth.domain.origin import OriginPolicy
+from apps.auth.domain.revocation_event import encode_event
 from apps.auth.domain.token import Revocation, TokenClaims, TokenType
-from apps.auth.infrastructure.persistence_redis.outbox import encode_event
 from apps.auth.infrastructure.persistence_redis.redis_state_store import RedisStateStore
 from apps.auth.infrastructure.security.jose_token_codec import JoseTokenCodec
 from apps.auth.infrastructure.security.keys import SigningKeys, generate_ec_private_pem

@@ -7,18 +7,14 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel
 
-from apps.auth.application.session.logout import LogoutInteractor, LogoutRequest
-from apps.auth.application.session.logout_all import LogoutAllInteractor, LogoutAllRequest
-from apps.auth.application.session.sessions import (
-    ListSessionsQuery,
-    RevokeSessionInteractor,
-    RevokeSessionRequest,
-)
-from apps.auth.application.user.delete_account import DeleteAccountInteractor, DeleteAccountRequest
-from apps.auth.application.user.get_me import GetCurrentUserQuery
+from apps.auth.application.session.logout import LogoutRequest
+from apps.auth.application.session.logout_all import LogoutAllRequest
+from apps.auth.application.session.sessions import RevokeSessionRequest
+from apps.auth.application.user.delete_account import DeleteAccountRequest
 from apps.auth.domain.token import TokenClaims
+from apps.auth.presentation.http.api import api_of
 from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
-from apps.auth.presentation.http.dependencies import app_scoped, current_claims, request_scoped
+from apps.auth.presentation.http.dependencies import current_claims
 from apps.auth.presentation.http.errors import ERROR_RESPONSES
 from apps.auth.presentation.http.request_context import (
     access_token,
@@ -68,16 +64,14 @@ class SessionsResponse(BaseModel):
 
 
 def _done(request: Request, response: Response, message: str, reason: str) -> MessageResponse:
-    request.app.state.metrics.revocations.labels(reason).inc()
+    api_of(request).metrics.revocations.labels(reason).inc()
     CookieWriter(config_of(request)).clear_tokens(response)
     return MessageResponse(data=MessageData(message=message))
 
 
 @router.get("/me", response_model=UserResponse)
-async def me(
-    caller: Caller, query: GetCurrentUserQuery = Depends(request_scoped(GetCurrentUserQuery))
-) -> UserResponse:
-    user = await query.execute(caller)
+async def me(request: Request, caller: Caller) -> UserResponse:
+    user = await api_of(request).services.get_me.execute(caller)
     return UserResponse(
         id=user.id,
         nickname=user.nickname,
@@ -93,9 +87,8 @@ async def me(
 async def logout(
     request: Request,
     response: Response,
-    interactor: LogoutInteractor = Depends(app_scoped(LogoutInteractor)),
 ) -> MessageResponse:
-    await interactor.execute(
+    await api_of(request).services.logout.execute(
         LogoutRequest(
             access_token=access_token(request),
             refresh_token=refresh_token(request),
@@ -112,17 +105,16 @@ async def logout_all(
     request: Request,
     response: Response,
     caller: Caller,
-    interactor: LogoutAllInteractor = Depends(app_scoped(LogoutAllInteractor)),
 ) -> MessageResponse:
-    await interactor.execute(LogoutAllRequest(caller=caller, client=client_info(request)))
+    await api_of(request).services.logout_all.execute(
+        LogoutAllRequest(caller=caller, client=client_info(request))
+    )
     return _done(request, response, "Logged out of every session", "logout_all")
 
 
 @router.get("/sessions", response_model=SessionsResponse)
-async def sessions(
-    caller: Caller, query: ListSessionsQuery = Depends(app_scoped(ListSessionsQuery))
-) -> SessionsResponse:
-    result = await query.execute(caller)
+async def sessions(request: Request, caller: Caller) -> SessionsResponse:
+    result = await api_of(request).services.list_sessions.execute(caller)
     return SessionsResponse(
         sessions=[
             SessionView(
@@ -151,12 +143,11 @@ async def revoke_session(
     response: Response,
     caller: Caller,
     session_id: Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9_-]+$")],
-    interactor: RevokeSessionInteractor = Depends(app_scoped(RevokeSessionInteractor)),
 ) -> MessageResponse:
-    await interactor.execute(
+    await api_of(request).services.revoke_session.execute(
         RevokeSessionRequest(caller=caller, session_id=session_id, client=client_info(request))
     )
-    request.app.state.metrics.revocations.labels("session_revoked").inc()
+    api_of(request).metrics.revocations.labels("session_revoked").inc()
     return MessageResponse(data=MessageData(message="Session revoked"))
 
 
@@ -165,7 +156,8 @@ async def delete_me(
     request: Request,
     response: Response,
     caller: Caller,
-    interactor: DeleteAccountInteractor = Depends(request_scoped(DeleteAccountInteractor)),
 ) -> MessageResponse:
-    await interactor.execute(DeleteAccountRequest(caller=caller, client=client_info(request)))
+    await api_of(request).services.delete_account.execute(
+        DeleteAccountRequest(caller=caller, client=client_info(request))
+    )
     return _done(request, response, "Account deleted", "account_deleted")

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
-from apps.auth.application.common.health import ReadinessQuery
+from apps.auth.presentation.http.api import api_of
 from apps.auth.presentation.http.cookies import AUTH_PATH
-from apps.auth.presentation.http.dependencies import app_scoped
 from apps.auth.presentation.http.request_context import config_of
 
 router = APIRouter(prefix=AUTH_PATH, tags=["health"])
@@ -38,8 +37,8 @@ async def health(request: Request) -> HealthResponse:
     )
 
 
-async def ready(query: ReadinessQuery = Depends(app_scoped(ReadinessQuery))) -> JSONResponse:
-    result = await query.execute()
+async def ready(request: Request) -> JSONResponse:
+    result = await api_of(request).services.readiness.execute()
     body = ReadinessResponse(
         status="ready" if result.ready else "unavailable", checks=result.checks
     )
@@ -47,14 +46,12 @@ async def ready(query: ReadinessQuery = Depends(app_scoped(ReadinessQuery))) -> 
 
 
 async def metrics(request: Request) -> Response:
-    depth = request.app.state.outbox_depth
+    api = api_of(request)
     try:
-        request.app.state.metrics.outbox_depth.set(await depth())
+        api.metrics.outbox_depth.set(await api.services.outbox_depth())
     except Exception:
-        request.app.state.metrics.outbox_depth.set(float("nan"))
-    return Response(
-        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
-    )
+        api.metrics.outbox_depth.set(float("nan"))
+    return Response(generate_latest(api.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 for target in (router, root_router):

@@ -10,11 +10,12 @@ from pydantic import BaseModel
 from starlette.convertors import Convertor, register_url_convertor
 
 from apps.auth.application.common.errors import LoginFailed
-from apps.auth.application.oauth.authorize import StartLoginInteractor, StartLoginRequest
-from apps.auth.application.oauth.callback import CompleteLoginInteractor, CompleteLoginRequest
+from apps.auth.application.oauth.authorize import StartLoginRequest
+from apps.auth.application.oauth.callback import CompleteLoginRequest
 from apps.auth.domain.errors import DomainError, UnsupportedProvider
+from apps.auth.presentation.http.api import api_of
 from apps.auth.presentation.http.cookies import AUTH_PATH, LOGIN_COOKIE, CookieWriter
-from apps.auth.presentation.http.dependencies import app_scoped, rate_limited, request_scoped
+from apps.auth.presentation.http.dependencies import rate_limited
 from apps.auth.presentation.http.errors import ERROR_RESPONSES
 from apps.auth.presentation.http.request_context import client_info, config_of
 
@@ -67,13 +68,13 @@ Hint = Annotated[str | None, Query(max_length=64)]
 
 
 async def _start(
+    request: Request,
     provider: str,
     origin: str | None,
     device: str | None,
     hint: str | None,
-    start: StartLoginInteractor,
 ) -> tuple[AuthorizeResponse, str]:
-    result = await start.execute(
+    result = await api_of(request).services.start_login.execute(
         StartLoginRequest(
             provider=provider, frontend_origin=origin, device_id=device, login_hint=hint
         )
@@ -103,9 +104,8 @@ async def authorize(
     device_id: Device = None,
     login_hint: Hint = None,
     redirect: bool = False,
-    start: StartLoginInteractor = Depends(app_scoped(StartLoginInteractor)),
 ) -> Any:
-    body, binding = await _start(provider, frontend_origin, device_id, login_hint, start)
+    body, binding = await _start(request, provider, frontend_origin, device_id, login_hint)
     response: Any
     if redirect:
         response = RedirectResponse(body.authorization_url, status_code=302)
@@ -124,9 +124,8 @@ async def legacy_login(
     provider: Provider,
     frontend_origin: Origin = None,
     device_id: Device = None,
-    start: StartLoginInteractor = Depends(app_scoped(StartLoginInteractor)),
 ) -> Any:
-    body, binding = await _start(provider, frontend_origin, device_id, None, start)
+    body, binding = await _start(request, provider, frontend_origin, device_id, None)
     response = JSONResponse(LegacyAuthorizeResponse(data=body).model_dump(mode="json"))
     return _with_binding(request, response, binding, body.expires_at)
 
@@ -153,15 +152,15 @@ async def callback(
     code: str | None = None,
     state: str | None = None,
     error: str | None = None,
-    complete: CompleteLoginInteractor = Depends(request_scoped(CompleteLoginInteractor)),
 ) -> RedirectResponse:
-    config = config_of(request)
+    api = api_of(request)
+    config = api.config
     cookies = CookieWriter(config)
-    metrics = request.app.state.metrics
+    metrics = api.metrics
     if provider not in config.providers:
         raise UnsupportedProvider()
     try:
-        result = await complete.execute(
+        result = await api.services.complete_login.execute(
             CompleteLoginRequest(
                 provider=provider,
                 state=state,

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter
 from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
-from apps.auth.application.token.refresh import RefreshTokensInteractor, RefreshTokensRequest
-from apps.auth.application.token.verify import ValidateTokenQuery, ValidateTokenRequest
+from apps.auth.application.token.refresh import RefreshTokensRequest
+from apps.auth.application.token.verify import ValidateTokenRequest
 from apps.auth.domain.errors import (
     DomainError,
     RefreshTokenReused,
@@ -17,13 +18,13 @@ from apps.auth.domain.errors import (
     TokenRevoked,
     TokenTypeMismatch,
 )
+from apps.auth.presentation.http.api import api_of
 from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
 from apps.auth.presentation.http.dependencies import limit_client
 from apps.auth.presentation.http.errors import ERROR_RESPONSES, error_response
 from apps.auth.presentation.http.request_context import (
     access_token,
     client_info,
-    config_of,
     refresh_token,
     refuse_cross_site,
 )
@@ -47,17 +48,14 @@ class VerifyResponse(BaseModel):
     provider: str
 
 
-@router.post("/refresh", status_code=201, response_model=RefreshResponse)
-async def refresh(request: Request) -> Any:
-    """Hot path too: checks run inline and the answer is built without a validation pass."""
+async def refresh(request: Request) -> Response:
+    """Rotates the session's refresh token; the new pair is set as cookies."""
     await refuse_cross_site(request)
     await limit_client(request, "refresh_per_ip")
-    metrics = request.app.state.metrics
-    interactor: RefreshTokensInteractor = request.app.state.container.app_scoped(
-        RefreshTokensInteractor
-    )
+    api = api_of(request)
+    metrics = api.metrics
     try:
-        result = await interactor.execute(
+        result = await api.services.refresh.execute(
             RefreshTokensRequest(refresh_token=refresh_token(request), client=client_info(request))
         )
     except DomainError as error:
@@ -78,7 +76,7 @@ async def refresh(request: Request) -> Any:
         },
         status_code=201,
     )
-    CookieWriter(config_of(request)).set_tokens(response, tokens)
+    CookieWriter(api.config).set_tokens(response, tokens)
     return response
 
 
@@ -86,13 +84,14 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-@router.get("/verify", response_model=VerifyResponse)
-async def verify(request: Request) -> Any:
-    """The mesh's hot path: resolved without per-request dependency injection."""
-    metrics = request.app.state.metrics
-    query: ValidateTokenQuery = request.app.state.container.app_scoped(ValidateTokenQuery)
+async def verify(request: Request) -> Response:
+    """The mesh's token check: 200 with the caller's id, 401 invalid, 403 revoked."""
+    api = api_of(request)
+    metrics = api.metrics
     try:
-        claims = await query.execute(ValidateTokenRequest(token=access_token(request)))
+        claims = await api.services.validate_token.execute(
+            ValidateTokenRequest(token=access_token(request))
+        )
     except StorageUnavailable:
         metrics.verify.labels("unavailable").inc()
         raise
@@ -111,16 +110,33 @@ async def verify(request: Request) -> Any:
 
 # Envoy's HTTP ext_authz appends the original path to the configured prefix and keeps the
 # original method, so `/verify` also answers below itself, for every method.
+FORWARDED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def mesh_routes() -> list[Route]:
+    """`/verify` and `/refresh` as plain routes: the busiest endpoints need no request parsing,
+    so they skip FastAPI's dependency machinery. The app places them before its own routes."""
+    return [
+        Route(f"{AUTH_PATH}/verify", verify, methods=["GET"], name="verify"),
+        Route(
+            f"{AUTH_PATH}/verify/{{original_path:path}}",
+            verify,
+            methods=FORWARDED_METHODS,
+            name="verify_forwarded",
+        ),
+        Route(f"{AUTH_PATH}/refresh", refresh, methods=["POST"], name="refresh"),
+    ]
+
+
+# The same endpoints, declared for the OpenAPI document; requests are answered by the plain
+# routes above, which come first.
 router.add_api_route(
-    "/verify/{original_path:path}",
-    verify,
-    methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-    include_in_schema=False,
-    name="verify_forwarded",
+    "/refresh", refresh, methods=["POST"], status_code=201, response_model=RefreshResponse
 )
+router.add_api_route("/verify", verify, methods=["GET"], response_model=VerifyResponse)
 
 
 @router.get("/.well-known/jwks.json")
 async def jwks(request: Request) -> JSONResponse:
-    keys = request.app.state.jwks
+    keys = api_of(request).jwks
     return JSONResponse({"keys": list(keys)}, headers={"Cache-Control": "public, max-age=300"})

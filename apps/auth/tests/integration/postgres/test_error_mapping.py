@@ -16,14 +16,11 @@ from apps.auth.infrastructure.persistence_postgres.database import (
 )
 from apps.auth.infrastructure.persistence_postgres.errors import UnexpectedStorageError
 from apps.auth.infrastructure.persistence_postgres.sqlalchemy_audit_log import SqlAlchemyAuditLog
-from apps.auth.infrastructure.persistence_postgres.sqlalchemy_transaction_manager import (
-    SqlAlchemyTransactionManager,
+from apps.auth.infrastructure.persistence_postgres.sqlalchemy_unit_of_work import (
+    SqlAlchemyUnitOfWork,
 )
 from apps.auth.infrastructure.persistence_postgres.sqlalchemy_user_repository import (
     SqlAlchemyUserRepository,
-)
-from apps.auth.infrastructure.persistence_postgres.standalone_sql_audit_log import (
-    StandaloneSqlAuditLog,
 )
 from apps.auth.tests.contract.builders import audit, link, new_user
 
@@ -51,7 +48,6 @@ async def test_storage_unavailable_raised_when_every_call_hits_closed_port(
             users.save(user),
             users.delete(user.id),
             SqlAlchemyAuditLog(session).record(audit()),
-            StandaloneSqlAuditLog(closed_port_sessions).record(audit()),
         ]
         for call in calls:
             with pytest.raises(StorageUnavailable):
@@ -61,20 +57,25 @@ async def test_storage_unavailable_raised_when_every_call_hits_closed_port(
 async def test_storage_unavailable_raised_when_connection_killed_mid_transaction(
     pg_session_factory: async_sessionmaker[AsyncSession], pg_engine: AsyncEngine
 ) -> None:
-    async with pg_session_factory() as session:
-        users = SqlAlchemyUserRepository(session)
-        await users.save(new_user())
-        pid = await session.scalar(text("SELECT pg_backend_pid()"))
+    async with SqlAlchemyUnitOfWork(pg_session_factory) as uow:
+        await uow.users.save(new_user())
         async with pg_engine.connect() as admin:
+            pid = await admin.scalar(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND state = 'idle in transaction'"
+                )
+            )
             await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
 
         with pytest.raises(StorageUnavailable):
-            await users.save(new_user())
+            await uow.users.save(new_user())
         with pytest.raises(StorageUnavailable):
-            await SqlAlchemyTransactionManager(session).commit()
-        await SqlAlchemyTransactionManager(session).rollback()
+            await uow.commit()
+        await uow.rollback()
 
-        assert await users.get(new_user().id) is None
+    async with SqlAlchemyUnitOfWork(pg_session_factory) as fresh:
+        assert await fresh.users.get(new_user().id) is None
 
 
 async def test_storage_unavailable_raised_when_query_outlasts_command_timeout(

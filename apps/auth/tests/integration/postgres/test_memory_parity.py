@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from apps.auth.application.common.ports import UnitOfWork
 from apps.auth.domain.errors import AlreadyLinked
 from apps.auth.domain.user import ProviderIdentity, User
-from apps.auth.tests.contract.backends import MemoryStorage, PostgresStorage, Storage, Unit
+from apps.auth.tests.contract.backends import MemoryStorage, PostgresStorage, Storage
 from apps.auth.tests.contract.builders import T0, link
 from apps.auth.tests.pg import truncate_tables
 
@@ -30,7 +31,7 @@ operations = st.lists(
 )
 
 
-async def apply(unit: Unit, operation: tuple[object, ...], step: int) -> object:
+async def apply(unit: UnitOfWork, operation: tuple[object, ...], step: int) -> object:
     match operation:
         case ("save", UUID() as user_id, ProviderIdentity() as identity):
             now = T0 + timedelta(seconds=step)
@@ -52,16 +53,16 @@ async def apply(unit: Unit, operation: tuple[object, ...], step: int) -> object:
         case ("delete", UUID() as user_id):
             return await unit.users.delete(user_id)
         case ("commit",):
-            await unit.transaction.commit()
+            await unit.commit()
         case ("rollback",):
-            await unit.transaction.rollback()
+            await unit.rollback()
     return None
 
 
 async def run(storage: Storage, script: list[tuple[object, ...]]) -> list[object]:
     async with storage.unit() as unit:
         outcomes = [await apply(unit, op, step) for step, op in enumerate(script)]
-        await unit.transaction.commit()
+        await unit.commit()
     async with storage.unit() as unit:
         outcomes += [await unit.users.get(user_id) for user_id in USER_IDS]
         outcomes += [await unit.users.get_by_identity(i) for i in IDENTITIES]
@@ -79,6 +80,6 @@ async def test_same_outcomes_when_memory_and_postgres_run_same_operations(
 ) -> None:
     await truncate_tables(pg_engine)
 
-    expected = await run(PostgresStorage(pg_session_factory), script)
+    expected = await run(PostgresStorage(pg_engine), script)
 
     assert await run(MemoryStorage(), script) == expected

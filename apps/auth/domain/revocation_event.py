@@ -1,3 +1,9 @@
+"""The revocation event's wire format, as gateways consume it from `blacklist.events`.
+
+The Lua scripts build the same bytes (`persistence_redis/lua.py`, `event`); a golden test
+compares the two encoders.
+"""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +19,6 @@ def iso_utc(moment: datetime) -> str:
 
 
 def encode_event(revocation: Revocation, now: datetime) -> bytes:
-    """The revocation event exactly as gateways consume it from `blacklist.events`."""
     return json.dumps(
         {
             "type": "add",

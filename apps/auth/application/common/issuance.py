@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from apps.auth.application.common.ports import IdGenerator
-from apps.auth.application.token.ports import SessionTokens, TokenCodec
-from apps.auth.domain.token import IssuedToken, TokenClaims, TokenPair, TokenType
+from apps.auth.application.common.token_ports import SessionTokens, TokenCodec
+from apps.auth.domain.token import IssuedToken, Successor, TokenClaims, TokenPair, TokenType
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,7 +26,7 @@ class TokenIssuer:
         self.lifetimes = lifetimes
 
     def issue(
-        self, *, user_id: UUID, provider: str, session_id: str, now: datetime, grace: bool = False
+        self, *, user_id: UUID, provider: str, session_id: str, now: datetime
     ) -> tuple[TokenPair, SessionTokens]:
         access = self._sign(user_id, provider, session_id, TokenType.ACCESS, now)
         refresh = self._sign(user_id, provider, session_id, TokenType.REFRESH, now)
@@ -36,12 +36,11 @@ class TokenIssuer:
             access_expires_at=access.claims.expires_at,
             refresh_jti=refresh.claims.jti,
             refresh_expires_at=refresh.claims.expires_at,
-            successor=f"{access.value} {refresh.value}" if grace else "",
         )
         return pair, tokens
 
-    def restore(self, successor: str) -> TokenPair:
-        access, refresh = successor.split(" ", 1)
+    def restore(self, successor: Successor) -> TokenPair:
+        access, refresh = successor.access, successor.refresh
         return TokenPair(
             access=IssuedToken(value=access, claims=self._codec.decode(access, TokenType.ACCESS)),
             refresh=IssuedToken(

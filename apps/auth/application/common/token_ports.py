@@ -3,12 +3,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
 
 from apps.auth.domain.session import Session
-from apps.auth.domain.token import Revocation, TokenClaims, TokenType
+from apps.auth.domain.token import Revocation, Successor, TokenClaims, TokenType
+from apps.auth.domain.token_family import Presented, RotationOutcome
 
 
 class TokenCodec(Protocol):
@@ -35,36 +35,42 @@ class RevocationStore(Protocol):
     async def revoke(self, request: RevocationRequest, now: datetime) -> None: ...
 
 
-class RotationOutcome(StrEnum):
-    ROTATED = "rotated"
-    GRACE = "grace"
-    REUSE = "reuse"
-    MISSING = "missing"
-    EXPIRED = "expired"
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SessionTokens:
     access_jti: str
     access_expires_at: datetime
     refresh_jti: str
     refresh_expires_at: datetime
-    successor: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RotationRequest:
+    """A presented refresh token and the pair that replaces it if it is the current one.
+
+    `presented_token` is the token itself: the successor is sealed with it, so only a holder
+    of that token can read the successor back.
+    """
+
+    session_id: str
+    presented: Presented
+    presented_token: str
+    tokens: SessionTokens
+    successor: Successor | None
+    now: datetime
+    grace_seconds: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RotationResult:
     outcome: RotationOutcome
     user_id: UUID | None = None
-    successor: str = ""
+    successor: Successor | None = None
 
 
 class SessionStore(Protocol):
     async def open(self, session: Session, tokens: SessionTokens) -> None: ...
 
-    async def rotate(
-        self, session_id: str, presented_jti: str, tokens: SessionTokens, now: datetime, grace: int
-    ) -> RotationResult: ...
+    async def rotate(self, request: RotationRequest) -> RotationResult: ...
 
     async def list_for_user(self, user_id: UUID) -> list[Session]: ...
 

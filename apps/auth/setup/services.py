@@ -1,0 +1,107 @@
+"""The composition root: settings and adapters in, one frozen object of use cases out."""
+
+from __future__ import annotations
+
+import logging
+
+from apps.auth.application.common.auditor import Auditor
+from apps.auth.application.common.health import ReadinessQuery
+from apps.auth.application.common.issuance import TokenIssuer, TokenLifetimes
+from apps.auth.application.common.ports import Clock, IdGenerator
+from apps.auth.application.common.token_ports import TokenCodec
+from apps.auth.application.oauth.authorize import StartLoginInteractor
+from apps.auth.application.oauth.callback import CompleteLoginInteractor
+from apps.auth.application.oauth.ports import ProviderRegistry
+from apps.auth.application.services import Services
+from apps.auth.application.session.logout import LogoutInteractor
+from apps.auth.application.session.logout_all import LogoutAllInteractor
+from apps.auth.application.session.sessions import ListSessionsQuery, RevokeSessionInteractor
+from apps.auth.application.token.refresh import RefreshTokensInteractor
+from apps.auth.application.token.verify import ValidateTokenQuery
+from apps.auth.application.user.delete_account import DeleteAccountInteractor
+from apps.auth.application.user.get_me import GetCurrentUserQuery
+from apps.auth.domain.errors import ConfigurationError
+from apps.auth.domain.origin import OriginPolicy
+from apps.auth.infrastructure.security.keys import SigningKeys, generate_ec_private_pem
+from apps.auth.setup.settings import Settings
+from apps.auth.setup.storage import Storage
+
+logger = logging.getLogger("auth.setup")
+
+
+def signing_keys(settings: Settings) -> SigningKeys:
+    if settings.jwt_algorithm == "HS256":
+        secret = settings.jwt_secret
+        if not secret:
+            raise ConfigurationError("AUTH_JWT_SECRET is required for HS256")
+        return SigningKeys.hs256(secret, settings.jwt_key_id or "hs-1")
+    pem, kid = settings.jwt_private_key, settings.jwt_key_id or "local-1"
+    if not pem:
+        logger.warning("no AUTH_JWT_PRIVATE_KEY: signing with an ephemeral key for this process")
+        pem = generate_ec_private_pem()
+    return SigningKeys.es256(pem, kid, settings.previous_public_keys())
+
+
+def origin_policy(settings: Settings) -> OriginPolicy:
+    return OriginPolicy(frozenset(settings.allowed_origins), settings.fallback_origin)
+
+
+def build_services(
+    settings: Settings,
+    *,
+    storage: Storage,
+    providers: ProviderRegistry,
+    codec: TokenCodec,
+    clock: Clock,
+    ids: IdGenerator,
+) -> Services:
+    s, st = settings, storage
+    issuer = TokenIssuer(
+        codec,
+        ids,
+        TokenLifetimes(
+            access_seconds=s.access_token_ttl_seconds,
+            refresh_seconds=s.refresh_token_ttl_seconds,
+            session_max_seconds=s.session_max_seconds,
+            refresh_grace_seconds=s.refresh_grace_seconds,
+        ),
+    )
+    auditor = Auditor(st.audit, clock, ids)
+    origins = origin_policy(s)
+    return Services(
+        start_login=StartLoginInteractor(
+            providers, st.states, origins, clock, ids, s.state_ttl_seconds
+        ),
+        complete_login=CompleteLoginInteractor(
+            providers,
+            st.states,
+            st.uow,
+            auditor,
+            st.sessions,
+            st.revocations,
+            issuer,
+            origins,
+            clock,
+            ids,
+        ),
+        refresh=RefreshTokensInteractor(
+            codec,
+            st.sessions,
+            issuer,
+            auditor,
+            st.limiter,
+            s.rate_limit_refresh_per_user,
+            s.rate_limit_window_seconds,
+            clock,
+        ),
+        validate_token=ValidateTokenQuery(codec, st.revocation_checker),
+        logout=LogoutInteractor(codec, st.revocations, auditor, clock),
+        logout_all=LogoutAllInteractor(st.sessions, st.revocations, auditor, clock),
+        list_sessions=ListSessionsQuery(st.sessions),
+        revoke_session=RevokeSessionInteractor(st.sessions, st.revocations, auditor, clock),
+        get_me=GetCurrentUserQuery(st.uow),
+        delete_account=DeleteAccountInteractor(st.uow, st.sessions, st.revocations, auditor, clock),
+        readiness=ReadinessQuery(st.probes),
+        limiter=st.limiter,
+        outbox_depth=st.outbox_depth,
+    )

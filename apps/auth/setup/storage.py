@@ -1,0 +1,164 @@
+"""The two storage compositions: embedded (in-memory) and Postgres + Redis.
+
+Each builds every adapter the services need and registers what it opened on the caller's exit
+stack, so one `aclose()` releases them in reverse order.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+
+from redis.asyncio import Redis
+
+from apps.auth.application.common.health import HealthProbe
+from apps.auth.application.common.ports import AuditLog, Clock, UnitOfWorkFactory
+from apps.auth.application.common.rate_limit import RateLimiter
+from apps.auth.application.common.token_ports import (
+    RevocationChecker,
+    RevocationStore,
+    SessionStore,
+)
+from apps.auth.application.oauth.ports import StateStore
+from apps.auth.domain.errors import ConfigurationError
+from apps.auth.infrastructure.memory.memory_audit_log import StandaloneMemoryAuditLog
+from apps.auth.infrastructure.memory.memory_rate_limiter import MemoryRateLimiter
+from apps.auth.infrastructure.memory.memory_revocation_store import (
+    MemoryRevocationChecker,
+    MemoryRevocationStore,
+)
+from apps.auth.infrastructure.memory.memory_session_store import MemorySessionStore
+from apps.auth.infrastructure.memory.memory_state_store import MemoryStateStore
+from apps.auth.infrastructure.memory.memory_store import MemoryStore
+from apps.auth.infrastructure.memory.memory_token_state import MemoryTokenState
+from apps.auth.infrastructure.memory.memory_unit_of_work import MemoryUnitOfWork
+from apps.auth.infrastructure.persistence_postgres.buffered_sql_audit_log import (
+    BufferedSqlAuditLog,
+)
+from apps.auth.infrastructure.persistence_postgres.database import (
+    create_engine,
+    create_session_factory,
+)
+from apps.auth.infrastructure.persistence_postgres.postgres_health_probe import PostgresHealthProbe
+from apps.auth.infrastructure.persistence_postgres.sqlalchemy_unit_of_work import (
+    SqlAlchemyUnitOfWork,
+)
+from apps.auth.infrastructure.persistence_redis.redis_health_probe import RedisHealthProbe
+from apps.auth.infrastructure.persistence_redis.redis_rate_limiter import RedisRateLimiter
+from apps.auth.infrastructure.persistence_redis.redis_revocation_checker import (
+    RedisRevocationChecker,
+)
+from apps.auth.infrastructure.persistence_redis.redis_revocation_store import RedisRevocationStore
+from apps.auth.infrastructure.persistence_redis.redis_session_store import RedisSessionStore
+from apps.auth.infrastructure.persistence_redis.redis_state_store import RedisStateStore
+from apps.auth.setup.settings import Settings
+
+logger = logging.getLogger("auth.setup")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Storage:
+    """The adapter behind every storage port, all from one composition."""
+
+    name: str
+    uow: UnitOfWorkFactory
+    states: StateStore
+    sessions: SessionStore
+    revocations: RevocationStore
+    revocation_checker: RevocationChecker
+    limiter: RateLimiter
+    audit: AuditLog
+    probes: tuple[HealthProbe, ...]
+    outbox_depth: Callable[[], Awaitable[float]]
+    flush_audit: Callable[[], Awaitable[None]]
+
+
+StorageFactory = Callable[[Settings, Clock, AsyncExitStack], Storage]
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddedData:
+    """What the embedded composition keeps in process memory; tests may hand in their own."""
+
+    users: MemoryStore = field(default_factory=MemoryStore)
+    tokens: MemoryTokenState = field(default_factory=MemoryTokenState)
+
+
+def storage_for(settings: Settings) -> StorageFactory:
+    """Postgres + Redis when configured; in-memory only where the environment allows it."""
+    if settings.database_url and settings.redis_url:
+        return postgres_redis_storage
+    if not settings.environment.is_embedded_allowed:
+        raise ConfigurationError(
+            "AUTH_DATABASE_URL and AUTH_REDIS_URL are required outside local and test"
+        )
+    if settings.database_url or settings.redis_url:
+        raise ConfigurationError("AUTH_DATABASE_URL and AUTH_REDIS_URL: set both, or neither")
+    return embedded_storage
+
+
+def _not_before_ttl(settings: Settings) -> int:
+    return settings.access_token_ttl_seconds + settings.jwt_leeway_seconds + 60
+
+
+def embedded_storage(
+    settings: Settings, clock: Clock, resources: AsyncExitStack, data: EmbeddedData | None = None
+) -> Storage:
+    logger.warning("embedded mode: in-memory storage, nothing survives a restart")
+    data = data or EmbeddedData()
+    state, memory = data.tokens, data.users
+
+    async def outbox_depth() -> float:
+        return float(len(state.outbox))
+
+    async def nothing_buffered() -> None:
+        return None
+
+    return Storage(
+        name="embedded",
+        uow=functools.partial(MemoryUnitOfWork, memory),
+        states=MemoryStateStore(clock),
+        sessions=MemorySessionStore(state, clock),
+        revocations=MemoryRevocationStore(state, _not_before_ttl(settings)),
+        revocation_checker=MemoryRevocationChecker(state),
+        limiter=MemoryRateLimiter(clock),
+        audit=StandaloneMemoryAuditLog(memory),
+        probes=(),
+        outbox_depth=outbox_depth,
+        flush_audit=nothing_buffered,
+    )
+
+
+def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExitStack) -> Storage:
+    assert settings.database_url and settings.redis_url
+    redis = Redis.from_url(
+        settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=30
+    )
+    resources.push_async_callback(redis.aclose)
+    engine = create_engine(settings.database_url, settings.database_pool_size)
+    resources.push_async_callback(engine.dispose)
+    audit = BufferedSqlAuditLog(engine)
+    resources.push_async_callback(audit.close)
+    stream, maxlen = settings.outbox_stream, settings.outbox_maxlen
+
+    async def outbox_depth() -> float:
+        return float(await redis.xlen(stream))
+
+    return Storage(
+        name="postgres+redis",
+        uow=functools.partial(SqlAlchemyUnitOfWork, create_session_factory(engine)),
+        states=RedisStateStore(redis),
+        sessions=RedisSessionStore(redis, stream=stream, maxlen=maxlen),
+        revocations=RedisRevocationStore(
+            redis, stream=stream, maxlen=maxlen, not_before_ttl_seconds=_not_before_ttl(settings)
+        ),
+        revocation_checker=RedisRevocationChecker(redis),
+        limiter=RedisRateLimiter(redis),
+        audit=audit,
+        probes=(PostgresHealthProbe(engine), RedisHealthProbe(redis)),
+        outbox_depth=outbox_depth,
+        flush_audit=audit.flush,
+    )

@@ -1,0 +1,74 @@
+"""`/verify` and `/refresh` are plain Starlette routes ahead of FastAPI's; they answer through
+the app's own error handling and stay documented in OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from starlette.routing import Route
+
+from apps.auth.domain.errors import RateLimited
+from apps.auth.tests.support import API, BASE_URL, bearer, dev_login, refresh_header
+
+MESH = {"verify", "verify_forwarded", "refresh"}
+
+
+def test_mesh_routes_come_first_when_the_app_is_built(api: Any) -> None:
+    first = api.app.router.routes[: len(MESH)]
+    assert {route.name for route in first} == MESH
+    assert all(type(route) is Route for route in first)
+
+
+async def test_openapi_documents_verify_and_refresh_when_served_by_plain_routes(
+    api: Any,
+) -> None:
+    paths = (await api.client.get(f"{API}/openapi.json")).json()["paths"]
+    assert "get" in paths[f"{API}/verify"]
+    assert "201" in paths[f"{API}/refresh"]["post"]["responses"]
+    assert "401" in paths[f"{API}/refresh"]["post"]["responses"]
+
+
+async def test_verify_answers_with_headers_when_the_token_is_valid(api: Any) -> None:
+    logged = await dev_login(api.client)
+    answer = await api.post_once(f"{API}/verify/api/v1/scan", headers=bearer(logged.access))
+    assert answer.status_code == 200
+    assert answer.headers["x-user-id"] == logged.claims["sub"]
+    assert answer.headers["x-auth-release"] == "stable"
+
+
+async def test_refresh_answers_405_with_allow_when_called_with_get(api: Any) -> None:
+    answer = await api.client.get(f"{API}/refresh")
+    assert answer.status_code == 405
+    assert answer.json()["code"] == "METHOD_NOT_ALLOWED"
+    assert "POST" in answer.headers["allow"]
+
+
+async def test_domain_error_keeps_status_and_headers_when_raised_on_a_plain_route(
+    app_factory: Any,
+) -> None:
+    async with app_factory(rate_limit_refresh_per_ip=1) as api:
+        logged = await dev_login(api.client)
+        first = await api.post_once(f"{API}/refresh", headers=refresh_header(logged.refresh))
+        assert first.status_code == 201
+        limited = await api.post_once(f"{API}/refresh", headers=refresh_header(logged.refresh))
+    assert limited.status_code == 429
+    assert limited.json()["code"] == RateLimited.code
+    assert int(limited.headers["retry-after"]) >= 1
+
+
+async def test_unexpected_error_is_a_500_without_internals_when_raised_on_a_plain_route(
+    api: Any,
+) -> None:
+    class Broken:
+        async def execute(self, request: object) -> object:
+            raise RuntimeError("database password is hunter2")
+
+    services = api.app.state.api.services
+    object.__setattr__(services, "validate_token", Broken())
+    transport = httpx.ASGITransport(app=api.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+        answer = await client.get(f"{API}/verify", headers=bearer("x"))
+    assert answer.status_code == 500
+    assert answer.json() == {"code": "INTERNAL_ERROR", "detail": "Internal server error"}
+    assert "hunter2" not in answer.text
