@@ -161,3 +161,17 @@ async def test_stalled_heads_closed_at_the_bound_while_others_answer_when_200_ne
     told = [answer for _, answer in results[:190]] + [results[-1][1]]
     assert all(a.startswith(b"HTTP/1.1 408 ") and b"REQUEST_TIMEOUT" in a for a in told)
     assert all(answer == b"" for _, answer in results[190:199])
+
+
+def test_malformed_request_answered_in_the_api_error_format_when_unparsable(
+    served: ServedApi,
+) -> None:
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\x00: 1\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+
+    assert answer.startswith(b"HTTP/1.1 400 "), answer
+    assert b'"code":"BAD_REQUEST"' in answer
+    assert b"x-content-type-options: nosniff" in answer
