@@ -56,7 +56,12 @@ def create_app(
     keys = signing_keys(settings)
     codec = CachingTokenCodec(
         JoseTokenCodec(
-            keys, settings.jwt_issuer, settings.jwt_audience, settings.jwt_leeway_seconds, clock
+            keys,
+            settings.jwt_issuer,
+            settings.jwt_audience,
+            settings.jwt_leeway_seconds,
+            clock,
+            require_session=not settings.legacy_sessions,
         )
     )
     providers = settings.active_providers

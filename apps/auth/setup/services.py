@@ -16,7 +16,7 @@ from apps.auth.application.services import Services
 from apps.auth.application.session.logout import LogoutInteractor
 from apps.auth.application.session.logout_all import LogoutAllInteractor
 from apps.auth.application.session.sessions import ListSessionsQuery, RevokeSessionInteractor
-from apps.auth.application.token.refresh import RefreshTokensInteractor
+from apps.auth.application.token.refresh import RefreshDeps, RefreshTokensInteractor
 from apps.auth.application.token.verify import ValidateTokenQuery
 from apps.auth.application.user.delete_account import DeleteAccountInteractor
 from apps.auth.application.user.get_me import GetCurrentUserQuery
@@ -85,17 +85,22 @@ def build_services(
             ids,
         ),
         refresh=RefreshTokensInteractor(
-            codec,
-            st.sessions,
-            issuer,
-            auditor,
-            st.limiter,
-            s.rate_limit_refresh_per_user,
-            s.rate_limit_window_seconds,
-            clock,
+            RefreshDeps(
+                codec=codec,
+                sessions=st.sessions,
+                legacy=st.legacy,
+                uow=st.uow,
+                issuer=issuer,
+                auditor=auditor,
+                limiter=st.limiter,
+                per_user_limit=s.rate_limit_refresh_per_user,
+                window_seconds=s.rate_limit_window_seconds,
+                clock=clock,
+                ids=ids,
+            )
         ),
         validate_token=ValidateTokenQuery(codec, st.revocation_checker),
-        logout=LogoutInteractor(codec, st.revocations, auditor, clock),
+        logout=LogoutInteractor(codec, st.revocations, st.revocation_checker, auditor, clock),
         logout_all=LogoutAllInteractor(st.sessions, st.revocations, auditor, clock),
         list_sessions=ListSessionsQuery(st.sessions),
         revoke_session=RevokeSessionInteractor(st.sessions, st.revocations, auditor, clock),

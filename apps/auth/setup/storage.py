@@ -23,6 +23,7 @@ from apps.auth.application.common.token_ports import (
     SessionStore,
 )
 from apps.auth.application.oauth.ports import StateStore
+from apps.auth.application.token.ports import LegacySessions
 from apps.auth.domain.errors import ConfigurationError
 from apps.auth.infrastructure.memory.memory_audit_log import StandaloneMemoryAuditLog
 from apps.auth.infrastructure.memory.memory_rate_limiter import MemoryRateLimiter
@@ -35,6 +36,7 @@ from apps.auth.infrastructure.memory.memory_state_store import MemoryStateStore
 from apps.auth.infrastructure.memory.memory_store import MemoryStore
 from apps.auth.infrastructure.memory.memory_token_state import MemoryTokenState
 from apps.auth.infrastructure.memory.memory_unit_of_work import MemoryUnitOfWork
+from apps.auth.infrastructure.memory.no_legacy_sessions import NoLegacySessions
 from apps.auth.infrastructure.persistence_postgres.buffered_sql_audit_log import (
     BufferedSqlAuditLog,
 )
@@ -47,6 +49,7 @@ from apps.auth.infrastructure.persistence_postgres.sqlalchemy_unit_of_work impor
     SqlAlchemyUnitOfWork,
 )
 from apps.auth.infrastructure.persistence_redis.redis_health_probe import RedisHealthProbe
+from apps.auth.infrastructure.persistence_redis.redis_legacy_sessions import RedisLegacySessions
 from apps.auth.infrastructure.persistence_redis.redis_rate_limiter import RedisRateLimiter
 from apps.auth.infrastructure.persistence_redis.redis_revocation_checker import (
     RedisRevocationChecker,
@@ -69,6 +72,7 @@ class Storage:
     sessions: SessionStore
     revocations: RevocationStore
     revocation_checker: RevocationChecker
+    legacy: LegacySessions
     limiter: RateLimiter
     audit: AuditLog
     probes: tuple[HealthProbe, ...]
@@ -91,6 +95,10 @@ def storage_for(settings: Settings) -> StorageFactory:
     """Postgres + Redis when configured; in-memory only where the environment allows it."""
     if settings.database_url and settings.redis_url:
         return postgres_redis_storage
+    if settings.legacy_sessions:
+        raise ConfigurationError(
+            "AUTH_LEGACY_SESSIONS shares v1's Redis: it needs AUTH_DATABASE_URL and AUTH_REDIS_URL"
+        )
     if not settings.environment.is_embedded_allowed:
         raise ConfigurationError(
             "AUTH_DATABASE_URL and AUTH_REDIS_URL are required outside local and test"
@@ -124,6 +132,7 @@ def embedded_storage(
         sessions=MemorySessionStore(state, clock),
         revocations=MemoryRevocationStore(state, _not_before_ttl(settings)),
         revocation_checker=MemoryRevocationChecker(state),
+        legacy=NoLegacySessions(),
         limiter=MemoryRateLimiter(clock),
         audit=StandaloneMemoryAuditLog(memory),
         probes=(),
@@ -142,7 +151,11 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
     resources.push_async_callback(engine.dispose)
     audit = BufferedSqlAuditLog(engine)
     resources.push_async_callback(audit.close)
-    stream, maxlen = settings.outbox_stream, settings.outbox_maxlen
+    stream, maxlen, legacy = (
+        settings.outbox_stream,
+        settings.outbox_maxlen,
+        settings.legacy_sessions,
+    )
 
     async def outbox_depth() -> float:
         return float(await redis.xlen(stream))
@@ -151,11 +164,20 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
         name="postgres+redis",
         uow=functools.partial(SqlAlchemyUnitOfWork, create_session_factory(engine)),
         states=RedisStateStore(redis),
-        sessions=RedisSessionStore(redis, stream=stream, maxlen=maxlen),
+        sessions=RedisSessionStore(redis, stream=stream, maxlen=maxlen, legacy=legacy),
         revocations=RedisRevocationStore(
-            redis, stream=stream, maxlen=maxlen, not_before_ttl_seconds=_not_before_ttl(settings)
+            redis,
+            stream=stream,
+            maxlen=maxlen,
+            not_before_ttl_seconds=_not_before_ttl(settings),
+            legacy=legacy,
         ),
         revocation_checker=RedisRevocationChecker(redis),
+        legacy=(
+            RedisLegacySessions(redis, stream=stream, maxlen=maxlen)
+            if legacy
+            else NoLegacySessions()
+        ),
         limiter=RedisRateLimiter(redis),
         audit=audit,
         probes=(PostgresHealthProbe(engine), RedisHealthProbe(redis)),

@@ -29,6 +29,8 @@ class RevocationRequest:
     session_ids: Sequence[str] = ()
     not_before_user: UUID | None = None
     reason: str = "logout"
+    spent_refresh: Sequence[Revocation] = ()
+    """Refresh tokens outside any v2 session (issued by v1) that are spent by this step."""
 
 
 class RevocationStore(Protocol):

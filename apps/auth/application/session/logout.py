@@ -5,9 +5,14 @@ from uuid import UUID
 
 from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.ports import Clock
-from apps.auth.application.common.token_ports import RevocationRequest, RevocationStore, TokenCodec
+from apps.auth.application.common.token_ports import (
+    RevocationChecker,
+    RevocationRequest,
+    RevocationStore,
+    TokenCodec,
+)
 from apps.auth.domain.audit import AuditEvent
-from apps.auth.domain.errors import DomainError
+from apps.auth.domain.errors import DomainError, TokenRevoked
 from apps.auth.domain.session import ClientInfo
 from apps.auth.domain.token import Revocation, TokenClaims, TokenType
 
@@ -27,15 +32,22 @@ class LogoutResult:
 class LogoutInteractor:
     """Revokes the presented access token and ends the refresh token's session, atomically.
 
-    Tokens that no longer verify need no revocation; a revocation that cannot be written
-    fails the logout instead of reporting success.
+    Tokens that no longer verify need no revocation; an access token that is already revoked
+    is refused as everywhere else. A revocation that cannot be written fails the logout
+    instead of reporting success.
     """
 
     def __init__(
-        self, codec: TokenCodec, revocations: RevocationStore, auditor: Auditor, clock: Clock
+        self,
+        codec: TokenCodec,
+        revocations: RevocationStore,
+        checker: RevocationChecker,
+        auditor: Auditor,
+        clock: Clock,
     ) -> None:
         self._codec = codec
         self._revocations = revocations
+        self._checker = checker
         self._audit = auditor
         self._clock = clock
 
@@ -44,12 +56,18 @@ class LogoutInteractor:
         refresh = self._decode(request.refresh_token, TokenType.REFRESH)
         if access is None and refresh is None:
             return LogoutResult(user_id=None)
+        if access is not None and await self._checker.is_revoked(access):
+            raise TokenRevoked()
         now = self._clock.now()
-        sessions = {c.sid for c in (access, refresh) if c is not None}
+        sessions = {c.sid for c in (access, refresh) if c is not None and c.sid}
         revocations = [Revocation.of(access, "logout")] if access is not None else []
+        unbound = [Revocation.of(refresh, "logout")] if refresh and not refresh.sid else []
         await self._revocations.revoke(
             RevocationRequest(
-                revocations=revocations, session_ids=sorted(sessions), reason="logout"
+                revocations=revocations,
+                session_ids=sorted(sessions),
+                reason="logout",
+                spent_refresh=unbound,
             ),
             now,
         )

@@ -1,17 +1,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.issuance import TokenIssuer
-from apps.auth.application.common.ports import Clock
+from apps.auth.application.common.ports import Clock, IdGenerator, UnitOfWorkFactory
 from apps.auth.application.common.rate_limit import RateLimiter
 from apps.auth.application.common.token_ports import (
     RotationRequest,
+    RotationResult,
     SessionStore,
     TokenCodec,
 )
+from apps.auth.application.token.ports import AdoptionOutcome, AdoptionRequest, LegacySessions
 from apps.auth.domain.audit import AuditEvent
 from apps.auth.domain.errors import (
     MissingToken,
@@ -20,8 +23,8 @@ from apps.auth.domain.errors import (
     SessionExpired,
     TokenRevoked,
 )
-from apps.auth.domain.session import ClientInfo
-from apps.auth.domain.token import Successor, TokenPair, TokenType
+from apps.auth.domain.session import ClientInfo, Session
+from apps.auth.domain.token import Successor, TokenClaims, TokenPair, TokenType
 from apps.auth.domain.token_family import Presented, RotationOutcome, client_fingerprint
 
 
@@ -38,92 +41,144 @@ class RefreshTokensResult:
     outcome: RotationOutcome
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshDeps:
+    codec: TokenCodec
+    sessions: SessionStore
+    legacy: LegacySessions
+    uow: UnitOfWorkFactory
+    issuer: TokenIssuer
+    auditor: Auditor
+    limiter: RateLimiter
+    per_user_limit: int
+    window_seconds: int
+    clock: Clock
+    ids: IdGenerator
+
+
 class RefreshTokensInteractor:
     """Rotates a session's refresh token in one atomic step and revokes the old access token.
 
     An already-rotated token is reuse: the whole family is revoked and audited, unless the
     client that rotated it presents it again within the grace window, where it receives the
-    same successor (audited as a grace hit).
+    same successor (audited as a grace hit). A refresh token of the previous auth (v1, no
+    session claim) still known to v1's records becomes a new session, once.
     """
 
-    def __init__(
-        self,
-        codec: TokenCodec,
-        sessions: SessionStore,
-        issuer: TokenIssuer,
-        auditor: Auditor,
-        limiter: RateLimiter,
-        per_user_limit: int,
-        window_seconds: int,
-        clock: Clock,
-    ) -> None:
-        self._codec = codec
-        self._sessions = sessions
-        self._issuer = issuer
-        self._audit = auditor
-        self._limiter = limiter
-        self._per_user_limit = per_user_limit
-        self._window = window_seconds
-        self._clock = clock
+    def __init__(self, deps: RefreshDeps) -> None:
+        self._d = deps
 
     async def execute(self, request: RefreshTokensRequest) -> RefreshTokensResult:
         if not request.refresh_token:
             raise MissingToken("Refresh token is missing")
-        claims = self._codec.decode(request.refresh_token, TokenType.REFRESH)
-        if self._per_user_limit:
-            wait = await self._limiter.hit(
-                f"refresh:user:{claims.sub}", self._per_user_limit, self._window
-            )
+        claims = self._d.codec.decode(request.refresh_token, TokenType.REFRESH)
+        await self._limit(claims)
+        now = self._d.clock.now()
+        if claims.sid:
+            result, pair = await self._rotate(claims, claims.sid, request, now)
+        else:
+            result, pair = await self._adopt(claims, request, now)
+        return await self._answer(claims, request, result, pair)
+
+    async def _limit(self, claims: TokenClaims) -> None:
+        limit = self._d.per_user_limit
+        if limit:
+            key = f"refresh:user:{claims.sub}"
+            wait = await self._d.limiter.hit(key, limit, self._d.window_seconds)
             if wait is not None:
                 raise RateLimited(wait)
-        now = self._clock.now()
-        grace = self._issuer.lifetimes.refresh_grace_seconds
-        pair, tokens = self._issuer.issue(
-            user_id=claims.sub, provider=claims.provider, session_id=claims.sid, now=now
+
+    def _successor(self, pair: TokenPair) -> Successor | None:
+        if self._d.issuer.lifetimes.refresh_grace_seconds <= 0:
+            return None
+        return Successor(access=pair.access.value, refresh=pair.refresh.value)
+
+    async def _rotate(
+        self, claims: TokenClaims, sid: str, request: RefreshTokensRequest, now: datetime
+    ) -> tuple[RotationResult, TokenPair]:
+        pair, tokens = self._d.issuer.issue(
+            user_id=claims.sub, provider=claims.provider, session_id=sid, now=now
         )
-        result = await self._sessions.rotate(
+        result = await self._d.sessions.rotate(
             RotationRequest(
-                session_id=claims.sid,
+                session_id=sid,
                 presented=Presented(
                     refresh_jti=claims.jti, client=client_fingerprint(request.client)
                 ),
-                presented_token=request.refresh_token,
+                presented_token=request.refresh_token or "",
                 tokens=tokens,
-                successor=(
-                    Successor(access=pair.access.value, refresh=pair.refresh.value)
-                    if grace > 0
-                    else None
-                ),
+                successor=self._successor(pair),
                 now=now,
-                grace_seconds=grace,
+                grace_seconds=self._d.issuer.lifetimes.refresh_grace_seconds,
             )
         )
-        if result.outcome is RotationOutcome.ROTATED:
-            await self._audit.record(
-                AuditEvent.REFRESH,
+        return result, pair
+
+    async def _adopt(
+        self, claims: TokenClaims, request: RefreshTokensRequest, now: datetime
+    ) -> tuple[RotationResult, TokenPair]:
+        async with self._d.uow() as uow:
+            if await uow.users.get(claims.sub) is None:
+                raise TokenRevoked()
+        lifetimes = self._d.issuer.lifetimes
+        session = Session(
+            id=self._d.ids.new_token_id(),
+            user_id=claims.sub,
+            provider=claims.provider,
+            client=request.client,
+            created_at=now,
+            last_used_at=now,
+            expires_at=now + timedelta(seconds=lifetimes.session_max_seconds),
+        )
+        pair, tokens = self._d.issuer.issue(
+            user_id=claims.sub, provider=claims.provider, session_id=session.id, now=now
+        )
+        adoption = await self._d.legacy.adopt(
+            AdoptionRequest(
+                presented=claims,
+                presented_token=request.refresh_token or "",
+                client=client_fingerprint(request.client),
+                session=session,
+                tokens=tokens,
+                successor=self._successor(pair),
+                now=now,
+                grace_seconds=lifetimes.refresh_grace_seconds,
+            )
+        )
+        if adoption.outcome is AdoptionOutcome.ADOPTED:
+            return RotationResult(outcome=RotationOutcome.ROTATED, user_id=claims.sub), pair
+        if adoption.outcome is AdoptionOutcome.ALREADY_ADOPTED and adoption.session_id:
+            return await self._rotate(claims, adoption.session_id, request, now)
+        raise TokenRevoked()
+
+    async def _answer(
+        self,
+        claims: TokenClaims,
+        request: RefreshTokensRequest,
+        result: RotationResult,
+        pair: TokenPair,
+    ) -> RefreshTokensResult:
+        outcome = result.outcome
+
+        async def audit(event: AuditEvent, reason: str | None = None) -> None:
+            await self._d.auditor.record(
+                event,
                 user_id=claims.sub,
                 provider=claims.provider,
                 client=request.client,
+                reason=reason,
             )
-            return RefreshTokensResult(user_id=claims.sub, tokens=pair, outcome=result.outcome)
-        if result.outcome is RotationOutcome.GRACE and result.successor is not None:
-            await self._audit.record(
-                AuditEvent.REFRESH_GRACE,
-                user_id=claims.sub,
-                provider=claims.provider,
-                client=request.client,
-            )
-            successor = self._issuer.restore(result.successor)
-            return RefreshTokensResult(user_id=claims.sub, tokens=successor, outcome=result.outcome)
-        if result.outcome is RotationOutcome.REUSE:
-            await self._audit.record(
-                AuditEvent.REFRESH_REUSE,
-                user_id=claims.sub,
-                provider=claims.provider,
-                client=request.client,
-                reason="reuse",
-            )
+
+        if outcome is RotationOutcome.ROTATED:
+            await audit(AuditEvent.REFRESH)
+            return RefreshTokensResult(user_id=claims.sub, tokens=pair, outcome=outcome)
+        if outcome is RotationOutcome.GRACE and result.successor is not None:
+            await audit(AuditEvent.REFRESH_GRACE)
+            successor = self._d.issuer.restore(result.successor)
+            return RefreshTokensResult(user_id=claims.sub, tokens=successor, outcome=outcome)
+        if outcome is RotationOutcome.REUSE:
+            await audit(AuditEvent.REFRESH_REUSE, "reuse")
             raise RefreshTokenReused()
-        if result.outcome is RotationOutcome.EXPIRED:
+        if outcome is RotationOutcome.EXPIRED:
             raise SessionExpired()
         raise TokenRevoked()

@@ -7,42 +7,72 @@ table of `domain/token_family.decide_rotation`. Tests hold both to their Python 
 PRELUDE = """
 local SESSION, USER_SESSIONS, BLACKLIST = 'auth:session:', 'auth:user-sessions:', 'blacklist:'
 local SUCCESSOR = 'auth:successor:'
+-- The records the Eco² auth v1 keeps per refresh token; kept in step while LEGACY is on.
+local V1_TOKENS, V1_META = 'user:tokens:', 'token:meta:'
+local LEGACY = false
 
 local function event(jti, uid, exp_iso, reason, now_iso)
   return '{"type":"add","jti":"' .. jti .. '","user_id":"' .. uid .. '","expires_at":"' ..
     exp_iso .. '","reason":"' .. reason .. '","timestamp":"' .. now_iso .. '"}'
 end
 
+local function append(stream, maxlen, payload)
+  if tonumber(maxlen) > 0 then
+    redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'event', payload)
+  else
+    redis.call('XADD', stream, '*', 'event', payload)
+  end
+end
+
 local function blacklist(stream, maxlen, jti, ttl, payload)
   if ttl <= 0 then return 0 end
   redis.call('SET', BLACKLIST .. jti, payload, 'EX', ttl)
-  redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'event', payload)
-  redis.call('PUBLISH', 'auth:revocations', jti)
+  append(stream, maxlen, payload)
   return 1
+end
+
+-- A spent refresh token: refused by the gateway (which never checks `type`) until it expires,
+-- and gone from v1's records so v1's /refresh refuses it too.
+local function spend_refresh(uid, rjti, rexp, now)
+  if not LEGACY or not rjti or rjti == '' then return end
+  local ttl = math.ceil(tonumber(rexp or 0) - now)
+  if ttl > 0 then redis.call('SET', BLACKLIST .. rjti, 'spent', 'EX', ttl) end
+  redis.call('SREM', V1_TOKENS .. uid, rjti)
+  redis.call('DEL', V1_META .. rjti)
+end
+
+local function register_refresh(uid, rjti, rexp, now, meta)
+  if not LEGACY then return end
+  local ttl = math.max(1, math.ceil(tonumber(rexp) - now))
+  redis.call('SADD', V1_TOKENS .. uid, rjti)
+  redis.call('EXPIRE', V1_TOKENS .. uid, ttl)
+  redis.call('SET', V1_META .. rjti, meta, 'EX', ttl)
 end
 
 local function end_session(stream, maxlen, sid, reason, now, now_iso, skip)
   local key = SESSION .. sid
-  local f = redis.call('HMGET', key, 'uid', 'ajti', 'aexp', 'aexp_iso')
+  local f = redis.call('HMGET', key, 'uid', 'ajti', 'aexp', 'aexp_iso', 'rjti', 'rexp')
   if not f[1] then return 0 end
   if f[2] and not skip[f[2]] then
     local ttl = math.ceil(tonumber(f[3]) - now)
     blacklist(stream, maxlen, f[2], ttl, event(f[2], f[1], f[4], reason, now_iso))
     skip[f[2]] = true
   end
+  spend_refresh(f[1], f[5], f[6], now)
   redis.call('DEL', key, SUCCESSOR .. sid)
   redis.call('SREM', USER_SESSIONS .. f[1], sid)
   return 1
 end
 """
 
-# KEYS[1] stream. ARGV: now, now_iso, maxlen, reason, n_explicit, (jti, ttl, payload)*n,
-# n_sessions, sid*n, nbf_key, nbf_value, nbf_ttl
+# KEYS[1] stream. ARGV: legacy, now, now_iso, maxlen, reason, n_explicit, (jti, ttl, payload)*n,
+# n_sessions, sid*n, nbf_key, nbf_value, nbf_ttl, n_spent, (uid, rjti, rexp)*n
 REVOKE = (
     PRELUDE
     + """
-local stream, now, now_iso, maxlen, reason = KEYS[1], tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
-local i, skip = 5, {}
+LEGACY = ARGV[1] == '1'
+local stream, now, now_iso, maxlen, reason = KEYS[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
+local i, skip = 6, {}
 local n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
   blacklist(stream, maxlen, ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2])
@@ -57,33 +87,46 @@ for _ = 1, n do
 end
 if ARGV[i] ~= '' then
   redis.call('SET', ARGV[i], ARGV[i + 1], 'EX', ARGV[i + 2])
-  redis.call('PUBLISH', 'auth:revocations', ARGV[i])
+end
+i = i + 3
+n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  spend_refresh(ARGV[i], ARGV[i + 1], ARGV[i + 2], now)
+  i = i + 3
 end
 return ended
 """
 )
 
 # KEYS[1] session, KEYS[2] stream. ARGV: presented, client, rjti, ajti, aexp, aexp_iso, now,
-# now_iso, grace, sealed successor ('' for none), maxlen
+# now_iso, grace, sealed successor ('' for none), maxlen, legacy, rexp, v1 meta of the new rjti
 ROTATE = (
     PRELUDE
     + """
+LEGACY = ARGV[12] == '1'
 local key, stream = KEYS[1], KEYS[2]
 local presented, client = ARGV[1], ARGV[2]
 local now, now_iso, grace, maxlen = tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9]), ARGV[11]
 local f = redis.call('HMGET', key, 'uid', 'expires', 'rjti', 'ajti', 'aexp', 'aexp_iso', 'prev',
-  'rotated', 'rotby')
+  'rotated', 'rotby', 'rexp')
 if not f[1] then return {'missing'} end
 local sid = string.sub(key, string.len(SESSION) + 1)
 if now >= tonumber(f[2]) then
   end_session(stream, maxlen, sid, 'session_expired', now, now_iso, {})
   return {'expired', f[1]}
 end
-if f[3] == presented then
+-- v1 spends refresh tokens on its own (rotation, logout): a current token v1 no longer knows
+-- has been used elsewhere.
+local spent = LEGACY and f[3] == presented and
+  (redis.call('SISMEMBER', V1_TOKENS .. f[1], presented) == 0 or
+   redis.call('EXISTS', BLACKLIST .. presented) == 1)
+if f[3] == presented and not spent then
   blacklist(stream, maxlen, f[4], math.ceil(tonumber(f[5]) - now),
     event(f[4], f[1], f[6], 'refresh', now_iso))
+  spend_refresh(f[1], presented, f[10], now)
   redis.call('HSET', key, 'rjti', ARGV[3], 'ajti', ARGV[4], 'aexp', ARGV[5], 'aexp_iso', ARGV[6],
-    'prev', presented, 'rotated', ARGV[7], 'rotby', client, 'last_used', ARGV[7])
+    'prev', presented, 'rotated', ARGV[7], 'rotby', client, 'last_used', ARGV[7], 'rexp', ARGV[13])
+  register_refresh(f[1], ARGV[3], ARGV[13], now, ARGV[14])
   if ARGV[10] ~= '' and grace > 0 then
     redis.call('SET', SUCCESSOR .. sid, ARGV[10], 'PX', math.floor(grace * 1000))
   else
@@ -97,5 +140,44 @@ if grace > 0 and f[7] == presented and (now - tonumber(f[8])) <= grace and f[9] 
 end
 end_session(stream, maxlen, sid, 'refresh_reuse', now, now_iso, {})
 return {'reuse', f[1]}
+"""
+)
+
+# A v1 refresh token presented to v2 becomes a v2 session in one step, or maps to the session it
+# already became. KEYS[1] stream. ARGV: v1 jti, uid, v1 exp, v1 exp_iso, now, now_iso, sid,
+# session fields (provider, ip, ua, device, expires), rjti, ajti, aexp, aexp_iso, rexp, v1 meta,
+# client, grace, sealed successor, maxlen
+ADOPT = (
+    PRELUDE
+    + """
+LEGACY = true
+local stream = KEYS[1]
+local v1, uid, now, now_iso, sid = ARGV[1], ARGV[2], tonumber(ARGV[5]), ARGV[6], ARGV[7]
+local maxlen = ARGV[22]
+local adopted = 'auth:adopted:' .. v1
+local mapped = redis.call('GET', adopted)
+if mapped then return {'adopted', mapped} end
+if redis.call('EXISTS', BLACKLIST .. v1) == 1 then return {'revoked'} end
+if redis.call('SISMEMBER', V1_TOKENS .. uid, v1) == 0 then return {'unknown'} end
+local v1_ttl = math.max(1, math.ceil(tonumber(ARGV[3]) - now))
+redis.call('SREM', V1_TOKENS .. uid, v1)
+redis.call('DEL', V1_META .. v1)
+blacklist(stream, maxlen, v1, v1_ttl, event(v1, uid, ARGV[4], 'refresh', now_iso))
+redis.call('SET', adopted, sid, 'EX', v1_ttl)
+local key = SESSION .. sid
+local expires = tonumber(ARGV[12])
+redis.call('HSET', key, 'uid', uid, 'provider', ARGV[8], 'ip', ARGV[9], 'ua', ARGV[10],
+  'device', ARGV[11], 'created', ARGV[5], 'last_used', ARGV[5], 'expires', ARGV[12],
+  'rjti', ARGV[13], 'ajti', ARGV[14], 'aexp', ARGV[15], 'aexp_iso', ARGV[16], 'rexp', ARGV[17],
+  'prev', v1, 'rotated', ARGV[5], 'rotby', ARGV[19])
+redis.call('EXPIREAT', key, math.floor(expires) + 1)
+redis.call('SADD', USER_SESSIONS .. uid, sid)
+redis.call('EXPIREAT', USER_SESSIONS .. uid, math.floor(expires) + 1, 'GT')
+redis.call('EXPIREAT', USER_SESSIONS .. uid, math.floor(expires) + 1, 'NX')
+register_refresh(uid, ARGV[13], ARGV[17], now, ARGV[18])
+if ARGV[21] ~= '' and tonumber(ARGV[20]) > 0 then
+  redis.call('SET', SUCCESSOR .. sid, ARGV[21], 'PX', math.floor(tonumber(ARGV[20]) * 1000))
+end
+return {'rotated', uid, sid}
 """
 )

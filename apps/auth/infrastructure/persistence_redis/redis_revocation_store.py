@@ -27,7 +27,9 @@ class RedisRevocationStore:
         stream: str,
         maxlen: int,
         not_before_ttl_seconds: int = 3600,
+        legacy: bool = False,
     ) -> None:
+        self._legacy = legacy
         self._redis = redis
         self._stream = stream
         self._maxlen = maxlen
@@ -44,6 +46,7 @@ class RedisRevocationStore:
     @redis_call
     async def _run(self, request: RevocationRequest, now: datetime) -> None:
         args: list[str | int | float] = [
+            "1" if self._legacy else "0",
             now.timestamp(),
             iso_utc(now),
             self._maxlen,
@@ -64,4 +67,8 @@ class RedisRevocationStore:
             ]
         else:
             args += ["", "", ""]
+        spent = [r for r in request.spent_refresh if _SAFE_ID.match(r.jti)]
+        args.append(len(spent))
+        for revocation in spent:
+            args += [str(revocation.user_id), revocation.jti, revocation.expires_at.timestamp()]
         await self._script(keys=[self._stream], args=args)

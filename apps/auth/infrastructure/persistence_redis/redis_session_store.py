@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -14,7 +15,7 @@ from apps.auth.application.common.token_ports import (
 from apps.auth.domain.revocation_event import iso_utc
 from apps.auth.domain.session import ClientInfo, Session
 from apps.auth.domain.token_family import RotationOutcome
-from apps.auth.infrastructure.persistence_redis import keys, lua
+from apps.auth.infrastructure.persistence_redis import keys, lua, v1_records
 from apps.auth.infrastructure.persistence_redis.batching import BatchedScript
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
 from apps.auth.infrastructure.security.successor_seal import open_successor, seal_successor
@@ -31,7 +32,9 @@ class RedisSessionStore:
         *,
         stream: str,
         maxlen: int,
+        legacy: bool = False,
     ) -> None:
+        self._legacy = legacy
         self._redis = redis
         self._stream = stream
         self._maxlen = maxlen
@@ -53,6 +56,7 @@ class RedisSessionStore:
             "ajti": tokens.access_jti,
             "aexp": int(tokens.access_expires_at.timestamp()),
             "aexp_iso": iso_utc(tokens.access_expires_at),
+            "rexp": int(tokens.refresh_expires_at.timestamp()),
             "prev": "",
             "rotated": 0,
             "rotby": "",
@@ -65,6 +69,8 @@ class RedisSessionStore:
             pipe.sadd(user_key, session.id)
             pipe.expire(user_key, lifetime, gt=True)
             pipe.expire(user_key, lifetime, nx=True)
+            if self._legacy:
+                v1_records.register(pipe, session, tokens.refresh_jti, tokens.refresh_expires_at)
             await pipe.execute()
 
     @redis_call
@@ -87,6 +93,9 @@ class RedisSessionStore:
                 request.grace_seconds,
                 sealed,
                 self._maxlen,
+                "1" if self._legacy else "0",
+                int(tokens.refresh_expires_at.timestamp()),
+                json.dumps({"issued_at": int(now.timestamp())}),
             ],
         )
         outcome = RotationOutcome(_text(reply[0]))

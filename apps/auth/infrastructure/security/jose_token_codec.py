@@ -15,7 +15,7 @@ from apps.auth.infrastructure.security.keys import SigningKeys
 from apps.auth.infrastructure.system import SystemClock
 
 MAX_TOKEN_BYTES = 8192
-_REQUIRED = ("sub", "jti", "type", "iat", "nbf", "exp", "iss", "aud", "provider", "sid")
+_REQUIRED = ("sub", "jti", "type", "iat", "nbf", "exp", "iss", "aud", "provider")
 
 
 class JoseTokenCodec:
@@ -33,7 +33,10 @@ class JoseTokenCodec:
         audience: str,
         leeway_seconds: int,
         clock: Clock | None = None,
+        *,
+        require_session: bool = True,
     ) -> None:
+        self._require_session = require_session
         self._clock = clock or SystemClock()
         self._keys = keys
         self._issuer = issuer
@@ -100,6 +103,12 @@ class JoseTokenCodec:
     def _claims(self, payload: dict[str, Any], expected: TokenType) -> TokenClaims:
         if any(name not in payload for name in _REQUIRED):
             raise InvalidToken()
+        # Tokens of the previous auth (v1) carry no session; they are accepted only while the
+        # cut-over profile shares v1's sessions, with an empty `sid`.
+        if "sid" not in payload:
+            if self._require_session:
+                raise InvalidToken()
+            payload = {**payload, "sid": ""}
         if not all(_is_number(payload[name]) for name in ("iat", "nbf", "exp")):
             raise InvalidToken()
         try:
@@ -118,7 +127,9 @@ class JoseTokenCodec:
         if kind is not expected:
             raise TokenTypeMismatch()
         for name in ("jti", "provider", "sid"):
-            if not isinstance(payload[name], str) or not payload[name] or len(payload[name]) > 128:
+            value = payload[name]
+            empty_allowed = name == "sid" and not self._require_session
+            if not isinstance(value, str) or len(value) > 128 or not (value or empty_allowed):
                 raise InvalidToken()
         return TokenClaims(
             sub=sub,
