@@ -46,7 +46,13 @@ async def test_no_store_on_every_answer_with_tokens_or_personal_data_when_logged
     refreshed = await embedded_api.post_once(
         f"{API}/refresh", headers=refresh_header(callback.cookies["s_refresh"])
     )
-    logout = await client.post(f"{API}/logout")
+    logout = await embedded_api.post_once(
+        f"{API}/logout",
+        headers={
+            **bearer(refreshed.cookies["s_access"]),
+            **refresh_header(refreshed.cookies["s_refresh"]),
+        },
+    )
 
     answers = [as_json, legacy, started, callback, me, sessions, refreshed, logout]
     assert [a.status_code for a in answers] == [200, 200, 302, 302, 200, 200, 201, 200]
