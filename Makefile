@@ -33,8 +33,7 @@ test: install
 bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	./scripts/ensure-services.sh
-	$(PY) -m benchmarks.auth_bench
-	$(PY) -m benchmarks.relay_bench
+	$(PY) -m benchmarks.bench
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -54,6 +53,7 @@ clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
 canary-demo: install
+	./scripts/ci-tools.sh
 	$(PY) -m benchmarks.canary_demo $(ARGS)
 
 fuzz: install

@@ -1,8 +1,9 @@
 """The AnalysisTemplate's metrics, judged the way Argo Rollouts judges one measurement.
 
-Each metric's PromQL runs on two scrapes (`canary_promql`), its `successCondition` and
-`failureCondition` are applied to `result`, and the run's phase follows Argo Rollouts:
-any Failed metric fails the run, else any Inconclusive one makes it Inconclusive.
+Each metric's PromQL is answered by a Prometheus server (the caller's `Query`), its
+`successCondition` and `failureCondition` are applied to `result` (the values of the
+answer), and the run's phase follows Argo Rollouts: any Failed metric fails the run,
+else any Inconclusive or Error one makes it Inconclusive.
 """
 
 from __future__ import annotations
@@ -10,17 +11,17 @@ from __future__ import annotations
 import math
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from benchmarks.canary_promql import Scrapes, evaluate
-
 TEMPLATE = (
     Path(__file__).resolve().parents[1] / "workloads/domains/auth/analysis/analysis-template.yaml"
 )
+Query = Callable[[str], list[float]]
 VERDICTS = {"Successful": "promote", "Inconclusive": "hold", "Failed": "roll back"}
 _CONDITION = re.compile(r"^result\[(\d+)\]\s*(<=|>=|==|!=|<|>)\s*(-?[\d.]+(?:e-?\d+)?)$")
 _OPERATORS = {
@@ -47,9 +48,8 @@ def load_metrics(path: Path = TEMPLATE) -> list[dict[str, Any]]:
     return list(template["spec"]["metrics"])
 
 
-def measure(metric: dict[str, Any], scrapes: Scrapes) -> Measurement:
-    value = evaluate(metric["provider"]["prometheus"]["query"], scrapes)
-    result = [value] if isinstance(value, float) else [v for _, v in value]
+def measure(metric: dict[str, Any], query: Query) -> Measurement:
+    result = query(metric["provider"]["prometheus"]["query"])
     success = metric.get("successCondition", "")
     failure = metric.get("failureCondition", "")
     phase = phase_of(result, success, failure) if result else "Error"

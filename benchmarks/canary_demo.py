@@ -1,11 +1,11 @@
 """`make canary-demo`: a stable and a canary auth API side by side, judged like the cluster does.
 
-Starts two embedded-mode instances (`RELEASE_TYPE=stable` and `canary`), warms them up
-(first requests pay for imports and caches), scrapes their `/metrics`, drives the same
-mixed load at both, scrapes again, and evaluates the AnalysisTemplate's queries and
-conditions on the two scrapes (the window is the run).
-Scraped series get the labels the ServiceMonitor adds in a cluster (`namespace`, `job`,
-`release`, `version`; the app's own `release`/`version` become `exported_*`).
+Starts two embedded-mode instances (`RELEASE_TYPE=stable` and `canary`) and a real Prometheus
+that scrapes them every second with the labels the ServiceMonitor gives their pods
+(`namespace`, `job`, `pod`, `release`, `version`, ...; the app's own `release`/`version`
+become `exported_*`) and loads the PrometheusRule's rules. Warms the instances up, drives the
+same mixed load at both, and asks Prometheus the AnalysisTemplate's queries (their `[5m]`
+windows narrowed to the run), then applies the template's conditions to the answers.
 
 Exit status: 0 for promote or hold, 3 for roll back, 1 if the demo itself fails.
 `--inject-error-rate 0.3` serves the canary through `benchmarks.canary_faulty`, which
@@ -19,55 +19,22 @@ import asyncio
 import math
 import sys
 import time
+from contextlib import ExitStack
+from pathlib import Path
 
-import httpx
-from prometheus_client.parser import text_string_to_metric_families
+import yaml
 
 from benchmarks.canary_analysis import TEMPLATE, Measurement, load_metrics, measure, verdict
 from benchmarks.canary_load import Instance, drive
-from benchmarks.canary_promql import Scrapes, Snapshot, evaluate
+from benchmarks.canary_report import analysis_table, comparison_table, rules_line
+from benchmarks.prometheus import Prometheus, Sample
+from benchmarks.prometheus_config import Pod, rule_file, scrape_job
 
+BASE = Path(__file__).resolve().parents[1] / "workloads/domains/auth/base"
+DEPLOYMENTS = {"stable": BASE / "deployment.yaml", "canary": BASE / "deployment-canary.yaml"}
+JOB = "auth-api"
 ROLL_BACK_EXIT = 3
 WARM_UP_SECONDS = 0.5
-API = 'job="auth-api", route=~"/api/v1/auth/.+"'
-ROWS = (
-    ("API requests/s", f"sum by (release) (rate(auth_http_requests_total{{{API}}}[5m]))", "{:.1f}"),
-    (
-        "5xx ratio",
-        f'(sum by (release) (rate(auth_http_requests_total{{{API}, status=~"5.."}}[5m]))'
-        f" or 0 * sum by (release) (rate(auth_http_requests_total{{{API}}}[5m])))"
-        f" / sum by (release) (rate(auth_http_requests_total{{{API}}}[5m]))",
-        "{:.2%}",
-    ),
-    (
-        "p50 latency (ms)",
-        "histogram_quantile(0.5, sum by (release, le) "
-        f"(rate(auth_http_request_duration_seconds_bucket{{{API}}}[5m]))) * 1000",
-        "{:.1f}",
-    ),
-    (
-        "p99 latency (ms)",
-        "histogram_quantile(0.99, sum by (release, le) "
-        f"(rate(auth_http_request_duration_seconds_bucket{{{API}}}[5m]))) * 1000",
-        "{:.1f}",
-    ),
-    (
-        "logins succeeded",
-        'sum by (release) (increase(auth_logins_total{result="success"}[5m]))',
-        "{:.0f}",
-    ),
-    ("refreshes", "sum by (release) (increase(auth_refresh_total[5m]))", "{:.0f}"),
-    (
-        "refresh reuse detected",
-        "sum by (release) (increase(auth_refresh_reuse_detected_total[5m]))",
-        "{:.0f}",
-    ),
-    (
-        "verify denials",
-        'sum by (release) (increase(auth_verify_total{result!="valid"}[5m]))',
-        "{:.0f}",
-    ),
-)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -86,55 +53,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def scrape(instance: Instance) -> Snapshot:
-    text = httpx.get(f"{instance.base_url}/metrics", timeout=5).text
-    target = {
-        "namespace": "auth",
-        "job": "auth-api",
-        "instance": f"127.0.0.1:{instance.port}",
-        "release": instance.release,
-        "version": instance.version,
-    }
-    snapshot: Snapshot = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name.endswith("_created"):
-                continue
-            labels = {(f"exported_{k}" if k in target else k): v for k, v in sample.labels.items()}
-            snapshot.setdefault(sample.name, []).append(({**labels, **target}, sample.value))
-    return snapshot
+def pods(*instances: Instance) -> list[Pod]:
+    """Each instance as the pod its Deployment would run, with that pod template's labels."""
+    found = []
+    for instance in instances:
+        manifest = DEPLOYMENTS[instance.release]
+        deployment = yaml.safe_load(manifest.read_text())
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        name = f"{deployment['metadata']['name']}-{instance.port}"
+        found.append(Pod(address=f"127.0.0.1:{instance.port}", name=name, labels=labels))
+    return found
 
 
-def merged(*snapshots: Snapshot) -> Snapshot:
-    result: Snapshot = {}
-    for snapshot in snapshots:
-        for name, series in snapshot.items():
-            result.setdefault(name, []).extend(series)
-    return result
-
-
-def comparison_table(scrapes: Scrapes) -> list[str]:
-    lines = [f"{'':<26}{'stable':>12}{'canary':>12}"]
-    for title, query, fmt in ROWS:
-        by_release = {
-            dict(labels).get("release"): value for labels, value in evaluate(query, scrapes)
-        }
-        cells = [_cell(by_release.get(track), fmt) for track in ("stable", "canary")]
-        lines.append(f"{title:<26}{cells[0]:>12}{cells[1]:>12}")
-    return lines
-
-
-def analysis_table(measurements: list[Measurement]) -> list[str]:
-    lines = [f"{'metric':<28}{'result':>10}  {'success if':<20}{'failure if':<20}phase"]
-    for m in measurements:
-        result = _cell(m.result[0] if m.result else None, "{:.4g}")
-        conditions = f"{m.success_condition:<20}{m.failure_condition:<20}"
-        lines.append(f"{m.metric:<28}{result:>10}  {conditions}{m.phase}")
-    return lines
-
-
-def _cell(value: float | None, fmt: str) -> str:
-    return "-" if value is None or math.isnan(value) else fmt.format(value)
+def over(query: str, seconds: int) -> str:
+    """The query with its `[5m]` windows narrowed to the run, so a short run is not diluted."""
+    return query.replace("[5m]", f"[{seconds}s]")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -143,31 +76,50 @@ def run(args: argparse.Namespace) -> int:
     if args.inject_error_rate > 0:
         canary.target = "benchmarks.canary_faulty:app"
         canary.extra_env["CANARY_FAULT_RATE"] = str(args.inject_error_rate)
-    try:
+    with ExitStack() as stack:
         for instance in (stable, canary):
+            stack.callback(instance.stop)
             instance.start()
         for instance in (stable, canary):
             instance.wait_ready()
+        prometheus = stack.enter_context(
+            Prometheus([scrape_job(pods(stable, canary))], rule_file())
+        )
         asyncio.run(_load(stable, canary, seconds=WARM_UP_SECONDS, workers=1))
-        before, started = merged(scrape(stable), scrape(canary)), time.monotonic()
+        prometheus.wait_for_scrapes_after(time.time(), JOB, targets=2)
+        started = time.time()
         asyncio.run(_load(stable, canary, seconds=args.duration, workers=args.workers))
-        after = merged(scrape(stable), scrape(canary))
-        scrapes = Scrapes(before, after, time.monotonic() - started)
-    finally:
-        for instance in (stable, canary):
-            instance.stop()
-    fault = (
-        f"{args.inject_error_rate:.0%} of canary API requests" if args.inject_error_rate else "none"
-    )
-    measurements = [measure(metric, scrapes) for metric in load_metrics()]
-    print(f"canary demo: {args.duration:g} s of mixed load, {args.workers} users per track")
-    print(f"fault injected: {fault}\n")
-    print("\n".join(comparison_table(scrapes)))
-    print(f"\nanalysis ({TEMPLATE.name}, window = the whole run):")
-    print("\n".join(analysis_table(measurements)))
+        prometheus.wait_for_scrapes_after(time.time(), JOB, targets=2)
+        window = math.ceil(time.time() - started) + 1
+
+        def query(expr: str) -> list[Sample]:
+            return prometheus.query(over(expr, window))
+
+        table = comparison_table(query)
+        measurements = [measure(m, lambda e: [v for _, v in query(e)]) for m in load_metrics()]
+        rules = rules_line(prometheus.rules())
+    _report(args, window, table, measurements, rules)
     outcome = verdict(measurements)
     print(f"\nverdict: {outcome}")
     return ROLL_BACK_EXIT if outcome == "roll back" else 0
+
+
+def _report(
+    args: argparse.Namespace,
+    window: int,
+    table: list[str],
+    measurements: list[Measurement],
+    rules: str,
+) -> None:
+    fault = (
+        f"{args.inject_error_rate:.0%} of canary API requests" if args.inject_error_rate else "none"
+    )
+    print(f"canary demo: {args.duration:g} s of mixed load, {args.workers} users per track")
+    print(f"fault injected: {fault}\n")
+    print("\n".join(table))
+    print(f"\nanalysis ({TEMPLATE.name}, evaluated by Prometheus with [5m] read as [{window}s]):")
+    print("\n".join(analysis_table(measurements)))
+    print(f"\n{rules}")
 
 
 async def _load(stable: Instance, canary: Instance, *, seconds: float, workers: int) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -13,7 +12,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from benchmarks.servers import free_port
+from benchmarks.servers import free_port, server_command
 
 API = "/api/v1/auth"
 _GENEROUS_LIMITS = {
@@ -26,7 +25,7 @@ _GENEROUS_LIMITS = {
 
 @dataclass
 class Instance:
-    """One API process in embedded mode (no database, no Redis), as `make run` starts it."""
+    """One uvicorn process in embedded mode (no database, no Redis), as `make run` starts it."""
 
     release: str
     version: str
@@ -51,11 +50,9 @@ class Instance:
                 **self.extra_env,
             }
         )
-        command = [sys.executable, "-m", "apps.auth.setup.serve", "--app", self.target]
-        command += ["--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(command, env=env)
+        self.process = subprocess.Popen(server_command(self.target, self.port), env=env)
 
-    def wait_ready(self, timeout: float = 30) -> None:
+    def wait_ready(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:

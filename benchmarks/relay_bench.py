@@ -25,6 +25,8 @@ from apps.auth.domain.token import Revocation
 from apps.auth.infrastructure.persistence_redis.redis_revocation_store import (
     RedisRevocationStore,
 )
+from benchmarks.results import RelayRow, relay_table
+from benchmarks.servers import cpu_seconds
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -94,13 +96,6 @@ async def _write_backlog(store: RedisRevocationStore) -> None:
         await store.revoke([_revocation(now) for _ in range(100)], now)
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc), to express cost per event."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def _throughput(
     channel: AbstractChannel, queue_name: str, pids: list[int]
 ) -> tuple[float, float]:
@@ -115,11 +110,11 @@ async def _throughput(
         depth = int(declared.declaration_result.message_count or 0)
         stamp = time.perf_counter()
         if first is None and depth > 0:
-            first = (stamp, depth, sum(map(_cpu_seconds, pids)))
+            first = (stamp, depth, sum(map(cpu_seconds, pids)))
     if first is None or depth < BACKLOG:
         raise SystemExit(f"only {depth} of {BACKLOG} events arrived")
     relayed = BACKLOG - first[1]
-    cpu = sum(map(_cpu_seconds, pids)) - first[2]
+    cpu = sum(map(cpu_seconds, pids)) - first[2]
     return relayed / max(stamp - first[0], 1e-6), relayed / max(cpu, 1e-6)
 
 
@@ -151,7 +146,7 @@ async def _cleanup(redis: Redis, stream: str) -> None:
     await redis.delete(stream, f"{stream}:dead")
 
 
-async def main() -> None:
+async def measure() -> list[RelayRow]:
     suffix = uuid.uuid4().hex[:10]
     stream, exchange, queue_name = (
         f"bench:outbox:{suffix}",
@@ -185,16 +180,27 @@ async def main() -> None:
         await connection.close()
         await _cleanup(redis, stream)
         await redis.aclose()
-    p99 = lags[max(0, int(len(lags) * 0.99) - 1)]
-    print(f"| measure ({os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}) | value | goal |")
-    print("|---|---|---|")
-    for replicas, rate, per_cpu in rows:
+    return _rows(rows, lags)
+
+
+def _rows(throughput: list[tuple[int, float, float]], lags: list[float]) -> list[RelayRow]:
+    found = []
+    for replicas, rate, per_cpu in throughput:
         label = f"{BACKLOG:,} backlog, {replicas} replica{'s' if replicas > 1 else ''}"
-        print(f"| throughput, {label} | {rate:,.0f} events/s | >= 5,000 |")
-        print(f"| events per relay CPU-second, {label} | {per_cpu:,.0f} | |")
-    print(f"| logout-to-queue lag p50, {RATE}/s, 2 replicas | {statistics.median(lags):.1f} ms | |")
-    print(f"| logout-to-queue lag p99, {RATE}/s, 2 replicas | {p99:.1f} ms | < 250 ms |")
+        found.append(RelayRow(f"throughput, {label}", f"{rate:,.0f} events/s", ">= 5,000"))
+        found.append(RelayRow(f"events per relay CPU-second, {label}", f"{per_cpu:,.0f}"))
+    p99 = lags[max(0, int(len(lags) * 0.99) - 1)]
+    lag = f"logout-to-queue lag {{}}, {RATE}/s, 2 replicas"
+    found.append(RelayRow(lag.format("p50"), f"{statistics.median(lags):.1f} ms"))
+    found.append(RelayRow(lag.format("p99"), f"{p99:.1f} ms", "< 250 ms"))
+    return found
+
+
+def main() -> None:
+    rows = asyncio.run(measure())
+    print(f"\nRelay bench ({os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}):\n")
+    print("\n".join(relay_table(rows)))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -18,6 +19,32 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# The bare comparison endpoint runs under plain uvicorn; the API, and anything that wraps it
+# (the canary demo's fault layer), runs through the service's own entry point, as production.
+BARE_TARGET = "benchmarks.bare_app:app"
+
+
+def server_command(target: str, port: int) -> list[str]:
+    """How every benchmark and demo starts an ASGI app: one process, one worker."""
+    address = ["--host", "127.0.0.1", "--port", str(port)]
+    if target != BARE_TARGET:
+        return [sys.executable, "-m", "apps.auth.setup.serve", "--app", target, *address]
+    uvicorn = [sys.executable, "-m", "uvicorn", target, *address, "--workers", "1"]
+    return [*uvicorn, "--no-access-log", "--log-level", "warning"]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its live children (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return own + sum(cpu_seconds(int(child)) for child in children)
 
 
 class Server:
@@ -31,8 +58,10 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
-        self.process = subprocess.Popen(self._command(), env=self.env, stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
+        self.process = subprocess.Popen(
+            server_command(self.target, self.port), env=self.env, stdout=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
                 httpx.get(
@@ -42,15 +71,12 @@ class Server:
                 return self
             except httpx.HTTPError:
                 time.sleep(0.2)
+        self.__exit__()
         raise RuntimeError(f"{self.target} did not start")
 
-    def _command(self) -> list[str]:
-        """The API as production starts it; the bare comparison app under plain uvicorn."""
-        address = ["--host", "127.0.0.1", "--port", str(self.port)]
-        if self.target.startswith("apps.auth."):
-            return [sys.executable, "-m", "apps.auth.setup.serve", "--app", self.target, *address]
-        uvicorn = [sys.executable, "-m", "uvicorn", self.target, *address, "--workers", "1"]
-        return [*uvicorn, "--no-access-log", "--log-level", "warning"]
+    def cpu_seconds(self) -> float:
+        assert self.process is not None, "the server is not running"
+        return cpu_seconds(self.process.pid)
 
     def __exit__(self, *exc: object) -> None:
         if self.process is not None:

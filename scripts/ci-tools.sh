@@ -7,6 +7,11 @@ declare -A package_of=(
   [shellcheck]=shellcheck
   [pg_isready]=postgresql-client
   [redis-cli]=redis-tools
+  [redis-server]=redis-server
+  [prometheus]=prometheus
+  [promtool]=prometheus
+  [chromium]=chromium
+  [chromedriver]=chromium-driver
 )
 
 missing=()
@@ -17,7 +22,7 @@ for tool in "${!package_of[@]}"; do
 done
 
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "ci-tools: shellcheck, pg_isready and redis-cli are present"
+  echo "ci-tools: ${!package_of[*]} are present"
   exit 0
 fi
 

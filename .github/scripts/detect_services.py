@@ -2,9 +2,11 @@
 
 A service is a directory `apps/<name>` (Clean Architecture) or `domains/<name>` (legacy layout)
 that holds a Dockerfile; `apps/` wins when both do. A change anywhere under either directory of a
-service selects it; a change to a shared file selects every service; an unknown base commit
-(first push of a branch, force push, manual run) selects every service too, because the safe
-answer to "what changed?" is "everything".
+service selects it for testing; for an image only a change that reaches the image does (not its
+tests, not Markdown, which .dockerignore keeps out). A change to a shared input (what the
+Dockerfiles copy from outside the service, what the CI runs) selects every service for both; an
+unknown base commit (first push of a branch, force push, manual run) selects every service too,
+because the safe answer to "what changed?" is "everything".
 """
 
 from __future__ import annotations
@@ -27,12 +29,16 @@ SHARED_FILES = frozenset(
         "pyproject.toml",
         "uv.lock",
         ".dockerignore",
+        "apps/__init__.py",
         "Makefile",
         "scripts/ensure-services.sh",
+        "scripts/ci-tools.sh",
         ".github/workflows/ci-services.yml",
-        ".github/scripts/detect_services.py",
+        ".github/workflows/ci-canary.yml",
+        ".github/workflows/ci-checks.yml",
     }
 )
+SHARED_DIRECTORIES = (".github/scripts/",)
 _SERVICE_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _NULL_SHA = re.compile(r"0+")
 
@@ -84,14 +90,24 @@ def _project_version(source: Path) -> str:
         return str(tomllib.load(handle)["project"]["version"])
 
 
-def affected(paths: Iterable[str], known: Iterable[str]) -> set[str]:
+def _shared(path: str) -> bool:
+    return path in SHARED_FILES or path.startswith(SHARED_DIRECTORIES)
+
+
+def _reaches_image(parts: tuple[str, ...]) -> bool:
+    return "tests" not in parts[2:] and not parts[-1].lower().endswith(".md")
+
+
+def affected(paths: Iterable[str], known: Iterable[str], *, image: bool = False) -> set[str]:
+    """Services a change set selects: for testing, or (`image=True`) for a new image."""
     names = set(known)
     hit: set[str] = set()
     for raw in paths:
         parts = PurePosixPath(raw.strip().removeprefix("./")).parts
-        if "/".join(parts) in SHARED_FILES:
+        if _shared("/".join(parts)):
             return names
-        if len(parts) >= 2 and parts[0] in LAYOUTS and parts[1] in names:
+        in_service = len(parts) >= 2 and parts[0] in LAYOUTS and parts[1] in names
+        if in_service and (not image or _reaches_image(parts)):
             hit.add(parts[1])
     return hit
 
@@ -137,13 +153,16 @@ def main(argv: list[str] | None = None) -> int:
 
     services = discover(args.root)
     paths = args.paths or (None if args.all else changed_paths(args.root, args.base, args.head))
-    selected = set(services) if paths is None else affected(paths, services)
-    result = matrix(services, selected)
-    encoded = json.dumps(result, separators=(",", ":"), sort_keys=True)
-    print(encoded)
+    lines = []
+    for prefix, image in (("", False), ("build_", True)):
+        selected = set(services) if paths is None else affected(paths, services, image=image)
+        result = matrix(services, selected)
+        encoded = json.dumps(result, separators=(",", ":"), sort_keys=True)
+        lines += [f"{prefix}matrix={encoded}", f"{prefix}any={str(bool(selected)).lower()}"]
+    print("\n".join(lines))
     if output := os.environ.get("GITHUB_OUTPUT"):
         with open(output, "a", encoding="utf-8") as handle:
-            handle.write(f"matrix={encoded}\nany={'true' if result['include'] else 'false'}\n")
+            handle.write("".join(f"{line}\n" for line in lines))
     return 0
 
 

@@ -1,9 +1,11 @@
 """Image tags for one build, from the branch (or the canary track) that produced it.
 
 develop: `<image>-dev-latest` and `<image>-dev-<short sha>`; main: `<image>-prod-latest`,
-`<image>-v<version>` and `<image>-v<version>-<short sha>`; canary: `<image>-dev-canary` for a
-pull request into develop, `<image>-prod-canary` for one into main. Any other ref has no tags,
-so the build job fails instead of pushing something nobody deploys.
+`<image>-v<version>` and `<image>-v<version>-<short sha>`; canary: `<image>-dev-canary` (the
+moving tag Image Updater follows) and `<image>-dev-canary-<short sha>` (immutable, to pin or
+roll back to) for a pull request into develop, `prod` instead of `dev` for one into main. Any
+other ref or base branch has no tags, so the build job fails instead of pushing something
+nobody deploys.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 REPOSITORY = "docker.io/mng990/eco2"
 _IMAGE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SHA = re.compile(r"[0-9a-f]{40}")
+_CANARY_BASES = {"develop": "dev", "main": "prod"}
 _VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(?:[.+-][0-9A-Za-z.]+)?")
 
 
@@ -29,7 +32,12 @@ def tags(
     if not _SHA.fullmatch(sha):
         raise ValueError(f"{sha!r} is not a full commit sha")
     if track == "canary":
-        suffixes = ["prod-canary" if base == "main" else "dev-canary"]
+        if base not in _CANARY_BASES:
+            raise ValueError(
+                f"canary images are built for pull requests into develop or main, not {base!r}"
+            )
+        moving = f"{_CANARY_BASES[base]}-canary"
+        suffixes = [moving, f"{moving}-{sha[:7]}"]
     elif track != "stable":
         raise ValueError(f"unknown track {track!r}")
     elif ref == "refs/heads/develop":

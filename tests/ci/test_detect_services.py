@@ -124,12 +124,61 @@ def test_ignores_directories_without_dockerfile_or_with_invalid_names(tree: Path
         ".dockerignore",
         "Makefile",
         "scripts/ensure-services.sh",
+        "scripts/ci-tools.sh",
+        "apps/__init__.py",
         ".github/workflows/ci-services.yml",
+        ".github/workflows/ci-canary.yml",
+        ".github/workflows/ci-checks.yml",
         ".github/scripts/detect_services.py",
+        ".github/scripts/image_tags.py",
+        ".github/scripts/a_new_helper.py",
     ],
 )
 def test_selects_every_service_when_a_shared_file_changes(tree: Path, shared: str) -> None:
     assert _matrix(tree, ["README.md", shared]) == EVERY
+    services = ds.discover(tree)
+    assert ds.affected([shared], services, image=True) == set(services)
+
+
+def test_every_shared_file_the_dockerfiles_copy_from_outside_a_service_is_shared() -> None:
+    root = Path(__file__).resolve().parents[2]
+    for dockerfile in ("apps/auth/Dockerfile", "apps/auth_relay/Dockerfile"):
+        service = str(Path(dockerfile).parent)
+        for line in (root / dockerfile).read_text().splitlines():
+            if line.startswith("COPY ") and "--from" not in line:
+                for source in line.split()[1:-1]:
+                    assert source.startswith(service) or source in ds.SHARED_FILES, source
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["apps/auth/tests/unit/test_x.py", "apps/auth/README.md", "domains/billing/docs/notes.md"],
+)
+def test_tests_or_markdown_only_changes_select_tests_but_no_image(tree: Path, path: str) -> None:
+    services = ds.discover(tree)
+    service = path.split("/")[1]
+
+    assert ds.affected([path], services) == {service}
+    assert ds.affected([path], services, image=True) == set()
+    assert ds.affected([path, f"{path.split('/')[0]}/{service}/x.py"], services, image=True) == {
+        service
+    }
+
+
+def test_cli_writes_a_build_matrix_without_services_whose_tests_alone_changed(
+    repo: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "github_output"
+    output.write_text("")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GITHUB_OUTPUT", str(output))
+        args = ["--root", str(repo), "apps/auth/tests/test_a.py", "domains/billing/app/core.py"]
+        assert ds.main(args) == 0
+    lines = dict(line.split("=", 1) for line in output.read_text().splitlines())
+
+    assert json.loads(lines["matrix"]) == {"include": [AUTH, BILLING]}
+    assert json.loads(lines["build_matrix"]) == {"include": [BILLING]}
+    assert lines["build_any"] == "true"
 
 
 def test_selects_nothing_when_only_unrelated_files_change(tree: Path) -> None:

@@ -64,3 +64,8 @@ def test_a_dot_segment_still_names_the_service_directory() -> None:
         "auth",
         "billing",
     }
+
+
+@given(paths)
+def test_every_service_selected_for_an_image_is_also_selected_for_tests(changes: list[str]) -> None:
+    assert ds.affected(changes, KNOWN, image=True) <= ds.affected(changes, KNOWN)

@@ -202,11 +202,27 @@ def test_runtime_virtualenv_has_no_dev_dependencies(runtime_venv: Path) -> None:
         assert result.returncode == 0, f"{dev_only} is installed in the image"
 
 
-@pytest.mark.parametrize("dockerfile", DOCKERFILES)
+def _job_modules() -> list[tuple[str, str]]:
+    """(Dockerfile, module) for every `python -m` command a Job of the manifests runs."""
+    from tests.delivery.manifests import API_OVERLAYS, containers, render
+
+    modules = set()
+    for overlay in API_OVERLAYS:
+        for job in (doc for doc in render(overlay) if doc["kind"] == "Job"):
+            for container in containers(job):
+                assert container["command"][:2] == ["python", "-m"], container["command"]
+                modules.add(("apps/auth/Dockerfile", container["command"][2]))
+    return sorted(modules)
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "module"),
+    [(d, None) for d in DOCKERFILES] + _job_modules(),
+)
 def test_entrypoint_module_imports_from_the_image_contents(
-    dockerfile: str, runtime_venv: Path, tmp_path: Path
+    dockerfile: str, module: str | None, runtime_venv: Path, tmp_path: Path
 ) -> None:
-    module = _entrypoint_module(dockerfile)
+    module = module or _entrypoint_module(dockerfile)
     app = _assemble_app(dockerfile, tmp_path)
     env = {
         "PATH": f"{runtime_venv / 'bin'}:{os.environ['PATH']}",

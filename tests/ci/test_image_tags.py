@@ -29,12 +29,25 @@ def test_main_turns_build_metadata_plus_into_a_tag_safe_dash() -> None:
     assert tags[1] == f"{REPO}:auth-api-v2.1.0-hf1"
 
 
-def test_canary_track_gets_dev_canary_whatever_the_ref() -> None:
+def test_canary_into_develop_gets_moving_dev_canary_and_an_immutable_sha_tag() -> None:
     tags = image_tags.tags(
         image="auth-api", ref="refs/pull/7/merge", sha=SHA, version="2.0.0", track="canary"
     )
 
-    assert tags == [f"{REPO}:auth-api-dev-canary"]
+    assert tags == [f"{REPO}:auth-api-dev-canary", f"{REPO}:auth-api-dev-canary-0123456"]
+
+
+@pytest.mark.parametrize("base", ["feature/x", "release", "", "develop\nmain"])
+def test_refuses_canary_tags_when_the_pull_request_targets_another_branch(base: str) -> None:
+    with pytest.raises(ValueError, match="develop or main"):
+        image_tags.tags(
+            image="auth-api",
+            ref="refs/pull/7/merge",
+            sha=SHA,
+            version="2.0.0",
+            track="canary",
+            base=base,
+        )
 
 
 def test_canary_into_main_gets_prod_canary_that_the_prod_overlay_tracks() -> None:
@@ -47,7 +60,7 @@ def test_canary_into_main_gets_prod_canary_that_the_prod_overlay_tracks() -> Non
         base="main",
     )
 
-    assert tags == [f"{REPO}:auth-api-prod-canary"]
+    assert tags == [f"{REPO}:auth-api-prod-canary", f"{REPO}:auth-api-prod-canary-0123456"]
 
 
 def test_relay_tags_use_its_own_image_name() -> None:

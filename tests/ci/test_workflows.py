@@ -11,7 +11,17 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
-NAMES = ["ci-services.yml", "ci-canary.yml", "ci-auth-relay.yml"]
+NAMES = ["ci-services.yml", "ci-checks.yml", "ci-canary.yml", "ci-auth-relay.yml"]
+CHECKS = "./.github/workflows/ci-checks.yml"
+# The first major of each action whose action.yml runs on Node 24.
+NODE24_MAJORS = {
+    "actions/checkout": 5,
+    "actions/setup-python": 6,
+    "actions/cache": 5,
+    "docker/setup-buildx-action": 4,
+    "docker/login-action": 4,
+    "docker/build-push-action": 7,
+}
 BIN = Path(sys.executable).parent
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
@@ -125,7 +135,7 @@ def test_services_concurrency_is_per_ref_and_never_drops_a_push_build() -> None:
 
 
 def test_services_tests_every_changed_service_with_the_readme_command_and_real_servers() -> None:
-    workflow = _load("ci-services.yml")
+    workflow = _load("ci-checks.yml")
     test = workflow["jobs"]["test"]
 
     assert test["strategy"]["matrix"] == "${{ fromJSON(needs.changes.outputs.matrix) }}"
@@ -149,7 +159,10 @@ def test_services_pushes_only_from_develop_or_main_after_every_check() -> None:
     build = _load("ci-services.yml")["jobs"]["build"]
     step = _build_step(build)
 
-    assert set(build["needs"]) == {"changes", "lint", "test", "repo-tests"}
+    assert build["needs"] == "checks"
+    assert _load("ci-services.yml")["jobs"]["checks"] == {"name": "Checks", "uses": CHECKS}
+    assert "needs.checks.outputs.build_any == 'true'" in build["if"]
+    assert build["strategy"]["matrix"] == "${{ fromJSON(needs.checks.outputs.build_matrix) }}"
     assert "github.event_name != 'pull_request'" in build["if"]
     assert "refs/heads/develop" in build["if"] and "refs/heads/main" in build["if"]
     assert step["with"]["push"] is True
@@ -160,10 +173,44 @@ def test_services_pushes_only_from_develop_or_main_after_every_check() -> None:
     assert "GIT_SHA=${{ github.sha }}" in step["with"]["build-args"]
 
 
-def test_canary_triggers_on_label_push_and_reopen_only() -> None:
+def test_canary_triggers_on_label_push_and_reopen_of_prs_into_develop_or_main_only() -> None:
     assert _load("ci-canary.yml")["on"] == {
-        "pull_request": {"types": ["labeled", "synchronize", "reopened"]}
+        "pull_request": {
+            "branches": ["develop", "main"],
+            "types": ["labeled", "synchronize", "reopened"],
+        }
     }
+
+
+def test_checks_are_one_reusable_workflow_that_both_publishers_call() -> None:
+    checks = _load("ci-checks.yml")
+    canary = _load("ci-canary.yml")
+
+    assert set(checks["on"]) == {"workflow_call"}
+    assert set(checks["on"]["workflow_call"]["outputs"]) == {
+        "matrix",
+        "any",
+        "build_matrix",
+        "build_any",
+    }
+    assert {"changes", "lint", "test", "repo-tests"} <= set(checks["jobs"])
+    assert canary["jobs"]["checks"]["uses"] == CHECKS
+    assert canary["jobs"]["checks"]["needs"] == "gate"
+    assert set(canary["jobs"]["build"]["needs"]) == {"gate", "checks"}
+    assert "needs.checks.outputs.build_any == 'true'" in canary["jobs"]["build"]["if"]
+    for name in ("ci-canary.yml", "ci-services.yml"):
+        runs = [step.get("run", "") for _, step in _steps(_load(name))]
+        assert not [run for run in runs if "make test" in run or "make lint" in run], name
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_action_is_on_its_node24_major_with_the_version_beside_the_pin(name: str) -> None:
+    for line in (WORKFLOWS / name).read_text().splitlines():
+        found = re.search(r"uses: ([\w.-]+/[\w.-]+)@[0-9a-f]{40} # v(\d+)", line)
+        if "uses:" in line and "./.github/" not in line:
+            assert found, line
+            action, major = found.group(1), int(found.group(2))
+            assert major >= NODE24_MAJORS[action], line
 
 
 def test_canary_build_needs_the_gate_and_never_runs_for_forks() -> None:
@@ -182,6 +229,7 @@ def test_canary_build_needs_the_gate_and_never_runs_for_forks() -> None:
     with_ = _build_step(build)["with"]
     assert "RELEASE_TYPE=canary" in with_["build-args"]
     assert "--track canary" in _step(workflow, "build", "tags")["run"]
+    assert '--base "$BASE_REF"' in _step(workflow, "build", "tags")["run"]
 
 
 GATE_CASES = [
@@ -250,7 +298,10 @@ def test_develop_push_of_auth_publishes_auth_api_dev_latest() -> None:
         "docker.io/mng990/eco2:auth-api-dev-latest",
         "docker.io/mng990/eco2:auth-api-dev-0123456",
     ]
-    assert canary == ["docker.io/mng990/eco2:auth-api-dev-canary"]
+    assert canary == [
+        "docker.io/mng990/eco2:auth-api-dev-canary",
+        "docker.io/mng990/eco2:auth-api-dev-canary-0123456",
+    ]
 
 
 def test_ci_tools_script_passes_shellcheck(shellcheck: str) -> None:

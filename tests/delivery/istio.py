@@ -1,10 +1,15 @@
-"""A small model of the Istio routing and authorization semantics the manifests rely on.
+"""A small model of the Istio routing semantics the manifests rely on.
 
-VirtualService: HTTP rules are tried in order and the first rule with a matching `match`
-entry (or no `match` at all) wins; inside one entry every condition must hold. String
-matches are `exact`, `prefix` or `regex` (RE2, anchored at both ends). Header names are
-case-insensitive; header values are compared as sent. Unknown conditions raise rather than
-being ignored, so the model never silently widens a match.
+VirtualService: it applies to a request arriving through one of its `gateways` (`mesh` = every
+sidecar; none listed = `mesh`) for one of its `hosts`. On a sidecar the Host header may also be
+the service's short forms (`name`, `name.namespace`, `name.namespace.svc`), with or without
+the port. HTTP rules are tried in order and the first rule with a matching `match` entry (or no
+`match` at all) wins; inside one entry every condition must hold. String matches are `exact`,
+`prefix` or `regex` (RE2, anchored at both ends), against the path without its query string.
+Header names are case-insensitive; header values are compared as sent. An entry's `gateways`
+limits it to those gateways. Unknown conditions raise rather than being ignored, so the model
+never silently widens a match. A rule without `retries` gets Istio's default of 2 attempts; a
+rule without `timeout` has none.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-_SUPPORTED_CONDITIONS = {"uri", "headers", "method", "name"}
+MESH = "mesh"
+INGRESS = "istio-system/eco2-gateway"
+ISTIO_DEFAULT_RETRY_ATTEMPTS = 2
+_SUPPORTED_CONDITIONS = {"uri", "headers", "method", "name", "gateways"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -23,6 +31,7 @@ class Request:
     path: str
     method: str = "GET"
     headers: Mapping[str, str] = field(default_factory=dict)
+    gateway: str = INGRESS
 
     def header(self, name: str) -> str | None:
         wanted = name.lower()
@@ -49,6 +58,8 @@ def string_matches(condition: Mapping[str, str], value: str | None) -> bool:
 def _entry_matches(entry: Mapping[str, Any], request: Request) -> bool:
     unknown = set(entry) - _SUPPORTED_CONDITIONS
     assert not unknown, f"the routing model does not understand {sorted(unknown)}"
+    if "gateways" in entry and request.gateway not in entry["gateways"]:
+        return False
     if "uri" in entry and not string_matches(entry["uri"], request.path.split("?", 1)[0]):
         return False
     if "method" in entry and not string_matches(entry["method"], request.method):
@@ -60,56 +71,44 @@ def _entry_matches(entry: Mapping[str, Any], request: Request) -> bool:
     return True
 
 
-def _host_matches(pattern: str, host: str) -> bool:
+def _host_matches(pattern: str, request: Request) -> bool:
+    host = request.host.rsplit(":", 1)[0] if ":" in request.host else request.host
     if pattern.startswith("*"):
         return host.endswith(pattern[1:])
+    if request.gateway == MESH and pattern.endswith(".svc.cluster.local"):
+        name, namespace = pattern.split(".")[:2]
+        return host in {pattern, name, f"{name}.{namespace}", f"{name}.{namespace}.svc"}
     return pattern == host
 
 
-def route(virtual_service: Mapping[str, Any], request: Request) -> dict[str, int] | None:
-    """The subsets (with their weights) that serve `request`; None if no rule captures it."""
+def matched_rule(virtual_service: Mapping[str, Any], request: Request) -> dict[str, Any] | None:
+    """The HTTP rule that serves `request`; None if the VirtualService does not capture it."""
     spec = virtual_service["spec"]
-    if not any(_host_matches(host, request.host) for host in spec["hosts"]):
+    if request.gateway not in spec.get("gateways", [MESH]):
+        return None
+    if not any(_host_matches(host, request) for host in spec["hosts"]):
         return None
     for rule in spec.get("http", []):
         matches = rule.get("match")
         if matches and not any(_entry_matches(entry, request) for entry in matches):
             continue
-        destinations = rule["route"]
-        weights: dict[str, int] = {}
-        for destination in destinations:
-            subset = destination["destination"].get("subset", "")
-            default = 100 if len(destinations) == 1 else 0
-            weights[subset] = weights.get(subset, 0) + destination.get("weight", default)
-        return {subset: weight for subset, weight in weights.items() if weight > 0}
+        return dict(rule)
     return None
 
 
-def authz_path_matches(pattern: str, path: str) -> bool:
-    """AuthorizationPolicy `paths`: exact, `prefix*`, `*suffix` or `*`."""
-    if pattern == "*":
-        return True
-    if pattern.endswith("*"):
-        return path.startswith(pattern[:-1])
-    if pattern.startswith("*"):
-        return path.endswith(pattern[1:])
-    return path == pattern
+def route(virtual_service: Mapping[str, Any], request: Request) -> dict[str, int] | None:
+    """The subsets (with their weights) that serve `request`; None if no rule captures it."""
+    rule = matched_rule(virtual_service, request)
+    if rule is None:
+        return None
+    destinations = rule["route"]
+    weights: dict[str, int] = {}
+    for destination in destinations:
+        subset = destination["destination"].get("subset", "")
+        default = 100 if len(destinations) == 1 else 0
+        weights[subset] = weights.get(subset, 0) + destination.get("weight", default)
+    return {subset: weight for subset, weight in weights.items() if weight > 0}
 
 
-def denied_without_principal(policy: Mapping[str, Any], method: str, path: str) -> bool:
-    """Whether a DENY policy refuses an anonymous request (no request principal)."""
-    spec = policy["spec"]
-    assert spec.get("action") == "DENY", "the model covers DENY policies only"
-    for rule in spec["rules"]:
-        for entry in rule.get("from", []):
-            unknown = set(entry["source"]) - {"notRequestPrincipals"}
-            assert not unknown, f"the authorization model does not understand {sorted(unknown)}"
-        for entry in rule.get("to", []):
-            operation = entry["operation"]
-            if method in operation.get("notMethods", []):
-                continue
-            if "methods" in operation and method not in operation["methods"]:
-                continue
-            if any(authz_path_matches(pattern, path) for pattern in operation.get("paths", [])):
-                return True
-    return False
+def retry_attempts(rule: Mapping[str, Any]) -> int:
+    return int(rule.get("retries", {}).get("attempts", ISTIO_DEFAULT_RETRY_ATTEMPTS))

@@ -16,7 +16,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_DIR = Path(
     os.environ.get("ECO2_K8S_SCHEMAS", REPO_ROOT.parent / "shared" / "k8s-schemas")
 ).resolve()
-KUBERNETES_VERSION = "1.30.0"
 DOMAINS = REPO_ROOT / "workloads" / "domains"
 ENVIRONMENTS = ("dev", "prod")
 OVERLAYS = tuple(f"{domain}/{env}" for domain in ("auth", "auth-relay") for env in ENVIRONMENTS)
@@ -25,6 +24,10 @@ RELAY_OVERLAYS = tuple(f"auth-relay/{env}" for env in ENVIRONMENTS)
 APPSETS = {
     "dev": REPO_ROOT / "clusters" / "dev" / "apps" / "40-apis-appset.yaml",
     "prod": REPO_ROOT / "clusters" / "prod" / "apps" / "40-apis-appset.yaml",
+}
+IMAGE_UPDATERS = {
+    env: REPO_ROOT / "clusters" / env / "image-updater" / "auth-image-updater.yaml"
+    for env in ENVIRONMENTS
 }
 
 Doc = dict[str, Any]
@@ -99,9 +102,25 @@ def configmap_data(docs: list[Doc]) -> dict[str, str]:
 
 
 def secret_keys(docs: list[Doc]) -> set[str]:
-    """Keys of the Secrets the ExternalSecrets create: the values live outside Git."""
+    """Keys of the Secrets the ExternalSecrets create: the values live outside Git.
+
+    With a `target.template`, the Secret holds exactly the template's keys (External Secrets'
+    default merge policy `Replace`); without one, the fetched `data` keys.
+    """
+    keys: set[str] = set()
+    for external in of_kind(docs, "ExternalSecret"):
+        template = external["spec"]["target"].get("template")
+        if template:
+            keys.update(template["data"])
+        else:
+            keys.update(item["secretKey"] for item in external["spec"].get("data", []))
+    return keys
+
+
+def remote_keys(docs: list[Doc]) -> set[str]:
+    """Every parameter-store key the ExternalSecrets of `docs` read."""
     return {
-        item["secretKey"]
+        item["remoteRef"]["key"]
         for external in of_kind(docs, "ExternalSecret")
         for item in external["spec"].get("data", [])
     }

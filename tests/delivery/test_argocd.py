@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 import yaml
 
+from tests.delivery import platform
 from tests.delivery.manifests import (
     APPSETS,
     DOMAINS,
+    IMAGE_UPDATERS,
+    OVERLAYS,
     REPO_ROOT,
     containers,
+    environment_of,
+    kustomize,
     load_yaml_documents,
     of_kind,
     render,
@@ -46,7 +52,7 @@ def _image_list(annotations):
 def test_applicationset_tracks_its_branch_with_automated_self_heal(environment):
     appset = _appset(environment)
 
-    assert appset["metadata"]["name"] == f"{environment}-apis"
+    assert appset["metadata"]["name"] == f"{environment}-auth"
     assert appset["spec"]["syncPolicy"]["preserveResourcesOnDeletion"] is True
     for _, app in _applications(environment):
         spec = app["spec"]
@@ -107,3 +113,102 @@ def test_each_image_updater_alias_updates_only_its_own_deployment(environment):
                 if any(c["image"] == reference for c in containers(d))
             ]
             assert users == [alias]
+
+
+@pytest.mark.parametrize("environment", sorted(APPSETS))
+def test_applicationset_leaves_the_platforms_own_appset_and_uses_its_project(environment):
+    appset = _appset(environment)
+
+    assert appset["metadata"]["name"] != platform.PLATFORM_APPSETS[environment]
+    for _, app in _applications(environment):
+        assert app["spec"]["project"] == platform.ARGOCD_PROJECT[environment]
+
+
+def _updater_images(environment):
+    """{application name: {alias: (image reference, kustomize image name, strategy)}} of 1.x."""
+    [updater] = load_yaml_documents(IMAGE_UPDATERS[environment])
+    spec = updater["spec"]
+    assert spec["writeBackConfig"]["method"] == "git"
+    assert spec["writeBackConfig"]["gitConfig"] == {
+        "branch": BRANCHES[environment],
+        "writeBackTarget": "kustomization",
+    }
+    result = {}
+    for ref in spec["applicationRefs"]:
+        default = ref.get("commonUpdateSettings", {}).get("updateStrategy")
+        result[ref["namePattern"]] = {
+            image["alias"]: (
+                image["imageName"],
+                image["manifestTargets"]["kustomize"]["name"],
+                image.get("commonUpdateSettings", {}).get("updateStrategy", default),
+            )
+            for image in ref["images"]
+        }
+    return result
+
+
+@pytest.mark.parametrize("environment", sorted(APPSETS))
+def test_image_updater_1x_resource_repeats_the_0_11_annotations(environment):
+    from_annotations = {}
+    for _, app in _applications(environment):
+        annotations = app["metadata"]["annotations"]
+        from_annotations[app["metadata"]["name"]] = {
+            alias: (
+                reference,
+                annotations[UPDATER + f"{alias}.kustomize.image-name"],
+                annotations[UPDATER + f"{alias}.update-strategy"],
+            )
+            for alias, reference in _image_list(annotations).items()
+        }
+
+    assert _updater_images(environment) == from_annotations
+
+
+def _write_back(overlay: str, tmp_path, image_name: str) -> list[str]:
+    """What Image Updater's kustomize write-back of `image_name` does to the rendered overlay:
+    the tracks whose image changes. (`kustomize edit set image <name>=<ref>@<digest>`.)"""
+    domain = overlay.split("/")[0]
+    copy = tmp_path / domain
+    shutil.copytree(DOMAINS / domain, copy, dirs_exist_ok=True)
+    path = copy / environment_of(overlay) / "kustomization.yaml"
+    kustomization = yaml.safe_load(path.read_text())
+    entries = kustomization.setdefault("images", [])
+    entry = next((e for e in entries if e["name"] == image_name), None)
+    if entry is None:
+        entry = {"name": image_name}
+        entries.append(entry)
+    entry.update(newName="docker.io/mng990/eco2", digest="sha256:" + "ab" * 32)
+    entry.pop("newTag", None)
+    path.write_text(yaml.safe_dump(kustomization))
+    before = {track(d): list(containers(d)) for d in of_kind(render(overlay), "Deployment")}
+    after = {
+        track(d): list(containers(d))
+        for d in of_kind(kustomize(copy / environment_of(overlay)), "Deployment")
+    }
+    return sorted(t for t in before if before[t] != after[t])
+
+
+@pytest.mark.parametrize("environment", sorted(APPSETS))
+def test_no_image_updater_write_back_rewrites_both_tracks(environment, tmp_path):
+    for application, aliases in _updater_images(environment).items():
+        domain = application.removeprefix(f"{environment}-api-")
+        overlay = f"{domain}/{environment}"
+        for alias, (_, image_name, _) in aliases.items():
+            assert _write_back(overlay, tmp_path / alias, image_name) == [alias], (overlay, alias)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_images_entry_of_an_overlay_rewrites_exactly_one_track(overlay, tmp_path):
+    kustomization = yaml.safe_load((DOMAINS / overlay / "kustomization.yaml").read_text())
+
+    assert len(kustomization["images"]) == 2
+    for entry in kustomization["images"]:
+        assert len(_write_back(overlay, tmp_path / entry["name"], entry["name"])) == 1, entry
+
+
+def test_image_updater_on_the_platform_reads_annotations():
+    # Charts before 1.0 (app 0.x) configure through Application annotations only.
+    assert platform.IMAGE_UPDATER_CHART.split(".")[0] == "0"
+    for environment in APPSETS:
+        for _, app in _applications(environment):
+            assert UPDATER + "image-list" in app["metadata"]["annotations"]

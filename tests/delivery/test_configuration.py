@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 import pytest
 import yaml
@@ -11,8 +12,10 @@ from pydantic_settings import BaseSettings
 
 from apps.auth.setup.settings import Settings
 from apps.auth_relay.setup.settings import RelaySettings
+from tests.delivery import platform
 from tests.delivery.manifests import (
     API_OVERLAYS,
+    ENVIRONMENTS,
     OVERLAYS,
     RELAY_OVERLAYS,
     configmap_data,
@@ -20,6 +23,7 @@ from tests.delivery.manifests import (
     environment_of,
     of_kind,
     one,
+    remote_keys,
     render,
     secret_keys,
     track,
@@ -63,6 +67,10 @@ def _pem_key() -> str:
 
 
 def _secret_value(key: str) -> str:
+    if key == "AUTH_JWT_SECRET":
+        return secrets.token_urlsafe(48)
+    if key == "AUTH_JWT_PREVIOUS_PUBLIC_KEYS":
+        return "{}"
     if key.endswith("DATABASE_URL"):
         return "postgresql+asyncpg://auth:placeholder@postgres.data:5432/auth"
     if key.endswith("REDIS_URL"):
@@ -102,10 +110,13 @@ def test_every_variable_the_manifests_set_is_read_by_the_service(overlay):
 
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
 def test_configmap_auth_keys_are_settings_fields(overlay):
-    keys = {key for key in configmap_data(render(overlay)) if key.startswith("AUTH_")}
+    docs = render(overlay)
+    keys = {key for key in configmap_data(docs) if key.startswith("AUTH_")}
+    ext_authz = one(docs, "ConfigMap", platform.EXT_AUTHZ_CONFIGMAP)["data"]
 
     assert keys
     assert keys - _env_names(Settings) == set()
+    assert {key for key in ext_authz if key.startswith("AUTH_")} - _env_names(Settings) == set()
 
 
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
@@ -121,8 +132,114 @@ def test_settings_validate_when_built_from_configmap_and_secret_keys(
     assert settings.cookie_domain == EXPECTED[environment]["cookie_domain"]
     assert settings.frontend_origins == EXPECTED[environment]["origins"]
     assert settings.public_base_url == f"https://{EXPECTED[environment]['host']}"
-    assert settings.jwt_issuer == f"https://{EXPECTED[environment]['host']}/api/v1/auth"
     assert settings.release == track(one(docs, "Deployment", deployment))
+    assert settings.otel_endpoint == platform.OTLP_ENDPOINT
+    assert settings.redis_sentinels == [platform.REDIS_SENTINEL]
+    assert settings.redis_sentinel_master == platform.REDIS_SENTINEL_MASTER
+
+
+@pytest.mark.parametrize("overlay", API_OVERLAYS)
+def test_overlay_runs_the_cut_over_compatibility_profile(overlay, monkeypatch):
+    docs = render(overlay)
+    environment = environment_of(overlay)
+    settings = _load(Settings, _container_env(docs, "auth-api"), monkeypatch)
+
+    assert settings.jwt_algorithm == platform.JWT_ALGORITHM
+    assert settings.jwt_issuer == platform.JWT_ISSUER[environment]
+    assert settings.jwt_audience == platform.JWT_AUDIENCE
+    assert settings.legacy_sessions is True
+    assert "AUTH_JWT_SECRET" in secret_keys(docs)
+    assert "AUTH_JWT_PRIVATE_KEY" not in secret_keys(docs)
+
+
+@pytest.mark.parametrize("overlay", API_OVERLAYS)
+def test_ext_authz_keeps_reading_auth_config_in_namespace_auth(overlay):
+    docs = render(overlay)
+    config = one(docs, "ConfigMap", platform.EXT_AUTHZ_CONFIGMAP)
+
+    assert config["metadata"]["namespace"] == platform.NAMESPACE
+    assert set(config["data"]) >= platform.EXT_AUTHZ_CONFIGMAP_KEYS
+    assert config["data"]["AUTH_JWT_ALGORITHM"] == configmap_data(docs)["AUTH_JWT_ALGORITHM"]
+    assert config["data"]["ENVIRONMENT"] == environment_of(overlay)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_platform_secret_ext_authz_reads_is_left_to_the_platform(overlay):
+    docs = render(overlay)
+    targets = {e["spec"]["target"]["name"] for e in of_kind(docs, "ExternalSecret")}
+
+    assert platform.PLATFORM_SECRET not in targets
+    assert not [d for d in docs if d["metadata"]["name"] == platform.PLATFORM_SECRET]
+
+
+def _template_sources(external, key):
+    """The remote keys a template entry is built from (`{{ .name }}` references)."""
+    names = set(re.findall(r"\{\{\s*\.(\w+)", external["spec"]["target"]["template"]["data"][key]))
+    return {i["remoteRef"]["key"] for i in external["spec"]["data"] if i["secretKey"] in names}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_jwt_secret_is_the_parameter_the_platform_secret_of_ext_authz_is_built_from(environment):
+    external = one(render(f"auth/{environment}"), "ExternalSecret", "auth-api-secrets")
+
+    assert _template_sources(external, "AUTH_JWT_SECRET") == {platform.JWT_SECRET_KEY[environment]}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_database_and_redis_are_the_environments_own(environment):
+    external = one(render(f"auth/{environment}"), "ExternalSecret", "auth-api-secrets")
+    template = external["spec"]["target"]["template"]["data"]
+
+    assert (
+        f"@{platform.POSTGRES_HOST[environment]}:5432/{platform.POSTGRES_DATABASE}"
+        in (template["AUTH_DATABASE_URL"])
+    )
+    assert template["AUTH_DATABASE_URL"].startswith(
+        f"postgresql+asyncpg://{platform.POSTGRES_USER}:"
+    )
+    assert _template_sources(external, "AUTH_DATABASE_URL") == {
+        platform.POSTGRES_PASSWORD_KEY[environment]
+    }
+    assert template["AUTH_REDIS_URL"] == platform.REDIS_ALL_NODES_URL
+    assert template["AUTH_REDIS_URL"].endswith(f"/{platform.BLACKLIST_DB}")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_external_secrets_use_the_platform_store_api_and_environment_keys(overlay):
+    docs = render(overlay)
+    externals = of_kind(docs, "ExternalSecret")
+
+    assert externals
+    for external in externals:
+        assert external["apiVersion"] == platform.EXTERNAL_SECRETS_API
+        assert external["spec"]["secretStoreRef"] == platform.SECRET_STORE
+    prefix = platform.SSM_PREFIX[environment_of(overlay)]
+    assert all(key.startswith(prefix) for key in remote_keys(docs)), remote_keys(docs)
+
+
+def test_no_remote_key_is_shared_between_environments():
+    keys = {
+        env: remote_keys(render(f"auth/{env}")) | remote_keys(render(f"auth-relay/{env}"))
+        for env in ENVIRONMENTS
+    }
+
+    assert keys["dev"] and keys["prod"]
+    assert keys["dev"].isdisjoint(keys["prod"])
+
+
+@pytest.mark.parametrize("overlay", API_OVERLAYS)
+def test_previous_public_keys_are_mapped_and_optional(overlay):
+    docs = render(overlay)
+    external = one(docs, "ExternalSecret", "auth-api-previous-keys")
+    [item] = external["spec"]["data"]
+
+    assert item["secretKey"] == "AUTH_JWT_PREVIOUS_PUBLIC_KEYS"
+    assert int(external["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]) > 0
+    for deployment in of_kind(docs, "Deployment"):
+        [container] = containers(deployment)
+        assert {"secretRef": {"name": "auth-api-previous-keys", "optional": True}} in container[
+            "envFrom"
+        ]
 
 
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
@@ -155,9 +272,9 @@ def test_api_and_relay_share_the_outbox_stream_and_redis(environment):
 
     def redis_ref(docs):
         for external in of_kind(docs, "ExternalSecret"):
-            for item in external["spec"]["data"]:
-                if item["secretKey"] == "AUTH_REDIS_URL":
-                    return item["remoteRef"]
+            template = external["spec"]["target"].get("template", {}).get("data", {})
+            if "AUTH_REDIS_URL" in template:
+                return template["AUTH_REDIS_URL"]
         raise AssertionError("AUTH_REDIS_URL is not provided")
 
     assert configmap_data(api)["AUTH_OUTBOX_STREAM"] == configmap_data(relay)["AUTH_OUTBOX_STREAM"]
@@ -188,8 +305,12 @@ def test_secrets_are_referenced_never_stored(overlay):
 
 
 @pytest.mark.parametrize("overlay", ["auth/prod", "auth-relay/prod"])
-def test_prod_renders_no_dev_host_or_cookie_domain(overlay):
-    text = yaml.safe_dump_all(render(overlay))
+def test_prod_renders_no_dev_host_or_cookie_domain_beyond_the_shared_issuer(overlay):
+    docs = render(overlay)
+    for configmap in of_kind(docs, "ConfigMap"):
+        issuer = configmap.get("data", {}).pop("AUTH_JWT_ISSUER", None)
+        assert issuer in (None, platform.JWT_ISSUER["prod"])
+    text = yaml.safe_dump_all(docs)
 
     assert not re.search(r"dev\.growbin\.app|localhost|127\.0\.0\.1|-dev-", text)
 
@@ -199,14 +320,35 @@ def test_no_placeholder_host_survives_an_overlay(overlay):
     assert ".invalid" not in yaml.safe_dump_all(render(overlay))
 
 
-@pytest.mark.parametrize("overlay", API_OVERLAYS)
-def test_mesh_token_check_uses_the_overlay_issuer_and_cookie(overlay):
-    docs = render(overlay)
-    config = configmap_data(docs)
-    [rule] = one(docs, "RequestAuthentication", "auth-api")["spec"]["jwtRules"]
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_relay_publishes_to_the_platforms_rabbitmq_with_its_password(environment):
+    external = one(render(f"auth-relay/{environment}"), "ExternalSecret", "auth-relay-secrets")
+    url = external["spec"]["target"]["template"]["data"]["RELAY_AMQP_URL"]
 
-    assert rule["issuer"] == config["AUTH_JWT_ISSUER"]
-    assert rule["jwksUri"] == f"{config['AUTH_JWT_ISSUER']}/.well-known/jwks.json"
-    assert rule["audiences"] == [config["AUTH_JWT_AUDIENCE"]]
-    assert rule["fromCookies"] == ["s_access"]
-    assert {"name": "Authorization", "prefix": "Bearer "} in rule["fromHeaders"]
+    assert url.endswith(f"@{platform.RABBITMQ_URL_HOST}")
+    assert _template_sources(external, "RELAY_AMQP_URL") == {
+        platform.RABBITMQ_PASSWORD_KEY[environment]
+    }
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_oauth_credentials_come_from_the_parameters_v1_uses(environment):
+    external = one(render(f"auth/{environment}"), "ExternalSecret", "auth-api-secrets")
+
+    for key, remote in platform.OAUTH_KEYS[environment].items():
+        assert _template_sources(external, key) == {remote}, key
+
+
+def test_platform_versions_serve_the_api_versions_the_manifests_use():
+    kinds = {(doc["apiVersion"], doc["kind"]) for overlay in OVERLAYS for doc in render(overlay)}
+    istio = tuple(int(part) for part in platform.ISTIO_VERSION.split("."))
+    external_secrets = tuple(int(part) for part in platform.EXTERNAL_SECRETS_CHART.split("."))
+
+    # networking/security.istio.io v1 are served from Istio 1.22 on.
+    assert istio >= (1, 22)
+    assert ("networking.istio.io/v1", "VirtualService") in kinds
+    # External Secrets serves external-secrets.io/v1 only from 0.16 on.
+    assert external_secrets < (0, 16)
+    assert {api for api, kind in kinds if kind == "ExternalSecret"} == {
+        platform.EXTERNAL_SECRETS_API
+    }

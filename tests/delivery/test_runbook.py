@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.delivery import platform
 from tests.delivery.app_routes import serves
 from tests.delivery.istio import Request, route
 from tests.delivery.manifests import (
@@ -34,7 +35,9 @@ KINDS = {
     "svc": "Service",
     "service": "Service",
     "externalsecret": "ExternalSecret",
+    "configmap": "ConfigMap",
 }
+FLAGS_WITH_VALUE = {"-n", "--namespace", "-o", "--output", "-l", "--selector", "-c", "-L"}
 VERBS_WITH_KIND = {"get", "describe", "scale", "delete", "edit", "patch", "status"}
 
 
@@ -75,19 +78,24 @@ def _resource_refs(argv: list[str]) -> list[tuple[str, str]]:
             kind, name = token.split("/", 1)
             refs.append((KINDS[kind.rstrip("s")], name))
         elif token in VERBS_WITH_KIND and index + 1 < len(argv):
-            kind = argv[index + 1].rstrip("s")
-            if kind not in KINDS:
+            kinds = [kind.rstrip("s") for kind in argv[index + 1].split(",")]
+            if not all(kind in KINDS for kind in kinds):
                 continue
-            for name in argv[index + 2 :]:
-                if name.startswith("-"):
-                    break
-                refs.append((KINDS[kind], name))
+            rest = argv[index + 2 :]
+            for position, name in enumerate(rest):
+                after_flag = position > 0 and rest[position - 1] in FLAGS_WITH_VALUE
+                if not name.startswith("-") and not after_flag:
+                    refs.extend((KINDS[kind], name) for kind in kinds)
     return refs
 
 
 def _check_kubectl(argv: list[str]) -> None:
     if argv[1] == "kustomize":
         assert (REPO_ROOT / argv[2] / "kustomization.yaml").is_file(), argv
+        return
+    if argv[1] == "apply" and _option(argv, "-f"):
+        docs = load_yaml_documents(REPO_ROOT / str(_option(argv, "-f")))
+        assert docs and {d["metadata"]["namespace"] for d in docs} == {_option(argv, "-n")}
         return
     assert _option(argv, "-n", "--namespace") == "auth", f"namespace must be auth: {argv}"
     for kind, name in _resource_refs(argv):
@@ -149,6 +157,23 @@ def test_runbook_has_commands_for_every_step():
         "auth",
         "--replicas=0",
     ] in _commands()
+
+
+def test_runbook_names_what_the_platform_must_change():
+    text = RUNBOOK.read_text()
+
+    for needle in (
+        "auth-api-stable.auth.svc.cluster.local",
+        platform.PLATFORM_APPSETS["dev"],
+        "auth-vs",
+        "kakao-client-secret",
+        "jwt-previous-public-keys",
+        platform.REDIS_SENTINEL_MASTER,
+        "AUTH_AMQP_URL",
+        "preStop.sleep",
+        "PreSync",
+    ):
+        assert needle in text, needle
 
 
 @pytest.mark.parametrize("argv", _commands(), ids=lambda argv: " ".join(argv)[:60])

@@ -6,16 +6,20 @@ from pathlib import Path
 import jsonschema
 import kubernetes_validate
 import pytest
+from kubernetes_validate.utils import latest_version
 
+from tests.delivery import platform
 from tests.delivery.manifests import (
     APPSETS,
-    KUBERNETES_VERSION,
+    IMAGE_UPDATERS,
     OVERLAYS,
     SCHEMA_DIR,
     Doc,
     load_yaml_documents,
     render,
 )
+
+pytestmark = pytest.mark.needs_shared
 
 
 def _custom_schema(doc: Doc) -> Path | None:
@@ -25,7 +29,12 @@ def _custom_schema(doc: Doc) -> Path | None:
     return SCHEMA_DIR / group / f"{doc['kind'].lower()}_{version}.json"
 
 
-def _problems(doc: Doc) -> list[str]:
+# The platform's minor (its patch releases share one schema) and the newest one known.
+PLATFORM_MINOR = ".".join(platform.KUBERNETES_VERSION.split(".")[:2]) + ".0"
+KUBERNETES_VERSIONS = (PLATFORM_MINOR, latest_version())
+
+
+def _problems(doc: Doc, kubernetes_version: str = PLATFORM_MINOR) -> list[str]:
     where = f"{doc['kind']}/{doc['metadata'].get('name')}"
     schema_path = _custom_schema(doc)
     if schema_path is not None:
@@ -36,13 +45,13 @@ def _problems(doc: Doc) -> list[str]:
             f"{where}: {error.json_path}: {error.message}" for error in validator.iter_errors(doc)
         ]
     try:
-        validated = kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+        validated = kubernetes_validate.validate(doc, kubernetes_version, strict=True)
     except kubernetes_validate.SchemaNotFoundError as exc:
         return [f"{where}: kubernetes-validate has no schema: {exc}"]
     except kubernetes_validate.ValidationError as exc:
         return [f"{where}: {exc.json_path}: {exc.message}"]
-    assert validated == "1.30", (
-        f"validated against Kubernetes {validated}, not {KUBERNETES_VERSION}"
+    assert validated == kubernetes_version.rsplit(".", 1)[0], (
+        f"validated against Kubernetes {validated}, not {kubernetes_version}"
     )
     return []
 
@@ -54,18 +63,38 @@ def test_shared_schema_folder_is_present():
     )
 
 
+@pytest.mark.parametrize("kubernetes_version", KUBERNETES_VERSIONS)
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_every_document_validates_when_overlay_is_rendered(overlay):
-    problems = [problem for doc in render(overlay) for problem in _problems(doc)]
+def test_every_document_validates_when_overlay_is_rendered(overlay, kubernetes_version):
+    docs = render(overlay)
+    problems = [problem for doc in docs for problem in _problems(doc, kubernetes_version)]
     assert problems == []
 
 
-@pytest.mark.parametrize("environment", sorted(APPSETS))
-def test_applicationset_validates_against_argo_cd_schema(environment):
-    problems = [
-        problem for doc in load_yaml_documents(APPSETS[environment]) for problem in _problems(doc)
+def test_platform_version_is_1_28_and_the_newer_one_is_newer():
+    assert PLATFORM_MINOR == "1.28.0"
+    assert tuple(map(int, KUBERNETES_VERSIONS[1].split("."))) > (1, 28, 0)
+
+
+def test_validation_at_the_platform_version_rejects_prestop_sleep():
+    [deployment] = [
+        d
+        for d in render("auth/prod")
+        if d["kind"] == "Deployment" and d["metadata"]["name"] == "auth-api"
     ]
-    assert problems == []
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    container["lifecycle"] = {"preStop": {"sleep": {"seconds": 5}}}
+
+    assert _problems(deployment, PLATFORM_MINOR)
+    assert _problems(deployment, latest_version()) == []
+
+
+@pytest.mark.parametrize("path", [*APPSETS.values(), *IMAGE_UPDATERS.values()], ids=str)
+def test_argo_cd_resources_validate_against_their_schemas(path):
+    docs = load_yaml_documents(path)
+
+    assert docs
+    assert [problem for doc in docs for problem in _problems(doc)] == []
 
 
 def test_validation_fails_when_a_kind_has_no_schema():

@@ -5,13 +5,17 @@ import json
 import re
 
 import pytest
+import yaml
+from prometheus_client import CollectorRegistry
 
-from apps.auth_relay.infrastructure.http_probe import HttpProbeServer
+from apps.auth_relay.infrastructure.uvicorn_probe_server import UvicornProbeServer, probe_app
+from tests.delivery import platform
 from tests.delivery.manifests import (
     API_OVERLAYS,
     OVERLAYS,
     RELAY_OVERLAYS,
     REPO_ROOT,
+    configmap_data,
     containers,
     labels_match,
     of_kind,
@@ -135,8 +139,11 @@ def test_each_api_track_has_an_autoscaler_bounding_its_replicas(overlay):
             if h["spec"]["scaleTargetRef"]["name"] == name
         ]
         spec = hpa["spec"]
+        replicas = deployment["spec"]["replicas"]
         assert spec["scaleTargetRef"]["kind"] == "Deployment"
-        assert 1 <= spec["minReplicas"] <= deployment["spec"]["replicas"] <= spec["maxReplicas"]
+        # An autoscaler leaves a Deployment at zero alone, so a parked canary stays parked.
+        assert replicas == 0 or 1 <= spec["minReplicas"] <= replicas
+        assert 1 <= spec["minReplicas"] <= spec["maxReplicas"]
     assert len(of_kind(docs, "HorizontalPodAutoscaler")) == len(of_kind(docs, "Deployment"))
 
 
@@ -147,20 +154,70 @@ def test_prod_runs_more_stable_replicas_than_dev():
     assert stable("auth/prod") > stable("auth/dev")
 
 
+def _pre_stop_seconds(container) -> int:
+    pre_stop = container.get("lifecycle", {}).get("preStop")
+    if not pre_stop:
+        return 0
+    assert "sleep" not in pre_stop, "preStop.sleep needs Kubernetes 1.29; the platform runs 1.28"
+    command = pre_stop["exec"]["command"]
+    assert command[0] == "sleep" and len(command) == 2, command
+    return int(command[1])
+
+
+def _drain_seconds(deployment) -> int:
+    proxy = yaml.safe_load(
+        deployment["spec"]["template"]["metadata"]["annotations"]["proxy.istio.io/config"]
+    )
+    assert proxy["holdApplicationUntilProxyStarts"] is True
+    drain = re.fullmatch(r"(\d+)s", proxy["terminationDrainDuration"])
+    assert drain, "the sidecar drain duration must be set explicitly, in seconds"
+    return int(drain.group(1))
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_termination_grace_covers_prestop_and_mesh_drain(overlay):
     for deployment in of_kind(render(overlay), "Deployment"):
-        template = deployment["spec"]["template"]
-        grace = template["spec"]["terminationGracePeriodSeconds"]
+        grace = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
         [container] = containers(deployment)
-        pre_stop = (
-            container.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
-        )
-        proxy = template["metadata"]["annotations"]["proxy.istio.io/config"]
-        drain = re.search(r"terminationDrainDuration:\s*(\d+)s", proxy)
-        assert drain, "the sidecar drain duration must be set explicitly"
-        assert "holdApplicationUntilProxyStarts: true" in proxy
-        assert grace > pre_stop + int(drain.group(1))
+        assert grace > _pre_stop_seconds(container) + _drain_seconds(deployment)
+
+
+@pytest.mark.parametrize("overlay", API_OVERLAYS)
+def test_api_waits_in_prestop_with_the_image_sleep_binary(overlay):
+    for deployment in of_kind(render(overlay), "Deployment"):
+        [container] = containers(deployment)
+        assert _pre_stop_seconds(container) >= 5
+
+
+@pytest.mark.parametrize("overlay", RELAY_OVERLAYS)
+def test_relay_sidecar_outlives_the_relays_own_shutdown(overlay):
+    docs = render(overlay)
+    grace = float(configmap_data(docs)["RELAY_SHUTDOWN_GRACE_SECONDS"])
+    for deployment in of_kind(docs, "Deployment"):
+        assert _drain_seconds(deployment) >= grace, deployment["metadata"]["name"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_pods_schedule_on_their_tainted_pool_and_pull_with_the_platform_secret(overlay):
+    pool = platform.NODE_POOLS[overlay.split("/")[0]]
+    for workload in workloads(render(overlay)):
+        pod = workload["spec"]["template"]["spec"]
+        name = workload["metadata"]["name"]
+        assert pod["nodeSelector"] == {"domain": pool}, name
+        taint = {"key": "domain", "value": pool, "effect": "NoSchedule"}
+        assert any(
+            {k: t.get(k) for k in taint} == taint and t.get("operator") == "Equal"
+            for t in pod["tolerations"]
+        ), name
+        assert pod["imagePullSecrets"] == [{"name": platform.PULL_SECRET}], name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_canary_deployments_start_at_zero_replicas(overlay):
+    deployments = {track(d): d for d in of_kind(render(overlay), "Deployment")}
+
+    assert deployments["canary"]["spec"]["replicas"] == 0
+    assert deployments["stable"]["spec"]["replicas"] >= 1
 
 
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
@@ -172,14 +229,24 @@ def test_migration_job_runs_as_sync_hook_before_the_new_pods(overlay):
     def wave(doc):
         return int(doc["metadata"].get("annotations", {}).get("argocd.argoproj.io/sync-wave", "0"))
 
-    assert annotations["argocd.argoproj.io/hook"] in ("PreSync", "Sync")
+    # Sync, not PreSync: the Job needs this sync's ConfigMap and Secret (RUNBOOK: Schema).
+    assert annotations["argocd.argoproj.io/hook"] == "Sync"
     assert "BeforeHookCreation" in annotations["argocd.argoproj.io/hook-delete-policy"]
     assert all(wave(job) < wave(d) for d in of_kind(docs, "Deployment"))
-    for kind in ("ConfigMap", "ExternalSecret", "ServiceAccount"):
-        assert all(wave(doc) < wave(job) for doc in of_kind(docs, kind)), kind
     [container] = containers(job)
-    assert container["command"][:3] == ["alembic", "-c", "apps/auth/alembic.ini"]
-    assert container["command"][3:] == ["upgrade", "head"]
+    needed = {
+        source.get("configMapRef", source.get("secretRef", {})).get("name")
+        for source in container["envFrom"]
+    }
+    needed.add(job["spec"]["template"]["spec"]["serviceAccountName"])
+    for kind in ("ConfigMap", "ExternalSecret", "ServiceAccount"):
+        for doc in of_kind(docs, kind):
+            target = doc["spec"]["target"]["name"] if kind == "ExternalSecret" else None
+            if {doc["metadata"]["name"], target} & needed:
+                assert wave(doc) < wave(job), doc["metadata"]["name"]
+    assert "auth-api-previous-keys" not in needed
+    assert container["command"] == ["python", "-m", "apps.auth.setup.migrate"]
+    assert (REPO_ROOT / "apps/auth/setup/migrate.py").is_file()
     assert (
         container["image"]
         == one(docs, "Deployment", "auth-api")["spec"]["template"]["spec"]["containers"][0]["image"]
@@ -203,9 +270,8 @@ async def _status(port: int, path: str) -> int:
 
 @pytest.mark.parametrize("overlay", RELAY_OVERLAYS)
 async def test_relay_probe_paths_are_served_by_the_relay_probe_server(overlay):
-    server = HttpProbeServer(
-        host="127.0.0.1", port=0, live=lambda: True, ready=_ready, metrics=lambda: b""
-    )
+    app = probe_app(live=lambda: True, ready=_ready, registry=CollectorRegistry())
+    server = UvicornProbeServer(app, host="127.0.0.1", port=0)
     await server.start()
     try:
         for deployment in of_kind(render(overlay), "Deployment"):

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import httpx
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
 from apps.auth.setup.app_factory import create_app
@@ -16,9 +16,9 @@ from apps.auth.setup.settings import Settings
 from apps.auth.tests.support import BASE_URL, bearer, dev_login, refresh_header
 from apps.auth_relay.application.ports import WorkerState
 from apps.auth_relay.application.trim_outbox import TrimOutboxResult
-from apps.auth_relay.infrastructure.http_probe import HttpProbeServer
 from apps.auth_relay.infrastructure.prometheus_observer import PrometheusRelayObserver
-from benchmarks.canary_demo import ROWS
+from apps.auth_relay.infrastructure.uvicorn_probe_server import UvicornProbeServer, probe_app
+from benchmarks.canary_report import ROWS
 from tests.delivery.manifests import API_OVERLAYS, DOMAINS, Doc, kustomize, of_kind, render
 
 RUNBOOK = DOMAINS / "auth" / "RUNBOOK.md"
@@ -123,12 +123,8 @@ async def scrape_live_relay() -> Exposition:
     async def ready() -> bool:
         return True
 
-    probe = HttpProbeServer(
-        host="127.0.0.1",
-        port=0,
-        live=lambda: True,
-        ready=ready,
-        metrics=lambda: generate_latest(registry),
+    probe = UvicornProbeServer(
+        probe_app(live=lambda: True, ready=ready, registry=registry), host="127.0.0.1", port=0
     )
     await probe.start()
     exposition = Exposition()

@@ -1,80 +1,149 @@
+"""The AnalysisTemplate's queries answered by a real Prometheus over constructed history.
+
+Each scenario is ten minutes of both tracks' counters, backfilled with `promtool tsdb
+create-blocks-from openmetrics` an hour apart from the next, so the template's `[5m]`
+windows at a scenario's end see that scenario only.
+"""
+
 from __future__ import annotations
 
 import math
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from benchmarks.canary_analysis import load_metrics, measure, phase_of, verdict
-from benchmarks.canary_promql import Scrapes, Snapshot, evaluate
+from benchmarks.canary_analysis import Measurement, load_metrics, measure, phase_of, verdict
+from benchmarks.prometheus import Prometheus
 
-API = "/api/v1/auth/verify"
-
-
-def _track(release: str, requests: float, errors: float, slow: float) -> Snapshot:
-    """One track after `requests` verifies, `errors` of them 500, `slow` of them at ~0.4 s."""
-    target = {"namespace": "auth", "job": "auth-api", "release": release}
-    ok = {**target, "method": "GET", "route": API}
-    fast = requests - slow
-    return {
-        "auth_http_requests_total": [
-            ({**ok, "status": "200"}, requests - errors),
-            ({**ok, "status": "500"}, errors),
-        ],
-        "auth_http_request_duration_seconds_bucket": [
-            ({**ok, "le": "0.01"}, fast),
-            ({**ok, "le": "0.5"}, requests),
-            ({**ok, "le": "+Inf"}, requests),
-        ],
-    }
+ROUTE = "/api/v1/auth/verify"
+STEP_SECONDS = 15
+SPAN_SECONDS = 600
 
 
-def _scrapes(canary: Snapshot, stable: Snapshot, seconds: float = 100.0) -> Scrapes:
-    after: Snapshot = {}
-    for snapshot in (canary, stable):
-        for name, series in snapshot.items():
-            after.setdefault(name, []).extend(series)
-    return Scrapes(before={}, after=after, seconds=seconds)
+@dataclass(frozen=True, slots=True)
+class Track:
+    """Requests per second, the share answered 500, the share slower than 10 ms (~0.45 s)."""
+
+    release: str
+    rate: float
+    errors: float = 0.0
+    slow: float = 0.0
+
+    def series(self, elapsed: float) -> Iterator[tuple[str, dict[str, str], float]]:
+        done = self.rate * elapsed
+        labels = {"namespace": "auth", "job": "auth-api", "release": self.release}
+        labels |= {"method": "GET", "route": ROUTE}
+        counter, bucket = "auth_http_requests_total", "auth_http_request_duration_seconds_bucket"
+        yield counter, {**labels, "status": "200"}, done * (1 - self.errors)
+        yield counter, {**labels, "status": "500"}, done * self.errors
+        yield bucket, {**labels, "le": "0.01"}, done * (1 - self.slow)
+        yield bucket, {**labels, "le": "0.5"}, done
+        yield bucket, {**labels, "le": "+Inf"}, done
 
 
-def _judge(scrapes: Scrapes) -> dict[str, str]:
-    return {m.metric: m.phase for m in (measure(x, scrapes) for x in load_metrics())}
+SCENARIOS: dict[str, tuple[Track, ...]] = {
+    "alike": (Track("canary", 1.0), Track("stable", 10.0, errors=0.001)),
+    "errors": (Track("canary", 1.0, errors=0.05), Track("stable", 10.0, errors=0.01)),
+    "slow": (Track("canary", 1.0, slow=0.1), Track("stable", 10.0)),
+    "trickle": (Track("canary", 0.01), Track("stable", 10.0)),
+    "no canary": (Track("stable", 10.0),),
+}
 
 
-def test_verdict_is_promote_when_canary_behaves_like_stable():
-    scrapes = _scrapes(_track("canary", 100, 0, 0), _track("stable", 1000, 1, 0))
-    measurements = [measure(metric, scrapes) for metric in load_metrics()]
+def _openmetrics(start: float) -> tuple[str, dict[str, float]]:
+    """All scenarios' samples as OpenMetrics text, and the moment each scenario ends."""
+    lines: dict[str, list[str]] = {}
+    ends: dict[str, float] = {}
+    for index, (name, tracks) in enumerate(SCENARIOS.items()):
+        first = start + index * 3600
+        ends[name] = first + SPAN_SECONDS
+        for track in tracks:
+            for step in range(SPAN_SECONDS // STEP_SECONDS + 1):
+                moment = first + step * STEP_SECONDS
+                for metric, labels, value in track.series(moment - first):
+                    text = ",".join(f'{k}="{v}"' for k, v in labels.items())
+                    lines.setdefault(metric, []).append(f"{metric}{{{text}}} {value} {moment}")
+    body = "\n".join(line for family in lines.values() for line in family)
+    return f"{body}\n# EOF\n", ends
 
-    assert {m.phase for m in measurements} == {"Successful"}
-    assert verdict(measurements) == "promote"
+
+@pytest.fixture(scope="module")
+def judged(tmp_path_factory) -> dict[str, list[Measurement]]:
+    """Every scenario's measurements, each query asked at the end of its scenario."""
+    directory = tmp_path_factory.mktemp("history")
+    start = (time.time() // 7200) * 7200 - 86400
+    text, ends = _openmetrics(start)
+    (directory / "history.om").write_text(text)
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool must be on PATH (scripts/ci-tools.sh installs it)"
+    data = directory / "data"
+    subprocess.run(
+        [promtool, "tsdb", "create-blocks-from", "openmetrics", "history.om", str(data)],
+        cwd=directory,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    with Prometheus(data_dir=Path(data)) as prometheus:
+        return {
+            name: [
+                measure(metric, lambda e, at=end: [v for _, v in prometheus.query(e, at=at)])
+                for metric in load_metrics()
+            ]
+            for name, end in ends.items()
+        }
 
 
-def test_verdict_is_roll_back_when_canary_errors_exceed_stable_by_the_margin():
-    phases = _judge(_scrapes(_track("canary", 100, 5, 0), _track("stable", 1000, 10, 0)))
-
-    assert phases["error-ratio-above-stable"] == "Failed"
+def _phases(measurements: list[Measurement]) -> dict[str, str]:
+    return {m.metric: m.phase for m in measurements}
 
 
-def test_verdict_is_roll_back_when_canary_p99_is_far_above_stable():
-    phases = _judge(_scrapes(_track("canary", 100, 0, 10), _track("stable", 1000, 0, 0)))
+def test_verdict_is_promote_when_canary_behaves_like_stable(judged):
+    assert set(_phases(judged["alike"]).values()) == {"Successful"}
+    assert verdict(judged["alike"]) == "promote"
+
+
+def test_verdict_is_roll_back_when_canary_errors_exceed_stable_by_the_margin(judged):
+    [ratio] = [m for m in judged["errors"] if m.metric == "error-ratio-above-stable"]
+
+    assert ratio.result[0] == pytest.approx(0.04)
+    assert ratio.phase == "Failed"
+    assert verdict(judged["errors"]) == "roll back"
+
+
+def test_verdict_is_roll_back_when_canary_p99_is_far_above_stable(judged):
+    phases = _phases(judged["slow"])
 
     assert phases["p99-latency-versus-stable"] == "Failed"
     assert phases["error-ratio-above-stable"] == "Successful"
+    assert verdict(judged["slow"]) == "roll back"
 
 
-def test_verdict_is_hold_when_the_canary_gets_almost_no_traffic():
-    scrapes = _scrapes(_track("canary", 1, 0, 0), _track("stable", 1000, 0, 0), seconds=300)
-    measurements = [measure(metric, scrapes) for metric in load_metrics()]
-
-    assert {m.metric: m.phase for m in measurements}["canary-traffic"] == "Inconclusive"
-    assert verdict(measurements) == "hold"
+def test_verdict_is_hold_when_the_canary_gets_almost_no_traffic(judged):
+    assert _phases(judged["trickle"])["canary-traffic"] == "Inconclusive"
+    assert verdict(judged["trickle"]) == "hold"
 
 
-def test_verdict_is_hold_when_the_canary_has_no_traffic_at_all():
-    scrapes = _scrapes({}, _track("stable", 1000, 0, 0))
-    measurements = [measure(metric, scrapes) for metric in load_metrics()]
+def test_verdict_is_hold_when_the_canary_has_no_traffic_at_all(judged):
+    results = {m.metric: m.result for m in judged["no canary"]}
 
-    assert math.isnan({m.metric: m.result[0] for m in measurements}["error-ratio-above-stable"])
-    assert verdict(measurements) == "hold"
+    assert results["canary-traffic"] == [0.0]
+    assert math.isnan(results["error-ratio-above-stable"][0])
+    assert math.isnan(results["p99-latency-versus-stable"][0])
+    assert verdict(judged["no canary"]) == "hold"
+
+
+def test_measurement_is_error_and_run_holds_when_the_query_returns_nothing():
+    [metric, *_] = load_metrics()
+    empty = measure(metric, lambda expr: [])
+
+    assert empty.phase == "Error"
+    assert verdict([empty]) == "hold"
 
 
 @pytest.mark.parametrize(
@@ -92,27 +161,6 @@ def test_measurement_phase_follows_argo_rollouts_rules(success, failure, value, 
     assert phase_of([value], success, failure) == phase
 
 
-def test_rate_is_the_growth_between_the_two_scrapes_per_second():
-    before: Snapshot = {"c_total": [({"a": "x"}, 10.0)]}
-    after: Snapshot = {"c_total": [({"a": "x"}, 30.0), ({"a": "y"}, 5.0)]}
-    result = evaluate('sum by (a) (rate(c_total{a=~"x|y"}[5m]))', Scrapes(before, after, 10.0))
-
-    assert sorted((dict(k)["a"], v) for k, v in result) == [("x", 2.0), ("y", 0.5)]
-
-
-def test_histogram_quantile_interpolates_like_prometheus():
-    buckets = [({"le": "0.1"}, 50.0), ({"le": "0.5"}, 90.0), ({"le": "+Inf"}, 100.0)]
-    scrapes = Scrapes({}, {"h_bucket": buckets}, 1.0)
-
-    def quantile(q: float) -> float:
-        [(_, value)] = evaluate(f"histogram_quantile({q}, h_bucket)", scrapes)
-        return value
-
-    assert quantile(0.5) == pytest.approx(0.1)
-    assert quantile(0.7) == pytest.approx(0.3)
-    assert quantile(0.99) == pytest.approx(0.5)
-
-
-def test_evaluator_refuses_what_it_cannot_evaluate():
-    with pytest.raises(ValueError, match="unsupported"):
-        evaluate("changes(x[5m])", Scrapes({}, {}, 1.0))
+def test_condition_the_verdict_logic_cannot_read_is_refused():
+    with pytest.raises(ValueError, match="cannot evaluate"):
+        phase_of([1.0], "len(result) > 0", "")

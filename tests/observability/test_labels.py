@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
+import yaml
 
+from benchmarks.prometheus_config import Pod, rule_file, scrape_job
 from tests.delivery.manifests import OVERLAYS, of_kind, one, pod_labels, render, track
 from tests.observability.sources import Exposition, scrape_live_api, scrape_live_relay
 
@@ -13,19 +19,30 @@ BUILD_LABELS = {"version", "release"}
 SERVICES = {"auth": "auth-api", "auth-relay": "auth-relay"}
 
 
-def _relabel(relabelings: list[dict], meta: dict[str, str]) -> dict[str, str]:
-    """Prometheus `replace` relabeling, the only action the ServiceMonitors use."""
-    labels = dict(meta)
-    for rule in relabelings:
-        assert rule.get("action", "replace") == "replace"
-        value = rule.get("separator", ";").join(
-            labels.get(s, "") for s in rule.get("sourceLabels", [])
-        )
-        match = re.fullmatch(rule.get("regex", "(.*)"), value)
-        if match:
-            replacement = rule.get("replacement", "$1")
-            labels[rule["targetLabel"]] = match.expand(re.sub(r"\$(\d+)", r"\\\1", replacement))
-    return {k: v for k, v in labels.items() if not k.startswith("__")}
+def _relabelled(monitor: dict, deployments: list[dict], directory: Path) -> dict[str, dict]:
+    """Each Deployment's pod as a target of the ServiceMonitor, relabelled by promtool."""
+    pods = [
+        Pod(address=f"10.0.0.{n}:8000", name=d["metadata"]["name"], labels=pod_labels(d))
+        for n, d in enumerate(deployments, start=1)
+    ]
+    job = scrape_job(pods, monitor)
+    (directory / "prometheus.yml").write_text(yaml.safe_dump({"scrape_configs": [job]}))
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool must be on PATH (scripts/ci-tools.sh installs it)"
+    run = subprocess.run(
+        [promtool, "check", "service-discovery", "--timeout=1s", "prometheus.yml", job["job_name"]],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    targets = [target["labels"] for target in json.loads(run.stdout)]
+    return {
+        labels["pod"]: {k: v for k, v in labels.items() if not k.startswith("__")}
+        for labels in targets
+    }
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -47,16 +64,19 @@ def test_service_monitor_scrapes_the_metrics_port_of_the_service(overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_scraped_series_carry_the_track_of_their_pod(overlay):
+def test_scraped_series_carry_the_track_of_their_pod(overlay, tmp_path):
     docs = render(overlay)
     [monitor] = of_kind(docs, "ServiceMonitor")
-    [endpoint] = monitor["spec"]["endpoints"]
+    deployments = of_kind(docs, "Deployment")
 
-    for deployment in of_kind(docs, "Deployment"):
-        meta = {f"__meta_kubernetes_pod_label_{k}": v for k, v in pod_labels(deployment).items()}
-        target = _relabel(endpoint["relabelings"], meta)
+    targets = _relabelled(monitor, deployments, tmp_path)
+
+    assert set(targets) == {d["metadata"]["name"] for d in deployments}
+    for deployment in deployments:
+        labels = targets[deployment["metadata"]["name"]]
         expected_version = "v2" if track(deployment) == "canary" else "v1"
-        assert target == {"release": track(deployment), "version": expected_version}
+        assert (labels["release"], labels["version"]) == (track(deployment), expected_version)
+        assert (labels["namespace"], labels["job"]) == ("auth", SERVICES[overlay.split("/")[0]])
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +102,31 @@ def test_route_label_is_a_template_never_a_raw_path(expositions):
     assert not any(re.search(r"[0-9a-f]{8}-[0-9a-f]{4}", route) for route in routes), routes
     assert all(route == "unmatched" or route.startswith("/") for route in routes)
     assert "/no/such" not in " ".join(routes)
+
+
+def test_demo_prometheus_configuration_passes_promtool_check(tmp_path):
+    pods = [
+        Pod(
+            address="127.0.0.1:8001", name="auth-api-1", labels={"app": "auth-api", "version": "v1"}
+        ),
+        Pod(
+            address="127.0.0.1:8002",
+            name="auth-api-canary-1",
+            labels={"app": "auth-api", "version": "v2", "release": "canary"},
+        ),
+    ]
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump(rule_file()))
+    config = {"scrape_configs": [scrape_job(pods)], "rule_files": ["rules.yml"]}
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+
+    run = subprocess.run(
+        [shutil.which("promtool") or "promtool", "check", "config", "prometheus.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "SUCCESS: 6 rules found" in run.stdout

@@ -14,6 +14,7 @@ ALERTS = {
     "AuthCanaryErrorRatioAboveStable",
     "AuthCanaryLatencyAboveStable",
     "AuthOutboxLagHigh",
+    "AuthOutboxNearCap",
     "AuthRelayDown",
     "AuthReadinessFlapping",
 }
@@ -77,6 +78,7 @@ def test_canary_alerts_and_analysis_compare_the_same_series():
     assert latency in normal(rules["AuthCanaryLatencyAboveStable"])
 
 
+@pytest.mark.needs_shared
 def test_analysis_template_validates_against_the_argo_rollouts_schema():
     [template] = analysis_templates()
 

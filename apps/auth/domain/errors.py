@@ -64,6 +64,11 @@ class UnsupportedProvider(DomainError):
     default_detail = "Login provider is not supported"
 
 
+class ProviderNotConfigured(DomainError):
+    code = "PROVIDER_NOT_CONFIGURED"
+    default_detail = "Login provider has no credentials configured"
+
+
 class OAuthProviderError(DomainError):
     code = "OAUTH_PROVIDER_ERROR"
     default_detail = "Login provider failed"

@@ -23,6 +23,3 @@ class Session:
     created_at: datetime
     last_used_at: datetime
     expires_at: datetime
-
-    def is_expired(self, now: datetime) -> bool:
-        return now >= self.expires_at

@@ -21,6 +21,7 @@ class RotationOutcome(StrEnum):
     REUSE = "reuse"
     MISSING = "missing"
     EXPIRED = "expired"
+    LIMITED = "limited"
 
 
 # What each outcome does to the family:
@@ -29,6 +30,8 @@ class RotationOutcome(StrEnum):
 # - REUSE: the session ends; its current access token is blacklisted ("refresh_reuse").
 # - EXPIRED: the session ends; its current access token is blacklisted ("session_expired").
 # - MISSING: nothing to change.
+# - LIMITED: a rotation the user's refresh budget has no room for; nothing changes. Only a
+#   request that would rotate is charged, so a dead token cannot spend a live session's budget.
 ENDS_SESSION = {RotationOutcome.REUSE: "refresh_reuse", RotationOutcome.EXPIRED: "session_expired"}
 
 

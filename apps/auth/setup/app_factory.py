@@ -14,14 +14,16 @@ from apps.auth.infrastructure.oauth.registry import ProviderConfig, build_provid
 from apps.auth.infrastructure.security.cached_token_codec import CachingTokenCodec
 from apps.auth.infrastructure.security.jose_token_codec import JoseTokenCodec
 from apps.auth.infrastructure.system import RandomIdGenerator, SystemClock
+from apps.auth.presentation.http.account_page import install_account_page
 from apps.auth.presentation.http.api import HttpApi
 from apps.auth.presentation.http.config import HttpConfig
+from apps.auth.presentation.http.docs_page import docs_router
 from apps.auth.presentation.http.errors import install_error_handlers
 from apps.auth.presentation.http.metrics import AuthMetrics
 from apps.auth.presentation.http.middleware import CorsForBrowsers, ObservabilityMiddleware
 from apps.auth.presentation.http.routers import account, health, login, tokens
 from apps.auth.setup.services import build_services, origin_policy, signing_keys
-from apps.auth.setup.settings import PROVIDERS, Settings
+from apps.auth.setup.settings import Settings
 from apps.auth.setup.storage import Storage, StorageFactory, storage_for
 from apps.auth.setup.tracing import configure_tracing
 
@@ -71,12 +73,12 @@ def create_app(
     registry = build_provider_registry(
         configs={
             name: ProviderConfig(
-                client_id=getattr(settings, f"{name}_client_id"),
-                client_secret=getattr(settings, f"{name}_client_secret") or "",
-                base_url=getattr(settings, f"{name}_base_url"),
+                client_id=provider.client_id or "",
+                client_secret=provider.client_secret or "",
+                base_url=provider.base_url,
             )
-            for name in providers
-            if name in PROVIDERS
+            for name, provider in settings.providers.items()
+            if name in providers
         },
         redirect_uris={name: settings.redirect_uri(name) for name in providers},
         timeout=settings.oauth_timeout_seconds,
@@ -106,7 +108,7 @@ def create_app(
         title="Eco² auth API",
         version=settings.version,
         lifespan=lifespan,
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json",
         redoc_url=None,
         # Tracing is ours (configure_tracing, OTLP only when configured); FastAPI's built-in
@@ -119,11 +121,16 @@ def create_app(
         metrics=AuthMetrics(settings.release, settings.version),
         jwks=tuple(keys.public_jwks),
     )
+    app.state.api.metrics.outbox_cap.set(settings.outbox_maxlen)
     app.state.runtime = runtime
     install_error_handlers(app)
     app.router.routes[0:0] = tokens.mesh_routes()
-    for router in (tokens.router, health.root_router, health.router, account.router, login.router):
+    docs = docs_router(API_PREFIX, f"{API_PREFIX}/openapi.json", app.title)
+    for router in (tokens.router, health.root_router, health.router, docs, account.router):
         app.router.routes.extend(router.routes)
+    if settings.account_page_enabled:
+        install_account_page(app)
+    app.router.routes.extend(login.router.routes)
     if dev_idp is not None:
         app.mount("/dev-idp", dev_idp, name="dev-idp")
     app.add_middleware(
@@ -150,9 +157,8 @@ def create_app(
 
 
 def _http_config(settings: Settings, providers: list[str]) -> HttpConfig:
-    plain_http_local = (
-        settings.environment.is_embedded_allowed and settings.public_base_url.startswith("http://")
-    )
+    local = settings.environment.is_embedded_allowed
+    plain_http_local = local and settings.public_base_url.startswith("http://")
     return HttpConfig(
         service=settings.service_name,
         version=settings.version,
@@ -169,4 +175,7 @@ def _http_config(settings: Settings, providers: list[str]) -> HttpConfig:
         rate_callback=settings.rate_limit_callback,
         rate_refresh_per_ip=settings.rate_limit_refresh_per_ip,
         providers=tuple(providers),
+        unconfigured_providers=settings.unconfigured_providers if local else {},
+        canonical_base_url=settings.public_base_url if local else None,
+        environment=settings.environment.value,
     )

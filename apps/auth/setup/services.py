@@ -92,7 +92,6 @@ def build_services(
                 uow=st.uow,
                 issuer=issuer,
                 auditor=auditor,
-                limiter=st.limiter,
                 per_user_limit=s.rate_limit_refresh_per_user,
                 window_seconds=s.rate_limit_window_seconds,
                 clock=clock,

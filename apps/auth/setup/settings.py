@@ -2,24 +2,16 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from apps.auth.domain.errors import ConfigurationError
+from apps.auth.setup import settings_checks
+from apps.auth.setup.provider_settings import ProviderSettings
 
 PROVIDERS = ("kakao", "google", "naver")
-_WEAK_SECRETS = {"secret", "changeme", "change-me", "dev-secret", "local-secret", "jwt-secret"}
-
-
-def _guessable(secret: str) -> bool:
-    lowered = secret.lower()
-    if len(set(secret)) < 12 or any(word in lowered for word in _WEAK_SECRETS):
-        return True
-    return any(
-        lowered == lowered[:n] * (len(lowered) // n) for n in range(1, 9) if len(lowered) % n == 0
-    )
 
 
 class Environment(StrEnum):
@@ -69,6 +61,7 @@ class Settings(BaseSettings):
     default_frontend_origin: str | None = None
     cookie_domain: str | None = None
     cookie_secure: bool = True
+    account_page: bool | None = None
 
     enabled_providers: Annotated[list[str], NoDecode] = Field(default_factory=lambda: [*PROVIDERS])
     oauth_timeout_seconds: float = Field(5.0, gt=0, le=30)
@@ -102,7 +95,9 @@ class Settings(BaseSettings):
     legacy_sessions: bool = False
 
     outbox_stream: str = "auth:outbox:revocations"
-    outbox_maxlen: int = Field(1_000_000, ge=1000)
+    # Retention of the outbox belongs to the relay (it trims only what it delivered). A cap here
+    # is a memory valve that can drop undelivered events: off (0) unless an operator sets it.
+    outbox_maxlen: int = Field(0, ge=0)
 
     trusted_proxy_hops: int = Field(0, ge=0, le=10)
     rate_limit_window_seconds: int = Field(60, ge=1)
@@ -131,49 +126,42 @@ class Settings(BaseSettings):
             raise ValueError(f"AUTH_ENABLED_PROVIDERS: unknown provider(s) {sorted(unknown)}")
         return providers
 
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_is_http(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"AUTH_PUBLIC_BASE_URL: {url!r} is not an http(s) URL")
+        return url.rstrip("/")
+
     @model_validator(mode="after")
     def _check_environment(self) -> Settings:
-        if self.environment.is_embedded_allowed:
-            return self
-        missing = [
-            name
-            for name, value in (
-                ("AUTH_DATABASE_URL", self.database_url),
-                ("AUTH_REDIS_URL", self.redis_url),
-                ("AUTH_FRONTEND_ORIGINS", self.frontend_origins),
-                ("AUTH_COOKIE_DOMAIN", self.cookie_domain),
-            )
-            if not value
-        ]
-        for provider in self.enabled_providers:
-            if provider == "dev":
-                raise ConfigurationError(
-                    "AUTH_ENABLED_PROVIDERS: the dev provider is only for local and test"
-                )
-            for part in ("client_id", "client_secret"):
-                if not getattr(self, f"{provider}_{part}"):
-                    missing.append(f"AUTH_{provider.upper()}_{part.upper()}")
-        if missing:
-            raise ConfigurationError(
-                f"{missing[0]} is required when AUTH_ENVIRONMENT={self.environment}"
-            )
-        if not self.cookie_secure:
-            raise ConfigurationError("AUTH_COOKIE_SECURE must stay true outside local and test")
-        self._check_keys()
+        problems = settings_checks.profile_problems(self)
+        if not self.environment.is_embedded_allowed:
+            problems += settings_checks.deployment_problems(self)
+        if problems:
+            raise ConfigurationError("\n".join(problems))
         return self
 
-    def _check_keys(self) -> None:
-        if self.jwt_algorithm == "HS256":
-            secret = self.jwt_secret or ""
-            if len(secret.encode()) < 32 or _guessable(secret):
-                raise ConfigurationError(
-                    "AUTH_JWT_SECRET must be at least 32 random bytes for HS256"
-                )
-            return
-        if not self.jwt_private_key:
-            raise ConfigurationError("AUTH_JWT_PRIVATE_KEY is required for ES256")
-        if not self.jwt_key_id:
-            raise ConfigurationError("AUTH_JWT_KEY_ID is required for ES256")
+    @property
+    def account_page_enabled(self) -> bool:
+        if self.account_page is None:
+            return self.environment.is_embedded_allowed
+        return self.account_page
+
+    @property
+    def providers(self) -> dict[str, ProviderSettings]:
+        """The real login providers (not `dev`), enabled or not, by name."""
+        return {
+            name: ProviderSettings(
+                name=name,
+                enabled=name in self.enabled_providers,
+                client_id=getattr(self, f"{name}_client_id"),
+                client_secret=getattr(self, f"{name}_client_secret"),
+                redirect_uri=self.redirect_uri(name),
+                base_url=getattr(self, f"{name}_base_url"),
+            )
+            for name in PROVIDERS
+        }
 
     @property
     def allowed_origins(self) -> list[str]:
@@ -185,22 +173,27 @@ class Settings(BaseSettings):
             return self.default_frontend_origin
         if self.frontend_origins:
             return self.frontend_origins[0]
-        return "http://localhost:3000"
+        return self.public_base_url
 
     @property
     def active_providers(self) -> list[str]:
-        providers = list(self.enabled_providers)
-        if self.environment.is_embedded_allowed and "dev" not in providers:
-            providers.append("dev")
-        if not self.environment.is_embedded_allowed:
-            return providers
-        return [p for p in providers if p == "dev" or self.provider_configured(p)]
+        """Providers that can log someone in: enabled and configured, plus `dev` in local/test."""
+        configured = [p.name for p in self.providers.values() if p.enabled and p.configured]
+        if self.environment.is_embedded_allowed:
+            return [*configured, "dev"]
+        return configured
 
-    def provider_configured(self, provider: str) -> bool:
-        return bool(getattr(self, f"{provider}_client_id", None))
+    @property
+    def unconfigured_providers(self) -> dict[str, tuple[str, ...]]:
+        """Enabled providers without credentials (local/test only) and the variables to set."""
+        return {
+            p.name: p.missing_variables
+            for p in self.providers.values()
+            if p.enabled and not p.configured
+        }
 
     def redirect_uri(self, provider: str) -> str:
-        configured = getattr(self, f"{provider}_redirect_uri", None)
+        configured: str | None = getattr(self, f"{provider}_redirect_uri", None)
         return configured or f"{self.public_base_url}/api/v1/auth/{provider}/callback"
 
     def previous_public_keys(self) -> dict[str, str]:
@@ -213,3 +206,8 @@ class Settings(BaseSettings):
         if not isinstance(keys, dict):
             raise ConfigurationError("AUTH_JWT_PREVIOUS_PUBLIC_KEYS must map kid to PEM")
         return {str(k): str(v) for k, v in keys.items()}
+
+
+def read_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, or one ConfigurationError listing every problem."""
+    return settings_checks.load(Settings, overrides)

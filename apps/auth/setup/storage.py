@@ -118,6 +118,7 @@ def embedded_storage(
     logger.warning("embedded mode: in-memory storage, nothing survives a restart")
     data = data or EmbeddedData()
     state, memory = data.tokens, data.users
+    limiter = MemoryRateLimiter(clock)
 
     async def outbox_depth() -> float:
         return float(len(state.outbox))
@@ -129,11 +130,11 @@ def embedded_storage(
         name="embedded",
         uow=functools.partial(MemoryUnitOfWork, memory),
         states=MemoryStateStore(clock),
-        sessions=MemorySessionStore(state, clock),
+        sessions=MemorySessionStore(state, clock, limiter),
         revocations=MemoryRevocationStore(state, _not_before_ttl(settings)),
         revocation_checker=MemoryRevocationChecker(state),
         legacy=NoLegacySessions(),
-        limiter=MemoryRateLimiter(clock),
+        limiter=limiter,
         audit=StandaloneMemoryAuditLog(memory),
         probes=(),
         outbox_depth=outbox_depth,

@@ -10,6 +10,7 @@ import pytest
 import pytest_asyncio
 from redis.asyncio import Redis
 
+from apps.auth.application.common.ports import Clock
 from apps.auth.infrastructure.security.keys import generate_ec_private_pem
 from apps.auth.setup.app_factory import create_app
 from apps.auth.setup.settings import Settings
@@ -71,9 +72,9 @@ def app_factory(
     settings_factory: Callable[..., Settings],
 ) -> Callable[..., Any]:
     @asynccontextmanager
-    async def open_app(**overrides: Any) -> AsyncIterator[TestApp]:
+    async def open_app(*, clock: Clock | None = None, **overrides: Any) -> AsyncIterator[TestApp]:
         settings = settings_factory(**overrides)
-        app = create_app(settings)
+        app = create_app(settings, clock=clock)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
             try:

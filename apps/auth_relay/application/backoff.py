@@ -23,3 +23,26 @@ class Backoff:
 
     def reset(self) -> None:
         self._attempt = 0
+
+
+class RetrySchedule:
+    """When this replica next re-publishes the entries the broker refused, on one backoff."""
+
+    def __init__(self, backoff: Backoff) -> None:
+        self._backoff = backoff
+        self._at: float | None = None
+
+    def due(self, now: float) -> bool:
+        return self._at is not None and now >= self._at
+
+    def refused(self, now: float) -> None:
+        """Entries were left pending; a retry already scheduled keeps its time."""
+        if self._at is None:
+            self._at = now + self._backoff.next_delay()
+
+    def retried(self, now: float, *, left_pending: int) -> None:
+        if left_pending:
+            self._at = now + self._backoff.next_delay()
+        else:
+            self._at = None
+            self._backoff.reset()

@@ -12,10 +12,14 @@ _TIME_KEYS = ("expires_at", "timestamp")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutboxEntry:
-    """One stream entry as read; `fields` is None when the entry was deleted from the stream."""
+    """One stream entry as read; `fields` is None when the entry was deleted from the stream.
+
+    `deliveries` is the group's delivery counter for the entry, this delivery included.
+    """
 
     entry_id: str
     fields: Mapping[bytes, bytes] | None
+    deliveries: int = 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,10 +30,33 @@ class OutboxEvent:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Rejection:
+    """An entry that goes to the dead-letter stream, with why."""
+
     entry_id: str
     reason: str
     detail: str
     fields: Mapping[bytes, bytes]
+    deliveries: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Refusal:
+    """The broker answered the publish of this one message with a return or a nack."""
+
+    entry_id: str
+    reason: str
+    detail: str
+
+
+def give_up(entry: OutboxEntry, refusal: Refusal) -> Rejection:
+    detail = f"refused on delivery {entry.deliveries}: {refusal.detail}"[:200]
+    return Rejection(
+        entry_id=entry.entry_id,
+        reason=refusal.reason,
+        detail=detail,
+        fields=entry.fields or {},
+        deliveries=entry.deliveries,
+    )
 
 
 def entry_millis(entry_id: str) -> int:
@@ -87,4 +114,10 @@ def _event_problem(event: object) -> str | None:
 def _reject(
     entry: OutboxEntry, reason: str, detail: str, fields: Mapping[bytes, bytes]
 ) -> Rejection:
-    return Rejection(entry_id=entry.entry_id, reason=reason, detail=detail, fields=fields)
+    return Rejection(
+        entry_id=entry.entry_id,
+        reason=reason,
+        detail=detail,
+        fields=fields,
+        deliveries=entry.deliveries,
+    )

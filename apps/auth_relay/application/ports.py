@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from apps.auth_relay.application.entries import OutboxEntry, OutboxEvent, Rejection
+from apps.auth_relay.application.entries import OutboxEntry, OutboxEvent, Refusal, Rejection
 
 if TYPE_CHECKING:
     from apps.auth_relay.application.relay_batch import RelayBatchResult
@@ -49,8 +49,14 @@ class OutboxSource(Protocol):
 
 
 class EventPublisher(Protocol):
-    async def publish(self, events: Sequence[OutboxEvent]) -> None:
-        """Returns once the broker confirmed every event, in order; else BrokerUnavailable."""
+    async def connect(self) -> None:
+        """Returns at once when connected; else connects, or raises BrokerUnavailable."""
+
+    async def publish(self, events: Sequence[OutboxEvent]) -> list[Refusal]:
+        """Returns once the broker answered every event: the ones it refused, in order.
+
+        Raises BrokerUnavailable when it stopped answering part-way.
+        """
 
 
 class OutboxRetention(Protocol):
@@ -59,6 +65,8 @@ class OutboxRetention(Protocol):
     async def first_id_after(self, entry_id: str) -> str | None: ...
 
     async def trim_before(self, min_id: str) -> int: ...
+
+    async def length(self) -> int: ...
 
 
 class Clock(Protocol):

@@ -17,6 +17,7 @@ class TrimOutboxResult:
     backlog: int
     lag_seconds: float
     min_id: str | None
+    length: int = 0
 
 
 class TrimOutboxInteractor:
@@ -24,7 +25,8 @@ class TrimOutboxInteractor:
 
     The cut is the oldest entry some group still needs (pending, or not yet delivered),
     across every group on the stream, so an unacknowledged entry is never trimmed.
-    Lag is the age of the oldest entry the given group has not acknowledged.
+    Lag is the age of the oldest entry the given group has not acknowledged. Nothing else
+    bounds the stream: the producer does not cap it.
     """
 
     def __init__(self, *, retention: OutboxRetention, clock: Clock) -> None:
@@ -34,12 +36,18 @@ class TrimOutboxInteractor:
     async def execute(self, request: TrimOutboxRequest) -> TrimOutboxResult:
         groups = await self._retention.groups()
         if not groups:
-            return TrimOutboxResult(trimmed=0, backlog=0, lag_seconds=0.0, min_id=None)
+            length = await self._retention.length()
+            return TrimOutboxResult(
+                trimmed=0, backlog=0, lag_seconds=0.0, min_id=None, length=length
+            )
         min_id = min((_first_needed(group) for group in groups), key=id_key)
         trimmed = await self._retention.trim_before(min_id)
+        length = await self._retention.length()
         ours = next((group for group in groups if group.name == request.group), None)
         if ours is None:
-            return TrimOutboxResult(trimmed=trimmed, backlog=0, lag_seconds=0.0, min_id=min_id)
+            return TrimOutboxResult(
+                trimmed=trimmed, backlog=0, lag_seconds=0.0, min_id=min_id, length=length
+            )
         oldest = ours.oldest_pending_id or await self._retention.first_id_after(
             ours.last_delivered_id
         )
@@ -51,6 +59,7 @@ class TrimOutboxInteractor:
             backlog=ours.pending + ours.undelivered,
             lag_seconds=lag,
             min_id=min_id,
+            length=length,
         )
 
 

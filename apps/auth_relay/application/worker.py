@@ -4,7 +4,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from apps.auth_relay.application.backoff import Backoff
+from apps.auth_relay.application.backoff import Backoff, RetrySchedule
 from apps.auth_relay.application.errors import BrokerUnavailable, OutboxUnavailable, RelayError
 from apps.auth_relay.application.ports import Clock, RelayObserver, WorkerState
 from apps.auth_relay.application.relay_batch import (
@@ -12,16 +12,12 @@ from apps.auth_relay.application.relay_batch import (
     BatchOrigin,
     RelayBatchInteractor,
     RelayBatchRequest,
+    RelayBatchResult,
 )
 from apps.auth_relay.application.trim_outbox import TrimOutboxInteractor, TrimOutboxRequest
+from apps.auth_relay.application.worker_state import StateLog
 
 logger = logging.getLogger("apps.auth_relay.worker")
-_DOWN = (WorkerState.OUTBOX_UNAVAILABLE, WorkerState.BROKER_UNAVAILABLE)
-_ANNOUNCED = {
-    WorkerState.STARTING: "starting",
-    WorkerState.RELAYING: "running",
-    WorkerState.STOPPED: "stopped",
-}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,7 +32,8 @@ class RelayWorker:
     """Relays until stopped: own pending entries first, then stale ones, then new ones.
 
     On an outage it backs off and re-reads its own pending entries before anything new,
-    so it keeps its place; each state change is logged once, not every attempt.
+    so it keeps its place; each state change is logged once, not every attempt. Entries the
+    broker refused wait on their own backoff while new entries keep flowing.
     """
 
     def __init__(
@@ -47,6 +44,7 @@ class RelayWorker:
         observer: RelayObserver,
         clock: Clock,
         backoff: Backoff,
+        retry: RetrySchedule,
         policy: WorkerPolicy,
     ) -> None:
         self._relay = relay
@@ -54,18 +52,18 @@ class RelayWorker:
         self._observer = observer
         self._clock = clock
         self._backoff = backoff
+        self._retry = retry
         self._policy = policy
-        self._state = WorkerState.STARTING
+        self._states = StateLog(observer=observer, clock=clock, backoff=backoff)
         self._recovering = True
         self._claim_start: str | None = None
         self._next_claim = 0.0
         self._next_trim = 0.0
-        self._down_since = 0.0
         self.last_beat = clock.monotonic()
 
     @property
     def state(self) -> WorkerState:
-        return self._state
+        return self._states.state
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -76,15 +74,18 @@ class RelayWorker:
                 self._fail(exc)
                 await _sleep_unless(stop, self._backoff.next_delay())
                 continue
-            self._enter(WorkerState.RELAYING, None)
+            self._states.enter(WorkerState.RELAYING)
             self._backoff.reset()
-        self._enter(WorkerState.STOPPED, None)
+        self._states.enter(WorkerState.STOPPED)
 
     async def _step(self) -> None:
         now = self._clock.monotonic()
         if self._recovering:
             result = await self._relay_batch(BatchOrigin.OWN_PENDING)
-            self._recovering = result > 0
+            self._recovering = result.settled > 0 and result.left_pending == 0
+        elif self._retry.due(now):
+            result = await self._relay_batch(BatchOrigin.OWN_PENDING)
+            self._retry.retried(now, left_pending=result.left_pending)
         elif self._claim_start is not None or now >= self._next_claim:
             await self._relay_batch(BatchOrigin.STALE, self._claim_start or SWEEP_DONE)
             if self._claim_start is None:
@@ -96,7 +97,9 @@ class RelayWorker:
         else:
             await self._relay_batch(BatchOrigin.NEW)
 
-    async def _relay_batch(self, origin: BatchOrigin, claim_start: str = SWEEP_DONE) -> int:
+    async def _relay_batch(
+        self, origin: BatchOrigin, claim_start: str = SWEEP_DONE
+    ) -> RelayBatchResult:
         request = RelayBatchRequest(
             origin=origin, limit=self._policy.batch_size, claim_start=claim_start
         )
@@ -114,8 +117,15 @@ class RelayWorker:
                 rejection.detail,
                 extra={"entry_id": rejection.entry_id, "reason": rejection.reason},
             )
+        if result.left_pending:
+            self._retry.refused(self._clock.monotonic())
+            logger.warning(
+                "broker refused %d entries: kept for a retry",
+                result.left_pending,
+                extra={"reasons": sorted({refusal.reason for refusal in result.refused})},
+            )
         self._observer.batch_settled(result)
-        return result.fetched
+        return result
 
     def _fail(self, exc: RelayError) -> None:
         self._recovering = True
@@ -124,36 +134,7 @@ class RelayWorker:
             if isinstance(exc, BrokerUnavailable)
             else WorkerState.OUTBOX_UNAVAILABLE
         )
-        self._enter(state, exc)
-
-    def _enter(self, state: WorkerState, error: RelayError | None) -> None:
-        if state is self._state:
-            return
-        previous, self._state = self._state, state
-        now = self._clock.monotonic()
-        if error is not None:
-            if previous not in _DOWN:
-                self._down_since = now
-            logger.warning(
-                "relay paused: %s",
-                error,
-                extra={"state": state.value, "previous": previous.value, "code": error.code},
-            )
-        elif state is WorkerState.RELAYING and previous in _DOWN:
-            logger.info(
-                "relay resumed",
-                extra={
-                    "state": state.value,
-                    "previous": previous.value,
-                    "attempts": self._backoff.attempts,
-                    "down_seconds": round(now - self._down_since, 3),
-                },
-            )
-        else:
-            logger.info(
-                "relay %s", _ANNOUNCED.get(state, state.value), extra={"state": state.value}
-            )
-        self._observer.state_changed(state)
+        self._states.enter(state, exc)
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:

@@ -19,9 +19,15 @@ class PrometheusRelayObserver:
             "Events the broker did not confirm (retried later)",
             registry=registry,
         )
+        self.refused = Counter(
+            "relay_events_refused_total",
+            "Publishes the broker returned or nacked (retried, or dead-lettered)",
+            ["reason"],
+            registry=registry,
+        )
         self.dead_lettered = Counter(
             "relay_events_dead_lettered_total",
-            "Malformed entries moved to the dead-letter stream",
+            "Malformed or refused entries moved to the dead-letter stream",
             ["reason"],
             registry=registry,
         )
@@ -32,6 +38,9 @@ class PrometheusRelayObserver:
         )
         self.trimmed = Counter(
             "relay_outbox_trimmed_total", "Acknowledged entries trimmed", registry=registry
+        )
+        self.length = Gauge(
+            "relay_outbox_length_entries", "Entries in the outbox stream", registry=registry
         )
         self.backlog = Gauge(
             "relay_outbox_backlog_entries",
@@ -51,6 +60,8 @@ class PrometheusRelayObserver:
         self.relayed.inc(result.relayed)
         if result.origin is BatchOrigin.STALE:
             self.reclaimed.inc(result.fetched)
+        for refusal in result.refused:
+            self.refused.labels(reason=refusal.reason).inc()
         for rejection in result.rejected:
             self.dead_lettered.labels(reason=rejection.reason).inc()
 
@@ -60,6 +71,7 @@ class PrometheusRelayObserver:
 
     def outbox_inspected(self, result: TrimOutboxResult) -> None:
         self.trimmed.inc(result.trimmed)
+        self.length.set(result.length)
         self.backlog.set(result.backlog)
         self.lag.set(result.lag_seconds)
 

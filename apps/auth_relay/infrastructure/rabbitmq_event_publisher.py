@@ -5,11 +5,12 @@ from collections.abc import Sequence
 from typing import cast
 
 import aio_pika
+import aiormq
 from aio_pika.abc import AbstractConnection
 from aiormq import Channel
 from pamqp.commands import Basic
 
-from apps.auth_relay.application.entries import OutboxEvent
+from apps.auth_relay.application.entries import OutboxEvent, Refusal
 from apps.auth_relay.application.errors import BrokerUnavailable
 
 _PERSISTENT = 2
@@ -18,8 +19,9 @@ _PERSISTENT = 2
 class RabbitmqEventPublisher:
     """Publishes to a durable fanout exchange on a confirm channel, one connection per replica.
 
-    Messages are written in order on one channel and their confirms awaited together; the
-    connection is dropped on any failure and re-opened by the next publish.
+    Messages are written in order on one channel, `mandatory`, and their confirms awaited
+    together. A message the broker returns (no queue bound) or nacks is a refusal of that
+    message; any other failure drops the connection, which the next publish re-opens.
     """
 
     def __init__(
@@ -47,7 +49,7 @@ class RabbitmqEventPublisher:
     async def connect(self) -> None:
         await self._connected_channel(attempted=0)
 
-    async def publish(self, events: Sequence[OutboxEvent]) -> None:
+    async def publish(self, events: Sequence[OutboxEvent]) -> list[Refusal]:
         channel = await self._connected_channel(attempted=len(events))
         try:
             async with asyncio.timeout(self._publish_timeout):
@@ -58,12 +60,18 @@ class RabbitmqEventPublisher:
         except TimeoutError as exc:
             await self.close()
             raise BrokerUnavailable("rabbitmq: confirms timed out", attempted=len(events)) from exc
-        for position, outcome in enumerate(outcomes):
-            if isinstance(outcome, BaseException):
+        refused: list[Refusal] = []
+        for position, (event, outcome) in enumerate(zip(events, outcomes, strict=True)):
+            if not isinstance(outcome, BaseException):
+                continue
+            refusal = _refusal(event, outcome)
+            if refusal is None:
                 await self.close()
                 raise BrokerUnavailable(
-                    _describe(outcome), attempted=len(events), confirmed=position
+                    _describe(outcome), attempted=len(events), answered=position, refused=refused
                 ) from outcome
+            refused.append(refusal)
+        return refused
 
     async def close(self) -> None:
         connection, self._connection, self._channel = self._connection, None, None
@@ -91,7 +99,7 @@ class RabbitmqEventPublisher:
             client_properties={"connection_name": self._connection_name},
         )
         self._connection = connection
-        channel = await connection.channel(publisher_confirms=True)
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         await channel.declare_exchange(
             self._exchange_name, aio_pika.ExchangeType.FANOUT, durable=True
         )
@@ -101,7 +109,8 @@ class RabbitmqEventPublisher:
 
     async def _publish_one(self, channel: Channel, event: OutboxEvent) -> None:
         # aiormq's publish directly: aio-pika's Message wrapper and per-message drain wait
-        # cost a third of the throughput; the broker's confirm is what we wait for.
+        # cost a third of the throughput; the broker's confirm is what we wait for. aiormq
+        # matches a return to its publish by message_id, unique within a batch.
         confirmation = await channel.basic_publish(
             event.body,
             exchange=self._exchange_name,
@@ -111,6 +120,7 @@ class RabbitmqEventPublisher:
                 message_id=event.entry_id,
                 content_type="application/json",
             ),
+            mandatory=True,
             wait=False,
         )
         if isinstance(confirmation, Basic.Ack):
@@ -118,6 +128,19 @@ class RabbitmqEventPublisher:
         if confirmation is None:
             raise BrokerUnavailable("rabbitmq: channel gave no publisher confirm")
         raise aio_pika.exceptions.DeliveryError(None, confirmation)
+
+
+def _refusal(event: OutboxEvent, outcome: BaseException) -> Refusal | None:
+    if isinstance(outcome, aiormq.exceptions.PublishError) and isinstance(
+        outcome.frame, Basic.Return
+    ):
+        detail = f"returned {outcome.frame.reply_code} {outcome.frame.reply_text}"
+        return Refusal(entry_id=event.entry_id, reason="unroutable", detail=detail)
+    if isinstance(outcome, aiormq.exceptions.DeliveryError) and isinstance(
+        outcome.frame, Basic.Nack
+    ):
+        return Refusal(entry_id=event.entry_id, reason="nacked", detail="nacked by the broker")
+    return None
 
 
 def _describe(exc: BaseException) -> str:

@@ -6,6 +6,10 @@ from redis.exceptions import ResponseError
 from apps.auth_relay.application.ports import GroupPosition
 from apps.auth_relay.infrastructure.redis_outbox_source import redis_unavailable_as_outbox_error
 
+# Redis caps an approximate trim at 100 x stream-node-max-entries (10,000 by default) per call.
+_ROUND_LIMIT = 10_000
+_MAX_ROUNDS = 10
+
 
 class RedisOutboxRetention:
     """Group positions and MINID trimming of the outbox stream."""
@@ -44,9 +48,23 @@ class RedisOutboxRetention:
         return _text(found[0][0]) if found and found[0][0] is not None else None
 
     async def trim_before(self, min_id: str) -> int:
+        """Approximate trimming, repeated while a call still finds whole nodes to drop."""
+        total = 0
         async with redis_unavailable_as_outbox_error():
-            trimmed = await self._redis.xtrim(self._stream, minid=min_id, approximate=True)
-        return int(trimmed)
+            for _ in range(_MAX_ROUNDS):
+                trimmed = int(
+                    await self._redis.xtrim(
+                        self._stream, minid=min_id, approximate=True, limit=_ROUND_LIMIT
+                    )
+                )
+                total += trimmed
+                if trimmed == 0:
+                    break
+        return total
+
+    async def length(self) -> int:
+        async with redis_unavailable_as_outbox_error():
+            return int(await self._redis.xlen(self._stream))
 
 
 def _text(value: bytes | str) -> str:

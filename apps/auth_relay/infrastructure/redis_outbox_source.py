@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any, TypeVar, cast
 
 from redis.asyncio import Redis
@@ -60,7 +61,7 @@ class RedisOutboxSource:
                     raise
 
     async def read_own_pending(self, count: int) -> list[OutboxEntry]:
-        return await self._read("0", count, block=None)
+        return await self._counted(await self._read("0", count, block=None))
 
     async def read_new(self, count: int) -> list[OutboxEntry]:
         return await self._read(">", count, block=self._block_ms)
@@ -76,7 +77,8 @@ class RedisOutboxSource:
                 count=count,
             )
         )
-        return Claimed(entries=_entries(reply[1]), next_start=_text(reply[0]))
+        entries = await self._counted(_entries(reply[1]))
+        return Claimed(entries=entries, next_start=_text(reply[0]))
 
     async def settle(self, delivered: Sequence[str], rejected: Sequence[Rejection]) -> None:
         if not delivered and not rejected:
@@ -103,6 +105,29 @@ class RedisOutboxSource:
             if mine:
                 await self._redis.xgroup_delconsumer(self._stream, self._group, self._consumer)
         return True
+
+    async def _counted(self, entries: list[OutboxEntry]) -> list[OutboxEntry]:
+        """The entries with the group's delivery counters, which this read has just raised."""
+        if not entries:
+            return entries
+        async with redis_unavailable_as_outbox_error():
+            rows = await self._redis.xpending_range(
+                self._stream,
+                self._group,
+                min=entries[0].entry_id,
+                max=entries[-1].entry_id,
+                # The range can hold more of ours than were read: entries claimed from another
+                # consumer can lie between own pending ones that were not idle enough to claim.
+                count=2 * len(entries) + 100,
+                consumername=self._consumer,
+            )
+        counts = {
+            _text(cast(bytes, row["message_id"])): int(row["times_delivered"]) for row in rows
+        }
+        return [
+            replace(entry, deliveries=counts.get(entry.entry_id, entry.deliveries))
+            for entry in entries
+        ]
 
     async def _read(self, position: str, count: int, block: int | None) -> list[OutboxEntry]:
         reply = await self._with_group(
@@ -131,6 +156,7 @@ class RedisOutboxSource:
             "reason": rejection.reason,
             "detail": rejection.detail,
             "consumer": self._consumer,
+            "deliveries": rejection.deliveries,
         }
         for name, value in rejection.fields.items():
             fields[b"original:" + name] = value
@@ -142,4 +168,8 @@ def _text(value: bytes | str) -> str:
 
 
 def _entries(raw: Sequence[Any]) -> list[OutboxEntry]:
-    return [OutboxEntry(entry_id=_text(entry_id), fields=fields) for entry_id, fields in raw]
+    # An entry deleted while pending comes back without fields (redis-py gives {}); a stream
+    # entry always has at least one field, so an empty one is the deleted case.
+    return [
+        OutboxEntry(entry_id=_text(entry_id), fields=fields or None) for entry_id, fields in raw
+    ]

@@ -23,3 +23,5 @@ def configure_logging(level: str) -> None:
     # The worker logs each outage once with its cause; the clients would log every attempt.
     for name in ("aio_pika", "aiormq", "redis"):
         logging.getLogger(name).setLevel(max(logging.CRITICAL, root.level))
+    # The probe server's start and stop lines add nothing to the relay's own.
+    logging.getLogger("uvicorn").setLevel(max(logging.WARNING, root.level))

@@ -5,24 +5,22 @@ import contextlib
 import logging
 import random
 
-from prometheus_client import CollectorRegistry, generate_latest
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
+from prometheus_client import CollectorRegistry
 from redis.exceptions import RedisError
 
-from apps.auth_relay.application.backoff import Backoff
+from apps.auth_relay.application.backoff import Backoff, RetrySchedule
 from apps.auth_relay.application.errors import RelayError
 from apps.auth_relay.application.ports import WorkerState
 from apps.auth_relay.application.relay_batch import RelayBatchInteractor
 from apps.auth_relay.application.trim_outbox import TrimOutboxInteractor
 from apps.auth_relay.application.worker import RelayWorker, WorkerPolicy
-from apps.auth_relay.infrastructure.http_probe import HttpProbeServer
 from apps.auth_relay.infrastructure.prometheus_observer import PrometheusRelayObserver
 from apps.auth_relay.infrastructure.rabbitmq_event_publisher import RabbitmqEventPublisher
 from apps.auth_relay.infrastructure.redis_outbox_retention import RedisOutboxRetention
 from apps.auth_relay.infrastructure.redis_outbox_source import RedisOutboxSource
 from apps.auth_relay.infrastructure.system_clock import SystemClock
+from apps.auth_relay.infrastructure.uvicorn_probe_server import UvicornProbeServer, probe_app
+from apps.auth_relay.setup.redis_client import redis_client
 from apps.auth_relay.setup.settings import RelaySettings
 
 logger = logging.getLogger("apps.auth_relay.runner")
@@ -36,13 +34,7 @@ class RelayApp:
         self.settings = settings
         self.registry = CollectorRegistry()
         self.clock = SystemClock()
-        self.redis = Redis.from_url(
-            settings.redis_url,
-            socket_timeout=settings.block_ms / 1000 + settings.connect_timeout_seconds,
-            socket_connect_timeout=settings.connect_timeout_seconds,
-            retry=Retry(NoBackoff(), 0),
-            health_check_interval=30,
-        )
+        self.redis = redis_client(settings)
         self.source = RedisOutboxSource(
             self.redis,
             stream=settings.outbox_stream,
@@ -62,18 +54,19 @@ class RelayApp:
         )
         self.observer = PrometheusRelayObserver(self.registry)
         self.worker = RelayWorker(
-            relay=RelayBatchInteractor(source=self.source, publisher=self.publisher),
+            relay=RelayBatchInteractor(
+                source=self.source,
+                publisher=self.publisher,
+                max_deliveries=settings.max_deliveries,
+            ),
             trim=TrimOutboxInteractor(
                 retention=RedisOutboxRetention(self.redis, stream=settings.outbox_stream),
                 clock=self.clock,
             ),
             observer=self.observer,
             clock=self.clock,
-            backoff=Backoff(
-                initial=settings.backoff_initial_seconds,
-                maximum=settings.backoff_max_seconds,
-                jitter=random.random,
-            ),
+            backoff=self._backoff(),
+            retry=RetrySchedule(self._backoff()),
             policy=WorkerPolicy(
                 group=settings.group,
                 batch_size=settings.batch_size,
@@ -81,12 +74,17 @@ class RelayApp:
                 trim_interval_seconds=settings.trim_interval_seconds,
             ),
         )
-        self.probe = HttpProbeServer(
+        self.probe = UvicornProbeServer(
+            probe_app(live=self.is_live, ready=self.is_ready, registry=self.registry),
             host=settings.http_host,
             port=settings.http_port,
-            live=self.is_live,
-            ready=self.is_ready,
-            metrics=lambda: generate_latest(self.registry),
+        )
+
+    def _backoff(self) -> Backoff:
+        return Backoff(
+            initial=self.settings.backoff_initial_seconds,
+            maximum=self.settings.backoff_max_seconds,
+            jitter=random.random,
         )
 
     def is_live(self) -> bool:
@@ -143,7 +141,9 @@ class RelayApp:
                 await self.source.retire()
 
     async def close(self) -> None:
-        await self.probe.close()
-        await self.publisher.close()
+        """Stops the probe server once the worker is done; uvicorn takes a few ticks to stop."""
+        await asyncio.gather(self.probe.close(), self.publisher.close(), self._close_redis())
+
+    async def _close_redis(self) -> None:
         with contextlib.suppress(OSError, ConnectionError):
             await self.redis.aclose()

@@ -3,76 +3,60 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PREFIX = "RELAY_"
 
 
 def _default_consumer() -> str:
     return f"{os.environ.get('HOSTNAME') or socket.gethostname()}-{os.getpid()}"
 
 
-def _env(name: str, *more: str) -> AliasChoices:
-    return AliasChoices(name, *more)
+def _shared(name: str) -> AliasChoices:
+    """A setting the relay shares with the API: `RELAY_<name>` wins over `AUTH_<name>`."""
+    return AliasChoices(PREFIX + name, "AUTH_" + name)
 
 
 class RelaySettings(BaseSettings):
     """The relay's knobs, read once at start-up from `RELAY_*` and the shared `AUTH_*` variables."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, extra="ignore", frozen=True, validate_by_name=True
+    )
 
-    redis_url: str = Field(
-        "redis://127.0.0.1:6379/0", validation_alias=_env("RELAY_REDIS_URL", "AUTH_REDIS_URL")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias=_shared("REDIS_URL"))
+    redis_sentinels: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=_shared("REDIS_SENTINELS")
+    )
+    redis_sentinel_master: str | None = Field(
+        None, min_length=1, validation_alias=_shared("REDIS_SENTINEL_MASTER")
     )
     outbox_stream: str = Field(
-        "auth:outbox:revocations", min_length=1, validation_alias=_env("AUTH_OUTBOX_STREAM")
+        "auth:outbox:revocations", min_length=1, validation_alias="AUTH_OUTBOX_STREAM"
     )
-    amqp_url: str = Field(
-        "amqp://guest:guest@127.0.0.1:5672/", validation_alias=_env("RELAY_AMQP_URL")
-    )
-    exchange: str = Field("blacklist.events", min_length=1, validation_alias=_env("RELAY_EXCHANGE"))
-    group: str = Field("auth-relay", min_length=1, validation_alias=_env("RELAY_GROUP"))
-    consumer: str = Field(
-        default_factory=_default_consumer, min_length=1, validation_alias=_env("RELAY_CONSUMER")
-    )
-    batch_size: int = Field(500, ge=1, le=10_000, validation_alias=_env("RELAY_BATCH_SIZE"))
-    block_ms: int = Field(1000, ge=1, le=60_000, validation_alias=_env("RELAY_BLOCK_MS"))
-    claim_idle_seconds: float = Field(
-        30.0, gt=0, le=3600, validation_alias=_env("RELAY_CLAIM_IDLE_SECONDS")
-    )
-    shutdown_grace_seconds: float = Field(
-        10.0, gt=0, le=600, validation_alias=_env("RELAY_SHUTDOWN_GRACE_SECONDS")
-    )
-    dead_letter_stream: str = Field(
-        "auth:outbox:revocations:dead",
-        min_length=1,
-        validation_alias=_env("RELAY_DEAD_LETTER_STREAM"),
-    )
-    dead_letter_maxlen: int = Field(
-        100_000, ge=100, validation_alias=_env("RELAY_DEAD_LETTER_MAXLEN")
-    )
-    trim_interval_seconds: float = Field(
-        5.0, gt=0, le=3600, validation_alias=_env("RELAY_TRIM_INTERVAL_SECONDS")
-    )
-    publish_timeout_seconds: float = Field(
-        5.0, gt=0, le=120, validation_alias=_env("RELAY_PUBLISH_TIMEOUT_SECONDS")
-    )
-    connect_timeout_seconds: float = Field(
-        5.0, gt=0, le=120, validation_alias=_env("RELAY_CONNECT_TIMEOUT_SECONDS")
-    )
-    backoff_initial_seconds: float = Field(
-        0.2, gt=0, le=60, validation_alias=_env("RELAY_BACKOFF_INITIAL_SECONDS")
-    )
-    backoff_max_seconds: float = Field(
-        10.0, gt=0, le=600, validation_alias=_env("RELAY_BACKOFF_MAX_SECONDS")
-    )
-    liveness_timeout_seconds: float = Field(
-        60.0, gt=0, validation_alias=_env("RELAY_LIVENESS_TIMEOUT_SECONDS")
-    )
-    http_host: str = Field("0.0.0.0", validation_alias=_env("RELAY_HTTP_HOST"))  # noqa: S104
-    http_port: int = Field(9100, ge=0, le=65_535, validation_alias=_env("RELAY_HTTP_PORT"))
-    log_level: str = Field("INFO", validation_alias=_env("RELAY_LOG_LEVEL"))
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    exchange: str = Field("blacklist.events", min_length=1)
+    group: str = Field("auth-relay", min_length=1)
+    consumer: str = Field(default_factory=_default_consumer, min_length=1)
+    batch_size: int = Field(500, ge=1, le=10_000)
+    block_ms: int = Field(1000, ge=1, le=60_000)
+    claim_idle_seconds: float = Field(30.0, gt=0, le=3600)
+    max_deliveries: int = Field(5, ge=1, le=1000)
+    shutdown_grace_seconds: float = Field(10.0, gt=0, le=600)
+    dead_letter_stream: str = Field("auth:outbox:revocations:dead", min_length=1)
+    dead_letter_maxlen: int = Field(100_000, ge=100)
+    trim_interval_seconds: float = Field(5.0, gt=0, le=3600)
+    publish_timeout_seconds: float = Field(5.0, gt=0, le=120)
+    connect_timeout_seconds: float = Field(5.0, gt=0, le=120)
+    backoff_initial_seconds: float = Field(0.2, gt=0, le=60)
+    backoff_max_seconds: float = Field(10.0, gt=0, le=600)
+    liveness_timeout_seconds: float = Field(60.0, gt=0)
+    http_host: str = "0.0.0.0"  # noqa: S104
+    http_port: int = Field(9100, ge=0, le=65_535)
+    log_level: str = "INFO"
 
     @field_validator("redis_url")
     @classmethod
@@ -80,6 +64,22 @@ class RelaySettings(BaseSettings):
         if not url.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
         return url
+
+    @field_validator("redis_sentinels", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _host_port(cls, sentinels: list[str]) -> list[str]:
+        for sentinel in sentinels:
+            host, _, port = sentinel.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65_536:
+                raise ValueError(f"{sentinel!r} is not host:port")
+        return sentinels
 
     @field_validator("amqp_url")
     @classmethod
@@ -99,6 +99,12 @@ class RelaySettings(BaseSettings):
     def _consistent(self) -> Self:
         if self.dead_letter_stream == self.outbox_stream:
             raise ValueError("RELAY_DEAD_LETTER_STREAM must differ from AUTH_OUTBOX_STREAM")
+        if bool(self.redis_sentinels) != bool(self.redis_sentinel_master):
+            raise ValueError(
+                "AUTH_REDIS_SENTINELS and AUTH_REDIS_SENTINEL_MASTER must be set together"
+            )
+        if self.redis_sentinels and self.redis_url.startswith("unix://"):
+            raise ValueError("AUTH_REDIS_SENTINELS needs a redis:// or rediss:// AUTH_REDIS_URL")
         if self.backoff_max_seconds < self.backoff_initial_seconds:
             raise ValueError("RELAY_BACKOFF_MAX_SECONDS must be >= RELAY_BACKOFF_INITIAL_SECONDS")
         slowest_step = (
@@ -124,17 +130,21 @@ def describe_error(error: ValidationError) -> str:
     loc = first.get("loc") or ()
     if not loc:
         return message
-    name = _variable_name(str(loc[0]))
+    name = variable_name(str(loc[0]))
     if "_URL" in name:
         return f"{name}: {message}"
     return f"{name}: {message} (got {first.get('input')!r})"
 
 
-def _variable_name(location: str) -> str:
+def variable_name(location: str) -> str:
+    """The environment variable(s) behind a field name or alias."""
     for field_name, field in RelaySettings.model_fields.items():
         alias = field.validation_alias
-        if isinstance(alias, AliasChoices) and location in (field_name, *alias.choices):
-            return " or ".join(str(choice) for choice in alias.choices)
+        choices = alias.choices if isinstance(alias, AliasChoices) else [alias or ""]
+        if location in (field_name, *choices):
+            if alias is None:
+                return PREFIX + field_name.upper()
+            return " or ".join(str(choice) for choice in choices)
     return location
 
 

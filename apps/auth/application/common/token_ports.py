@@ -46,6 +46,15 @@ class SessionTokens:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshBudget:
+    """Rotations allowed per user and window; charged only for a request that rotates."""
+
+    key: str
+    limit: int
+    window_seconds: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RotationRequest:
     """A presented refresh token and the pair that replaces it if it is the current one.
 
@@ -60,6 +69,7 @@ class RotationRequest:
     successor: Successor | None
     now: datetime
     grace_seconds: int
+    budget: RefreshBudget | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,6 +77,7 @@ class RotationResult:
     outcome: RotationOutcome
     user_id: UUID | None = None
     successor: Successor | None = None
+    retry_after: int | None = None
 
 
 class SessionStore(Protocol):

@@ -7,8 +7,8 @@ from uuid import UUID
 from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.issuance import TokenIssuer
 from apps.auth.application.common.ports import Clock, IdGenerator, UnitOfWorkFactory
-from apps.auth.application.common.rate_limit import RateLimiter
 from apps.auth.application.common.token_ports import (
+    RefreshBudget,
     RotationRequest,
     RotationResult,
     SessionStore,
@@ -49,7 +49,6 @@ class RefreshDeps:
     uow: UnitOfWorkFactory
     issuer: TokenIssuer
     auditor: Auditor
-    limiter: RateLimiter
     per_user_limit: int
     window_seconds: int
     clock: Clock
@@ -72,7 +71,6 @@ class RefreshTokensInteractor:
         if not request.refresh_token:
             raise MissingToken("Refresh token is missing")
         claims = self._d.codec.decode(request.refresh_token, TokenType.REFRESH)
-        await self._limit(claims)
         now = self._d.clock.now()
         if claims.sid:
             result, pair = await self._rotate(claims, claims.sid, request, now)
@@ -80,13 +78,14 @@ class RefreshTokensInteractor:
             result, pair = await self._adopt(claims, request, now)
         return await self._answer(claims, request, result, pair)
 
-    async def _limit(self, claims: TokenClaims) -> None:
-        limit = self._d.per_user_limit
-        if limit:
-            key = f"refresh:user:{claims.sub}"
-            wait = await self._d.limiter.hit(key, limit, self._d.window_seconds)
-            if wait is not None:
-                raise RateLimited(wait)
+    def _budget(self, claims: TokenClaims) -> RefreshBudget | None:
+        if not self._d.per_user_limit:
+            return None
+        return RefreshBudget(
+            key=f"refresh:user:{claims.sub}",
+            limit=self._d.per_user_limit,
+            window_seconds=self._d.window_seconds,
+        )
 
     def _successor(self, pair: TokenPair) -> Successor | None:
         if self._d.issuer.lifetimes.refresh_grace_seconds <= 0:
@@ -110,6 +109,7 @@ class RefreshTokensInteractor:
                 successor=self._successor(pair),
                 now=now,
                 grace_seconds=self._d.issuer.lifetimes.refresh_grace_seconds,
+                budget=self._budget(claims),
             )
         )
         return result, pair
@@ -181,4 +181,6 @@ class RefreshTokensInteractor:
             raise RefreshTokenReused()
         if outcome is RotationOutcome.EXPIRED:
             raise SessionExpired()
+        if outcome is RotationOutcome.LIMITED:
+            raise RateLimited(result.retry_after or 1)
         raise TokenRevoked()

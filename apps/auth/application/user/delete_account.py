@@ -24,7 +24,9 @@ class DeleteAccountInteractor:
     """Deletes the caller's account after revoking every session and token it holds.
 
     Revocation comes first, so a failure leaves an account whose tokens no longer work,
-    never deleted data with live tokens.
+    never deleted data with live tokens. A login of the same identity running at the same
+    time holds the user's row until it commits, after opening its session; the delete waits
+    for it, so a second sweep after the delete ends any session opened meanwhile.
     """
 
     def __init__(
@@ -43,16 +45,7 @@ class DeleteAccountInteractor:
 
     async def execute(self, request: DeleteAccountRequest) -> None:
         caller = request.caller
-        sessions = await self._sessions.list_for_user(caller.sub)
-        await self._revocations.revoke(
-            RevocationRequest(
-                revocations=[Revocation.of(caller, "account_deleted")],
-                session_ids=sorted({s.id for s in sessions} | {caller.sid}),
-                not_before_user=caller.sub,
-                reason="account_deleted",
-            ),
-            self._clock.now(),
-        )
+        await self._sweep(caller, [Revocation.of(caller, "account_deleted")], {caller.sid})
         async with self._uow() as uow:
             await uow.users.delete(caller.sub)
             await uow.audit.record(
@@ -64,3 +57,18 @@ class DeleteAccountInteractor:
                 )
             )
             await uow.commit()
+        await self._sweep(caller, [], set())
+
+    async def _sweep(
+        self, caller: TokenClaims, revocations: list[Revocation], extra: set[str]
+    ) -> None:
+        sessions = await self._sessions.list_for_user(caller.sub)
+        await self._revocations.revoke(
+            RevocationRequest(
+                revocations=revocations,
+                session_ids=sorted(({s.id for s in sessions} | extra) - {""}),
+                not_before_user=caller.sub,
+                reason="account_deleted",
+            ),
+            self._clock.now(),
+        )

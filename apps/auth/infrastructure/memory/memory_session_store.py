@@ -4,6 +4,7 @@ from dataclasses import replace
 from uuid import UUID
 
 from apps.auth.application.common.ports import Clock
+from apps.auth.application.common.rate_limit import RateLimiter
 from apps.auth.application.common.token_ports import (
     RotationRequest,
     RotationResult,
@@ -12,15 +13,19 @@ from apps.auth.application.common.token_ports import (
 from apps.auth.domain.session import Session
 from apps.auth.domain.token import Revocation
 from apps.auth.domain.token_family import ENDS_SESSION, RotationOutcome, decide_rotation
+from apps.auth.infrastructure.memory.memory_rate_limiter import MemoryRateLimiter
 from apps.auth.infrastructure.memory.memory_token_state import MemoryTokenState, SessionRecord
 
 
 class MemorySessionStore:
     """Sessions in process memory; rotation follows the domain's decision table."""
 
-    def __init__(self, state: MemoryTokenState, clock: Clock) -> None:
+    def __init__(
+        self, state: MemoryTokenState, clock: Clock, limiter: RateLimiter | None = None
+    ) -> None:
         self._state = state
         self._clock = clock
+        self._limiter = limiter or MemoryRateLimiter(clock)
 
     async def open(self, session: Session, tokens: SessionTokens) -> None:
         self._state.sessions[session.id] = SessionRecord(session=session, tokens=tokens)
@@ -37,6 +42,13 @@ class MemorySessionStore:
         if outcome in ENDS_SESSION:
             self._state.end_session(request.session_id, ENDS_SESSION[outcome], now, set())
         elif outcome is RotationOutcome.ROTATED:
+            budget = request.budget
+            if budget is not None:
+                wait = await self._limiter.hit(budget.key, budget.limit, budget.window_seconds)
+                if wait is not None:
+                    return RotationResult(
+                        outcome=RotationOutcome.LIMITED, user_id=user_id, retry_after=wait
+                    )
             self._rotate(record, request)
         elif outcome is RotationOutcome.GRACE:
             return RotationResult(outcome=outcome, user_id=user_id, successor=record.successor)

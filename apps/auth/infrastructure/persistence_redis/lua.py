@@ -87,6 +87,18 @@ for _ = 1, n do
 end
 if ARGV[i] ~= '' then
   redis.call('SET', ARGV[i], ARGV[i + 1], 'EX', ARGV[i + 2])
+  -- Every session of the user ends, v1's too: its refresh tokens leave v1's records and are
+  -- refused by the gateway until they expire.
+  if LEGACY then
+    local uid = string.match(ARGV[i], '[^:]+$')
+    for _, jti in ipairs(redis.call('SMEMBERS', V1_TOKENS .. uid)) do
+      local ttl = redis.call('TTL', V1_META .. jti)
+      if ttl < 1 then ttl = redis.call('TTL', V1_TOKENS .. uid) end
+      if ttl > 0 then redis.call('SET', BLACKLIST .. jti, 'spent', 'EX', ttl) end
+      redis.call('DEL', V1_META .. jti)
+    end
+    redis.call('DEL', V1_TOKENS .. uid)
+  end
 end
 i = i + 3
 n = tonumber(ARGV[i]); i = i + 1
@@ -99,7 +111,8 @@ return ended
 )
 
 # KEYS[1] session, KEYS[2] stream. ARGV: presented, client, rjti, ajti, aexp, aexp_iso, now,
-# now_iso, grace, sealed successor ('' for none), maxlen, legacy, rexp, v1 meta of the new rjti
+# now_iso, grace, sealed successor ('' for none), maxlen, legacy, rexp, v1 meta of the new rjti,
+# budget key ('' for none), budget limit, budget window
 ROTATE = (
     PRELUDE
     + """
@@ -121,6 +134,13 @@ local spent = LEGACY and f[3] == presented and
   (redis.call('SISMEMBER', V1_TOKENS .. f[1], presented) == 0 or
    redis.call('EXISTS', BLACKLIST .. presented) == 1)
 if f[3] == presented and not spent then
+  if ARGV[15] ~= '' then
+    local count = redis.call('INCR', ARGV[15])
+    if count == 1 then redis.call('EXPIRE', ARGV[15], ARGV[17]) end
+    if count > tonumber(ARGV[16]) then
+      return {'limited', f[1], tostring(math.max(1, redis.call('TTL', ARGV[15])))}
+    end
+  end
   blacklist(stream, maxlen, f[4], math.ceil(tonumber(f[5]) - now),
     event(f[4], f[1], f[6], 'refresh', now_iso))
   spend_refresh(f[1], presented, f[10], now)

@@ -96,14 +96,19 @@ class RedisSessionStore:
                 "1" if self._legacy else "0",
                 int(tokens.refresh_expires_at.timestamp()),
                 json.dumps({"issued_at": int(now.timestamp())}),
+                *_budget(request),
             ],
         )
         outcome = RotationOutcome(_text(reply[0]))
         user_id = UUID(_text(reply[1])) if len(reply) > 1 else None
-        successor = None
+        successor, retry_after = None, None
         if outcome is RotationOutcome.GRACE:
             successor = open_successor(reply[2], request.presented_token)
-        return RotationResult(outcome=outcome, user_id=user_id, successor=successor)
+        elif outcome is RotationOutcome.LIMITED:
+            retry_after = int(_text(reply[2]))
+        return RotationResult(
+            outcome=outcome, user_id=user_id, successor=successor, retry_after=retry_after
+        )
 
     @redis_call
     async def get(self, session_id: str) -> Session | None:
@@ -128,6 +133,13 @@ class RedisSessionStore:
         if stale:
             await self._redis.srem(user_key, *stale)
         return sessions
+
+
+def _budget(request: RotationRequest) -> tuple[str, int, int]:
+    budget = request.budget
+    if budget is None:
+        return "", 0, 0
+    return keys.RATE + budget.key, budget.limit, budget.window_seconds
 
 
 def _text(value: bytes | str) -> str:

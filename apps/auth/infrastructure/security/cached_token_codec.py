@@ -10,15 +10,17 @@ from apps.auth.infrastructure.security.jose_token_codec import JoseTokenCodec
 class CachingTokenCodec:
     """Remembers the claims of access tokens whose signature already verified.
 
-    A token string always carries the same claims, so only time-dependent checks are
-    repeated on a hit; failures are never cached. Refresh tokens are used once and are not
-    kept. Bounded LRU.
+    Entries are keyed by the signed part of the token (header and payload), which a client
+    cannot vary without the key, and hold the signature that verified: any other spelling of
+    the signature is verified again and replaces the entry, so malleated copies of one token
+    never multiply the cache. Only time-dependent checks repeat on a hit; failures are never
+    cached; refresh tokens are used once and are not kept. Bounded LRU.
     """
 
     def __init__(self, codec: JoseTokenCodec, max_entries: int = 10_000) -> None:
         self._codec = codec
         self._max = max_entries
-        self._claims: OrderedDict[str, TokenClaims] = OrderedDict()
+        self._claims: OrderedDict[str, tuple[str, TokenClaims]] = OrderedDict()
 
     def encode(self, claims: TokenClaims) -> str:
         return self._codec.encode(claims)
@@ -26,16 +28,21 @@ class CachingTokenCodec:
     def decode(self, token: str, expected: TokenType) -> TokenClaims:
         if expected is not TokenType.ACCESS:
             return self._codec.decode(token, expected)
-        claims = self._claims.get(token)
-        if claims is None:
+        signed, _, signature = token.rpartition(".")
+        entry = self._claims.get(signed)
+        if entry is None or entry[0] != signature:
             claims = self._codec.decode(token, expected)
-            self._claims[token] = claims
+            self._claims[signed] = (signature, claims)
             if len(self._claims) > self._max:
                 self._claims.popitem(last=False)
             return claims
+        claims = entry[1]
         if claims.type is not expected:
             raise TokenTypeMismatch()
         if self._codec.expired(claims):
-            del self._claims[token]
+            del self._claims[signed]
             raise TokenExpired()
         return claims
+
+    def __len__(self) -> int:
+        return len(self._claims)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -15,6 +16,9 @@ from apps.auth.infrastructure.security.keys import SigningKeys
 from apps.auth.infrastructure.system import SystemClock
 
 MAX_TOKEN_BYTES = 8192
+# Three base64url segments and nothing else: the decoder would skip other characters, letting
+# one token be spelled many ways.
+_COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _REQUIRED = ("sub", "jti", "type", "iat", "nbf", "exp", "iss", "aud", "provider")
 
 
@@ -43,10 +47,6 @@ class JoseTokenCodec:
         self._audience = audience
         self._leeway = leeway_seconds
 
-    @property
-    def leeway(self) -> int:
-        return self._leeway
-
     def expired(self, claims: TokenClaims) -> bool:
         return claims.expires_at.timestamp() < self._clock.now().timestamp() - self._leeway
 
@@ -67,7 +67,7 @@ class JoseTokenCodec:
         return str(jwt.encode(payload, self._keys.signing_key, self._keys.algorithm, headers))
 
     def decode(self, token: str, expected: TokenType) -> TokenClaims:
-        if not token or len(token) > MAX_TOKEN_BYTES or not token.isascii():
+        if not token or len(token) > MAX_TOKEN_BYTES or not _COMPACT.fullmatch(token):
             raise InvalidToken()
         key = self._key_for(token)
         try:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from apps.auth.domain.origin import OriginPolicy
 
@@ -22,3 +23,9 @@ class HttpConfig:
     rate_callback: int
     rate_refresh_per_ip: int
     providers: tuple[str, ...]
+    # Local/test only: enabled providers without credentials and the variables they need.
+    unconfigured_providers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Local/test only: the public base a login must start on, so that the browser-binding
+    # cookie lands on the host the provider's callback returns to.
+    canonical_base_url: str | None = None
+    environment: str = "local"

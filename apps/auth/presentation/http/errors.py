@@ -17,6 +17,7 @@ logger = logging.getLogger("auth.http")
 STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.RateLimited, 429),
     (errors.StorageUnavailable, 503),
+    (errors.ProviderNotConfigured, 503),
     (errors.TokenTypeMismatch, 400),
     (errors.TokenExpired, 401),
     (errors.TokenRevoked, 401),
@@ -49,7 +50,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (422, "Invalid input"),
         (429, "Rate limited; see Retry-After"),
         (502, "Login provider failed"),
-        (503, "A storage backend is unavailable"),
+        (503, "A storage backend is unavailable, or the login provider is not configured"),
     )
 }
 

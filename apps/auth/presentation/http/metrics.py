@@ -35,3 +35,9 @@ class AuthMetrics:
         self.outbox_depth = Gauge(
             "auth_outbox_depth", "Events in the revocation outbox", registry=r
         )
+        self.outbox_cap = Gauge(
+            "auth_outbox_cap",
+            "AUTH_OUTBOX_MAXLEN: the outbox length past which undelivered events are dropped "
+            "(0: no cap)",
+            registry=r,
+        )

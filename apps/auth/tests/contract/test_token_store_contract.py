@@ -123,7 +123,7 @@ async def test_state_expires_after_ttl(backend):
         expires_at=_now() + timedelta(seconds=1),
     )
     await backend.states.save(state, 1)
-    await asyncio.sleep(1.2)
+    await backend.let_pass(1.2)
     assert await backend.states.consume(state.state) is None
 
 

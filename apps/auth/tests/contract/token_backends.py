@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,8 +24,8 @@ from apps.auth.infrastructure.persistence_redis.redis_revocation_checker import 
 from apps.auth.infrastructure.persistence_redis.redis_revocation_store import RedisRevocationStore
 from apps.auth.infrastructure.persistence_redis.redis_session_store import RedisSessionStore
 from apps.auth.infrastructure.persistence_redis.redis_state_store import RedisStateStore
-from apps.auth.infrastructure.system import SystemClock
 from apps.auth.tests.support import REDIS_URL
+from apps.auth.tests.unit.fakes import FrozenClock
 
 
 @dataclass
@@ -39,6 +40,15 @@ class TokenBackend:
     redis: Redis | None
     memory: MemoryTokenState | None
     stream: str
+    clock: FrozenClock | None = None
+
+    async def let_pass(self, seconds: float) -> None:
+        """Time for a TTL to run out: moved on the memory backend's clock, waited for in Redis
+        (the TTL expires inside the server)."""
+        if self.clock is not None:
+            self.clock.advance(seconds)
+        else:
+            await asyncio.sleep(seconds)
 
     async def outbox(self) -> list[bytes]:
         if self.memory is not None:
@@ -56,8 +66,8 @@ class TokenBackend:
 @asynccontextmanager
 async def token_backend(kind: str) -> AsyncIterator[TokenBackend]:
     stream = f"test:contract:{uuid.uuid4().hex}"
-    clock = SystemClock()
     if kind == "memory":
+        clock = FrozenClock()
         state = MemoryTokenState()
         yield TokenBackend(
             states=MemoryStateStore(clock),
@@ -68,6 +78,7 @@ async def token_backend(kind: str) -> AsyncIterator[TokenBackend]:
             redis=None,
             memory=state,
             stream=stream,
+            clock=clock,
         )
         return
     redis = Redis.from_url(REDIS_URL)

@@ -273,3 +273,28 @@ async def test_v1_token_without_session_refused_when_the_profile_is_off(app_fact
         answer = await get(plain, "/verify", access.value)
     assert answer.status_code == 401
     assert answer.json()["code"] == "INVALID_TOKEN"
+
+
+async def test_logout_all_ends_the_users_v1_sessions_too(api, redis):
+    user = await v1_user(api)
+    access = v1.mint(user)
+    kept_on_v1 = v1.mint(user, "refresh", ttl=v1.V1_REFRESH_SECONDS)
+    await v1.register_refresh(redis, user, kept_on_v1)
+    assert await v1.v1_refresh_accepts(redis, kept_on_v1.value)
+
+    async with client_for(api.app, BROWSER) as client:
+        out = await client.post(f"{API}/logout-all", headers=bearer(access.value))
+
+    assert out.status_code == 200, out.text
+    assert not await v1.v1_refresh_accepts(redis, kept_on_v1.value)
+    assert not await v1.gateway_accepts(redis, kept_on_v1.value)
+    assert (await refresh(api, kept_on_v1.value)).status_code == 401
+    assert (await get(api, "/verify", access.value)).status_code == 403
+
+
+def test_profile_refused_when_legacy_sessions_meet_es256() -> None:
+    from apps.auth.domain.errors import ConfigurationError
+    from apps.auth.setup.settings import Settings
+
+    with pytest.raises(ConfigurationError, match="AUTH_LEGACY_SESSIONS=true needs"):
+        Settings(environment="test", legacy_sessions=True, jwt_algorithm="ES256")

@@ -9,6 +9,7 @@ import httpx
 from starlette.routing import Route
 
 from apps.auth.domain.errors import RateLimited
+from apps.auth.tests.security.attack import client_for, unique_ip
 from apps.auth.tests.support import API, BASE_URL, bearer, dev_login, refresh_header
 
 MESH = {"verify", "verify_forwarded", "refresh"}
@@ -49,9 +50,10 @@ async def test_domain_error_keeps_status_and_headers_when_raised_on_a_plain_rout
 ) -> None:
     async with app_factory(rate_limit_refresh_per_ip=1) as api:
         logged = await dev_login(api.client)
-        first = await api.post_once(f"{API}/refresh", headers=refresh_header(logged.refresh))
-        assert first.status_code == 201
-        limited = await api.post_once(f"{API}/refresh", headers=refresh_header(logged.refresh))
+        async with client_for(api.app, unique_ip()) as client:
+            first = await client.post(f"{API}/refresh", headers=refresh_header(logged.refresh))
+            assert first.status_code == 201
+            limited = await client.post(f"{API}/refresh", headers=refresh_header(logged.refresh))
     assert limited.status_code == 429
     assert limited.json()["code"] == RateLimited.code
     assert int(limited.headers["retry-after"]) >= 1

@@ -335,6 +335,7 @@ async def test_b6_unknown_token_type_is_refused_when_forged_with_our_key(keyed, 
 
 PROD = {
     "environment": "prod",
+    "public_base_url": "https://api.eco2.test",
     "database_url": "postgresql+asyncpg://u@127.0.0.1:1/x",
     "redis_url": "redis://127.0.0.1:1/0",
     "frontend_origins": "https://app.eco2.test",

@@ -15,6 +15,7 @@ from apps.auth.tests.security.attack import (
     subject_of,
 )
 from apps.auth.tests.support import API, bearer, dev_login, refresh_header, token_payload
+from apps.auth.tests.unit.fakes import FrozenClock
 
 BROWSER_IP = "198.51.100.20"
 
@@ -130,11 +131,12 @@ async def test_c2_reuse_revokes_the_whole_family_and_is_audited_when_old_refresh
 async def test_c2_reuse_after_grace_window_revokes_the_family_when_grace_is_short(
     app_factory, redis
 ):
-    async with app_factory(refresh_grace_seconds=1) as api:
+    clock = FrozenClock()
+    async with app_factory(refresh_grace_seconds=1, clock=clock) as api:
         first = await dev_login(api.client)
-        access2, refresh2 = pair_of(await refresh(api.app, first.refresh))
-        await asyncio.sleep(2.1)
-        reused = await refresh(api.app, first.refresh)
+        access2, refresh2 = pair_of(await refresh(api.app, first.refresh, BROWSER_IP))
+        clock.advance(2)
+        reused = await refresh(api.app, first.refresh, BROWSER_IP)
         assert reused.status_code == 401
         assert (await refresh(api.app, refresh2)).status_code == 401
         assert (await verify(api.app, access2)).status_code == 403

@@ -38,6 +38,13 @@ class Inbox:
         while len(self.messages) < count and loop.time() < deadline:
             await asyncio.sleep(0.01)
 
+    async def wait_for_ids(self, ids: set[str], seconds: float = 15.0) -> None:
+        """Waits until every id in `ids` arrived at least once (duplicates do not count)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not ids <= set(self.message_ids()) and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+
     async def settle(self, quiet_seconds: float = 0.3) -> None:
         """Waits until nothing new arrived for `quiet_seconds` (bounded to 5 s)."""
         for _ in range(int(5 / quiet_seconds)):

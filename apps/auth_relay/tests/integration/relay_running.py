@@ -24,3 +24,8 @@ async def until(condition: Callable[[], bool], seconds: float = 15.0) -> None:
     async with asyncio.timeout(seconds):
         while not condition():
             await asyncio.sleep(0.02)
+
+
+def sample(app: RelayApp, name: str, **labels: str) -> float:
+    """A metric's current value, read through the app's registry as a scrape would."""
+    return app.registry.get_sample_value(name, labels) or 0.0

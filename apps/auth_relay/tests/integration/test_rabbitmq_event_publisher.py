@@ -80,3 +80,52 @@ async def test_broker_unavailable_when_the_port_is_closed() -> None:
 
     assert (failure.value.attempted, failure.value.confirmed) == (2, 0)
     assert not publisher.is_connected
+
+
+async def test_refused_as_unroutable_when_no_queue_is_bound(names: Names) -> None:
+    publisher = _publisher(names.exchange + ".unbound")
+    events = [OutboxEvent(entry_id=f"1700000000000-{n}", body=event_body()) for n in range(2)]
+    try:
+        refused = await publisher.publish(events)
+        still_connected = publisher.is_connected
+    finally:
+        await _delete_exchange(names.exchange + ".unbound")
+        await publisher.close()
+
+    assert [(r.entry_id, r.reason) for r in refused] == [(e.entry_id, "unroutable") for e in events]
+    assert "312 NO_ROUTE" in refused[0].detail
+    assert still_connected
+
+
+async def test_only_the_oversized_message_nacked_when_a_queue_rejects_it(names: Names) -> None:
+    publisher = _publisher(names.exchange)
+    await publisher.connect()
+    small = [OutboxEvent(entry_id=f"1700000000000-{n}", body=event_body()) for n in (0, 2)]
+    big = OutboxEvent(entry_id="1700000000000-1", body=b"x" * 8000)
+    connection = await aio_pika.connect(AMQP_URL)
+    try:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(
+            names.queue, arguments={"x-max-length-bytes": 4000, "x-overflow": "reject-publish"}
+        )
+        await queue.bind(names.exchange)
+
+        refused = await publisher.publish([small[0], big, small[1]])
+        depth = (await channel.declare_queue(names.queue, passive=True)).declaration_result
+        await queue.delete(if_unused=False, if_empty=False)
+    finally:
+        await connection.close()
+        await _delete_exchange(names.exchange)
+        await publisher.close()
+
+    assert [(r.entry_id, r.reason) for r in refused] == [(big.entry_id, "nacked")]
+    assert depth.message_count == 2
+
+
+async def _delete_exchange(name: str) -> None:
+    connection = await aio_pika.connect(AMQP_URL)
+    try:
+        channel = await connection.channel()
+        await channel.exchange_delete(name)
+    finally:
+        await connection.close()

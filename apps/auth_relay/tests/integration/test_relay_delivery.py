@@ -16,7 +16,7 @@ from apps.auth_relay.application.ports import WorkerState
 from apps.auth_relay.setup.runner import RelayApp
 from apps.auth_relay.tests.events import event_fields, revocation
 from apps.auth_relay.tests.integration.conftest import Inbox, Names, relay_settings
-from apps.auth_relay.tests.integration.relay_running import running, until
+from apps.auth_relay.tests.integration.relay_running import running, sample, until
 from apps.auth_relay.tests.integration.tcp_proxy import TcpProxy
 
 
@@ -84,7 +84,7 @@ async def test_nothing_lost_when_the_broker_connection_is_cut_mid_run(
             await until(lambda: app.worker.state is WorkerState.BROKER_UNAVAILABLE)
             assert not await app.is_ready()
             await proxy.restore()
-            await inbox.wait_for(400)
+            await inbox.wait_for_ids({i.decode() for i in before + during})
             await until(lambda: app.worker.state is WorkerState.RELAYING)
 
     assert {i.decode() for i in before + during} == set(inbox.message_ids())
@@ -103,7 +103,7 @@ async def test_nothing_lost_when_redis_is_cut_mid_run(
             written += [await redis.xadd(names.stream, event_fields()) for _ in range(100)]
             await until(lambda: app.worker.state is WorkerState.OUTBOX_UNAVAILABLE)
             await proxy.restore()
-            await inbox.wait_for(200)
+            await inbox.wait_for_ids({i.decode() for i in written})
             await until(lambda: app.worker.state is WorkerState.RELAYING)
 
     assert {i.decode() for i in written} == set(inbox.message_ids())
@@ -148,7 +148,7 @@ async def test_malformed_entries_dead_lettered_when_surrounded_by_good_ones(
     async with running(app):
         await inbox.wait_for(2)
         await until(
-            lambda: app.observer.dead_lettered.labels(reason="missing_event")._value.get() == 1
+            lambda: sample(app, "relay_events_dead_lettered_total", reason="missing_event") == 1
         )
 
     dead = {

@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from redis.asyncio import Redis
 
@@ -55,13 +56,9 @@ async def _spawn(env: dict[str, str], *, capture: bool = False) -> asyncio.subpr
 
 
 async def _get(port: int, path: str) -> tuple[int, str]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: relay\r\n\r\n".encode())
-    await writer.drain()
-    raw = await asyncio.wait_for(reader.read(), timeout=5)
-    writer.close()
-    head, _, body = raw.decode().partition("\r\n\r\n")
-    return int(head.split(" ")[1]), body
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+        response = await client.get(path)
+    return response.status_code, response.text
 
 
 async def _answer(port: int, path: str, status: int, seconds: float = 10) -> str:
@@ -71,7 +68,7 @@ async def _answer(port: int, path: str, status: int, seconds: float = 10) -> str
             got, body = await _get(port, path)
             if got == status:
                 return body
-        except OSError:
+        except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
             raise AssertionError(f"{path} never answered {status}")
@@ -103,6 +100,8 @@ async def test_probes_and_metrics_answer_when_the_relay_runs(
         "relay_events_relayed_total",
         "relay_events_failed_total",
         "relay_events_dead_lettered_total",
+        "relay_events_refused_total",
+        "relay_outbox_length_entries",
         "relay_outbox_lag_seconds",
         "relay_outbox_backlog_entries",
     ):

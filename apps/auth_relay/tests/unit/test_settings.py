@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
 from apps.auth_relay.setup import main as entrypoint
-from apps.auth_relay.setup.settings import RelaySettings, describe_error
+from apps.auth_relay.setup.settings import RelaySettings, describe_error, variable_name
+
+ROOT = Path(__file__).resolve().parents[4]
+MANIFESTS = ROOT / "workloads" / "domains" / "auth-relay"
 
 _VARIABLES = (
     "AUTH_REDIS_URL",
@@ -14,6 +20,11 @@ _VARIABLES = (
     "RELAY_BATCH_SIZE",
     "RELAY_DEAD_LETTER_STREAM",
     "RELAY_CONSUMER",
+    "RELAY_MAX_DELIVERIES",
+    "AUTH_REDIS_SENTINELS",
+    "AUTH_REDIS_SENTINEL_MASTER",
+    "RELAY_REDIS_SENTINELS",
+    "RELAY_REDIS_SENTINEL_MASTER",
     "HOSTNAME",
 )
 
@@ -88,3 +99,76 @@ def test_exit_code_2_with_one_line_when_configuration_is_invalid(
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and "RELAY_BATCH_SIZE" in err
+
+
+def _variables_read() -> set[str]:
+    return {
+        name for field in RelaySettings.model_fields for name in variable_name(field).split(" or ")
+    }
+
+
+def _variables_set_by_manifests() -> set[str]:
+    names: set[str] = set()
+    for path in MANIFESTS.rglob("*"):
+        if path.suffix == ".env":
+            names |= set(re.findall(r"^([A-Z][A-Z0-9_]*)=", path.read_text(), re.MULTILINE))
+        elif path.suffix == ".yaml":
+            text = path.read_text()
+            names |= set(re.findall(r"secretKey: ([A-Z][A-Z0-9_]*)", text))
+            names |= set(re.findall(r"- name: ((?:RELAY|AUTH)_[A-Z0-9_]+)", text))
+            # ExternalSecret templates: `KEY: "value"` lines under target.template.data
+            names |= set(re.findall(r"^\s+((?:RELAY|AUTH)_[A-Z0-9_]+):", text, re.MULTILINE))
+    return names
+
+
+def test_every_variable_is_read_when_the_manifests_set_it() -> None:
+    manifest_names = _variables_set_by_manifests()
+
+    assert {"AUTH_REDIS_URL", "RELAY_AMQP_URL", "RELAY_BATCH_SIZE"} <= manifest_names
+    assert manifest_names <= _variables_read()
+
+
+def test_every_variable_is_read_when_the_relay_docs_name_it() -> None:
+    docs = (ROOT / "docs" / "relay.md").read_text()
+    documented = set(re.findall(r"`((?:RELAY|AUTH)_[A-Z0-9_]+)`", docs))
+
+    assert "RELAY_MAX_DELIVERIES" in documented
+    assert documented <= _variables_read()
+    assert _variables_read() <= documented
+
+
+def test_prefixed_variable_read_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELAY_BATCH_SIZE", "42")
+    monkeypatch.setenv("RELAY_MAX_DELIVERIES", "9")
+
+    settings = RelaySettings()
+
+    assert (settings.batch_size, settings.max_deliveries) == (42, 9)
+
+
+def test_sentinels_read_from_the_api_variables_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTH_REDIS_SENTINELS", "rfs-a:26379, rfs-b:26380")
+    monkeypatch.setenv("AUTH_REDIS_SENTINEL_MASTER", "mymaster")
+
+    settings = RelaySettings()
+
+    assert settings.redis_sentinels == ["rfs-a:26379", "rfs-b:26380"]
+    assert settings.redis_sentinel_master == "mymaster"
+
+
+def test_error_names_the_variable_when_a_sentinel_is_not_host_port(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    message = _error(
+        monkeypatch, AUTH_REDIS_SENTINELS="rfs-a", AUTH_REDIS_SENTINEL_MASTER="mymaster"
+    )
+
+    assert message.startswith("RELAY_REDIS_SENTINELS or AUTH_REDIS_SENTINELS: ")
+
+
+def test_error_when_sentinels_are_set_without_a_master_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    message = _error(monkeypatch, AUTH_REDIS_SENTINELS="rfs-a:26379")
+
+    assert "AUTH_REDIS_SENTINEL_MASTER" in message

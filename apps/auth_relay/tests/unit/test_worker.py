@@ -6,35 +6,42 @@ from collections.abc import Callable
 
 import pytest
 
-from apps.auth_relay.application.backoff import Backoff
+from apps.auth_relay.application.backoff import Backoff, RetrySchedule
 from apps.auth_relay.application.ports import WorkerState
 from apps.auth_relay.application.relay_batch import RelayBatchInteractor
 from apps.auth_relay.application.trim_outbox import TrimOutboxInteractor
 from apps.auth_relay.application.worker import RelayWorker, WorkerPolicy
 from apps.auth_relay.tests.events import event_fields
-from apps.auth_relay.tests.fakes import (
-    FakeClock,
-    FakePublisher,
-    InMemoryOutbox,
-    InMemoryRetention,
-    RecordingObserver,
-)
+from apps.auth_relay.tests.fakes import FakeClock, FakePublisher, RecordingObserver
+from apps.auth_relay.tests.memory_outbox import InMemoryOutbox
 
 
 class Harness:
-    def __init__(self, *, backoff_initial: float = 0.001, backoff_max: float = 0.01) -> None:
+    def __init__(
+        self,
+        *,
+        backoff_initial: float = 0.001,
+        backoff_max: float = 0.01,
+        retry_initial: float = 0.001,
+        max_deliveries: int = 3,
+    ) -> None:
         self.clock = FakeClock()
-        self.outbox = InMemoryOutbox(clock=self.clock)
+        self.outbox = InMemoryOutbox(self.clock)
         self.publisher = FakePublisher()
         self.observer = RecordingObserver()
         self.worker = RelayWorker(
             relay=RelayBatchInteractor(
-                source=self.outbox.consumer("me", claim_idle=1.0), publisher=self.publisher
+                source=self.outbox.consumer("me", claim_idle_ms=1000),
+                publisher=self.publisher,
+                max_deliveries=max_deliveries,
             ),
-            trim=TrimOutboxInteractor(retention=InMemoryRetention([], []), clock=self.clock),
+            trim=TrimOutboxInteractor(retention=self.outbox.retention(), clock=self.clock),
             observer=self.observer,
             clock=self.clock,
             backoff=Backoff(initial=backoff_initial, maximum=backoff_max, jitter=lambda: 0.5),
+            retry=RetrySchedule(
+                Backoff(initial=retry_initial, maximum=retry_initial * 4, jitter=lambda: 1.0)
+            ),
             policy=WorkerPolicy(
                 group="relay", batch_size=2, claim_interval_seconds=0.5, trim_interval_seconds=1
             ),
@@ -144,3 +151,52 @@ async def test_outbox_inspected_when_the_trim_interval_passed() -> None:
     h.clock.advance(1.5)
     await h.until(lambda: len(h.observer.inspections) >= 2)
     await h.finish()
+
+
+async def test_new_entries_flow_while_a_refused_one_waits_for_its_retry() -> None:
+    h = Harness(retry_initial=10)
+    poison = h.outbox.add(event_fields())
+    h.publisher.refusing = {poison}
+    await h.until(lambda: h.publisher.attempts.get(poison) == 1)
+
+    later = [h.outbox.add(event_fields()) for _ in range(3)]
+    await h.until(lambda: len(h.outbox.acked) == 3)
+    assert h.publisher.attempts[poison] == 1 and list(h.outbox.pending) == [poison]
+
+    h.clock.advance(10)
+    await h.until(lambda: h.publisher.attempts[poison] == 2)
+    await h.finish()
+
+    assert h.published_ids() == later
+    assert h.worker.state is WorkerState.STOPPED
+
+
+async def test_dead_lettered_after_max_deliveries_when_the_broker_keeps_refusing() -> None:
+    h = Harness(retry_initial=1, max_deliveries=3)
+    poison = h.outbox.add(event_fields())
+    h.publisher.refusing = {poison}
+
+    for attempt in (1, 2, 3):
+        await h.until(lambda n=attempt: h.publisher.attempts.get(poison) == n)
+        h.clock.advance(4)
+    await h.until(lambda: h.outbox.dead != [])
+    await h.finish()
+
+    [rejection] = h.outbox.dead
+    assert (rejection.entry_id, rejection.reason, rejection.deliveries) == (poison, "nacked", 3)
+    assert h.publisher.attempts[poison] == 3 and h.outbox.pending == {}
+    assert WorkerState.BROKER_UNAVAILABLE not in h.observer.states
+
+
+async def test_delivered_when_the_broker_takes_a_refused_entry_on_a_retry() -> None:
+    h = Harness(retry_initial=1, max_deliveries=5)
+    entry = h.outbox.add(event_fields())
+    h.publisher.unbound = True
+    await h.until(lambda: h.publisher.attempts.get(entry) == 1)
+
+    h.publisher.unbound = False
+    h.clock.advance(2)
+    await h.until(lambda: h.outbox.acked == [entry])
+    await h.finish()
+
+    assert h.published_ids() == [entry] and h.outbox.dead == []

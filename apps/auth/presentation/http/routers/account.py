@@ -61,6 +61,10 @@ class SessionView(BaseModel):
 
 class SessionsResponse(BaseModel):
     sessions: list[SessionView]
+    # What a page that cannot read the HttpOnly cookies needs: which session it is and when
+    # its access token runs out (the token itself never leaves the cookie).
+    current_session_id: str
+    access_expires_at: datetime
 
 
 def _done(request: Request, response: Response, message: str, reason: str) -> MessageResponse:
@@ -129,7 +133,9 @@ async def sessions(request: Request, caller: Caller) -> SessionsResponse:
                 current=s.id == result.current_session_id,
             )
             for s in result.sessions
-        ]
+        ],
+        current_session_id=result.current_session_id,
+        access_expires_at=caller.expires_at,
     )
 
 

@@ -17,6 +17,7 @@ from apps.auth.presentation.http.api import api_of
 from apps.auth.presentation.http.cookies import AUTH_PATH, LOGIN_COOKIE, CookieWriter
 from apps.auth.presentation.http.dependencies import rate_limited
 from apps.auth.presentation.http.errors import ERROR_RESPONSES
+from apps.auth.presentation.http.login_guard import canonical_redirect, require_configured
 from apps.auth.presentation.http.request_context import client_info, config_of
 
 
@@ -95,7 +96,10 @@ def _with_binding(request: Request, response: Any, binding: str, expires_at: dat
     "/{provider:provider}/authorize",
     response_model=AuthorizeResponse,
     dependencies=[Depends(rate_limited("authorize"))],
-    responses={302: {"description": "Redirect to the provider when redirect=true"}},
+    responses={
+        302: {"description": "Redirect to the provider when redirect=true"},
+        307: {"description": "Local/test: the same request on the public base URL's host"},
+    },
 )
 async def authorize(
     request: Request,
@@ -105,6 +109,10 @@ async def authorize(
     login_hint: Hint = None,
     redirect: bool = False,
 ) -> Any:
+    moved = canonical_redirect(request)
+    if moved is not None:
+        return moved
+    require_configured(request, provider)
     body, binding = await _start(request, provider, frontend_origin, device_id, login_hint)
     response: Any
     if redirect:
@@ -125,6 +133,7 @@ async def legacy_login(
     frontend_origin: Origin = None,
     device_id: Device = None,
 ) -> Any:
+    require_configured(request, provider)
     body, binding = await _start(request, provider, frontend_origin, device_id, None)
     response = JSONResponse(LegacyAuthorizeResponse(data=body).model_dump(mode="json"))
     return _with_binding(request, response, binding, body.expires_at)

@@ -1,0 +1,64 @@
+"""What a person does on the account page, as selenium steps."""
+
+from __future__ import annotations
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+WAIT_SECONDS = 15
+
+
+def wait(
+    driver: webdriver.Chrome, seconds: float = WAIT_SECONDS
+) -> WebDriverWait[webdriver.Chrome]:
+    return WebDriverWait(driver, seconds, poll_frequency=0.05)
+
+
+def wait_state(driver: webdriver.Chrome, state: str) -> None:
+    wait(driver).until(
+        lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-state") == state,
+        f"the page never reached state {state!r}",
+    )
+
+
+def visible(driver: webdriver.Chrome, css: str) -> WebElement:
+    element: WebElement = wait(driver).until(
+        ec.visibility_of_element_located((By.CSS_SELECTOR, css))
+    )
+    return element
+
+
+def text_of(driver: webdriver.Chrome, css: str) -> str:
+    return str(visible(driver, css).text)
+
+
+def sessions(driver: webdriver.Chrome) -> list[WebElement]:
+    return list(driver.find_elements(By.CSS_SELECTOR, "#sessions > li"))
+
+
+def wait_sessions(driver: webdriver.Chrome, count: int) -> list[WebElement]:
+    wait(driver).until(lambda d: len(sessions(d)) == count, f"expected {count} session(s)")
+    return sessions(driver)
+
+
+def sign_in_with_dev(driver: webdriver.Chrome, base: str, name: str) -> None:
+    """Lands on the page, chooses dev, signs in at the dev provider's form, comes back home."""
+    driver.get(f"{base}/")
+    wait_state(driver, "signed-out")
+    visible(driver, 'button[data-provider="dev"]').click()
+    field = visible(driver, 'input[name="name"]')
+    field.send_keys(name)
+    field.submit()
+    wait(driver).until(lambda d: d.current_url.endswith("/#/home"), "no landing on #/home")
+    wait_state(driver, "signed-in")
+
+
+def csp_violations(driver: webdriver.Chrome) -> list[str]:
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]
+    ]

