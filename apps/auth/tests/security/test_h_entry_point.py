@@ -15,6 +15,7 @@ import pytest
 
 from apps.auth.tests.security.served_api import ROOT, SERVE, ServedApi, clean_env
 from apps.auth.tests.support import API, dev_login
+from benchmarks.servers import server_command
 
 SPOOFED = "198.51.100.77"
 
@@ -125,8 +126,8 @@ def test_service_started_only_through_entry_point_when_start_commands_are_read()
     assert "-m apps.auth.setup.serve --host $(HOST) --port $(PORT)" in run_recipe
     cmd = (ROOT / "apps/auth/Dockerfile").read_text().strip().splitlines()[-1]
     assert cmd.startswith('CMD ["python", "-m", "apps.auth.setup.serve"')
-    for starter in ["benchmarks/servers.py", "benchmarks/canary_load.py"]:
-        assert '"apps.auth.setup.serve"' in (ROOT / starter).read_text(), starter
+    for target in ["apps.auth.setup.main:app", "benchmarks.canary_faulty:app"]:
+        assert server_command(target, 8000)[1:3] == ["-m", "apps.auth.setup.serve"], target
     direct = re.compile(r"uvicorn\W+apps\.auth")
     for path in [*ROOT.glob("benchmarks/*.py"), *ROOT.glob("apps/auth/tests/**/*.py")]:
         assert not direct.search(path.read_text()), f"{path} starts the API past the entry point"
