@@ -14,8 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apps.auth.presentation.http.metrics import AuthMetrics
 from apps.auth.presentation.http.response_headers import (
-    cache_policy,
     internal_error,
+    security_headers,
     vary_on_origin,
 )
 
@@ -54,7 +54,6 @@ class ObservabilityMiddleware:
         self.headers = [
             (b"x-auth-release", release.encode()),
             (b"x-auth-version", version.encode()),
-            (b"x-content-type-options", b"nosniff"),
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -71,7 +70,7 @@ class ObservabilityMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [
-                    *cache_policy(message.get("headers", [])),
+                    *security_headers(message.get("headers", [])),
                     *self.headers,
                     (b"x-request-id", request_id.encode()),
                 ]

@@ -8,19 +8,24 @@ from starlette.types import Message, Send
 
 Header = tuple[bytes, bytes]
 _NO_STORE: Header = (b"cache-control", b"no-store")
+_NOSNIFF: Header = (b"x-content-type-options", b"nosniff")
 _INTERNAL_ERROR = b'{"code":"INTERNAL_ERROR","detail":"Internal server error"}'
 
 
-def cache_policy(headers: Sequence[Header]) -> list[Header]:
-    """`no-store` on an answer that sets a cookie (whatever it said before) or says nothing."""
-    sets_cookie = has_policy = False
+def security_headers(headers: Sequence[Header]) -> list[Header]:
+    """`nosniff` unless already said; `no-store` on an answer that sets a cookie (whatever it
+    said before) or says nothing about caching."""
+    sets_cookie = has_policy = has_nosniff = False
     for name, _ in headers:
         lowered = name.lower()
         sets_cookie = sets_cookie or lowered == b"set-cookie"
         has_policy = has_policy or lowered == b"cache-control"
+        has_nosniff = has_nosniff or lowered == b"x-content-type-options"
+    added = [] if has_nosniff else [_NOSNIFF]
     if sets_cookie:
-        return [h for h in headers if h[0].lower() != b"cache-control"] + [_NO_STORE]
-    return list(headers) if has_policy else [*headers, _NO_STORE]
+        kept = [h for h in headers if h[0].lower() != b"cache-control"]
+        return [*kept, _NO_STORE, *added]
+    return [*headers, *added] if has_policy else [*headers, _NO_STORE, *added]
 
 
 async def internal_error(send: Send) -> None:
