@@ -51,7 +51,7 @@ async def agreement(
         users = await connection.fetchval("SELECT count(*) FROM auth.users")
         orphans = await connection.fetchval(
             "SELECT count(*) FROM auth.users u WHERE NOT EXISTS "
-            "(SELECT 1 FROM auth.social_accounts s WHERE s.user_id = u.id)"
+            "(SELECT 1 FROM auth.user_social_accounts s WHERE s.user_id = u.id)"
         )
         successes = await connection.fetchval(
             "SELECT count(*) FROM auth.login_audits WHERE event = 'login_success'"

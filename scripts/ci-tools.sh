@@ -32,6 +32,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "ci-tools: installing ${missing[*]}"
+# Debian starts redis-server's service on install, and in CI a Redis container already holds
+# port 6379, which would fail the install: packages get installed, no service gets started.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+  "${as_root[@]}" chmod +x /usr/sbin/policy-rc.d
+  trap '"${as_root[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
   apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -111,3 +111,8 @@ class RateLimited(DomainError):
 class StorageUnavailable(DomainError):
     code = "STORAGE_UNAVAILABLE"
     default_detail = "A storage backend is unavailable; try again"
+
+
+class UserAlreadyExists(DomainError):
+    code = "USER_ALREADY_EXISTS"
+    default_detail = "A user with this id already exists"

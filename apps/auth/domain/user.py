@@ -5,6 +5,8 @@ from datetime import datetime
 from uuid import UUID
 
 PROVIDER_NAMES = frozenset({"kakao", "google", "naver", "dev"})
+MAX_SUBJECT_LENGTH = 255
+MAX_EMAIL_LENGTH = 320  # RFC 5321; v1's column for an account's email is this wide
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +19,7 @@ class ProviderIdentity:
     def __post_init__(self) -> None:
         if self.provider not in PROVIDER_NAMES:
             raise ValueError(f"unknown provider {self.provider!r}")
-        if not self.subject or len(self.subject) > 255:
+        if not self.subject or len(self.subject) > MAX_SUBJECT_LENGTH:
             raise ValueError("provider user id must be 1..255 characters")
 
 
@@ -39,7 +41,7 @@ class SocialAccount:
     last_login_at: datetime
 
     def record_login(self, profile: ProviderProfile, now: datetime) -> None:
-        self.email = profile.email
+        self.email = account_email(profile)
         self.last_login_at = now
 
 
@@ -53,6 +55,9 @@ class User:
     updated_at: datetime
     last_login_at: datetime | None = None
     social_accounts: list[SocialAccount] = field(default_factory=list)
+    # Set by the repository once the user has a row: saving it again then updates that row and
+    # fails if the row is gone (deleted meanwhile) instead of re-creating it under the same id.
+    stored: bool = field(default=False, compare=False, repr=False)
 
     @classmethod
     def register(
@@ -72,7 +77,7 @@ class User:
                 id=account_id,
                 user_id=user_id,
                 identity=profile.identity,
-                email=profile.email,
+                email=account_email(profile),
                 connected_at=now,
                 last_login_at=now,
             )
@@ -99,3 +104,9 @@ class User:
 
     def snapshot(self) -> User:
         return replace(self, social_accounts=[replace(a) for a in self.social_accounts])
+
+
+def account_email(profile: ProviderProfile) -> str | None:
+    """A provider's email longer than any address can be is not kept on the account."""
+    email = profile.email
+    return email if email is None or len(email) <= MAX_EMAIL_LENGTH else None

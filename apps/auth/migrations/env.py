@@ -8,9 +8,10 @@ from alembic import context
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from apps.auth.infrastructure.persistence_postgres.tables import SCHEMA, metadata
+from apps.auth.infrastructure.persistence_postgres.tables import SCHEMA, VERSION_TABLE, metadata
 
 config = context.config
+MIGRATION_LOCK = "eco2-auth-v2-migrations"
 
 # Callers running migrations inside their own process (the test fixtures) keep their logging.
 if config.config_file_name and config.attributes.get("configure_logging", True):
@@ -29,11 +30,24 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
 
 
 def run_migrations(connection: Connection) -> None:
+    """Two runs at once (the sync hook and a manual run) take turns; the second has no work."""
+    connection.execute(text(f"SELECT pg_advisory_lock(hashtext('{MIGRATION_LOCK}'))"))
+    connection.commit()
+    try:
+        run_locked(connection)
+    finally:
+        connection.rollback()
+        connection.execute(text(f"SELECT pg_advisory_unlock(hashtext('{MIGRATION_LOCK}'))"))
+        connection.commit()
+
+
+def run_locked(connection: Connection) -> None:
     connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
     connection.commit()
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        version_table=VERSION_TABLE,
         version_table_schema=SCHEMA,
         include_schemas=True,
         include_name=include_name,
@@ -56,6 +70,7 @@ def run_offline() -> None:
     context.configure(
         url=database_url(),
         target_metadata=metadata,
+        version_table=VERSION_TABLE,
         version_table_schema=SCHEMA,
         include_schemas=True,
         literal_binds=True,

@@ -85,6 +85,7 @@ def create_app(
         dev_idp_app=dev_idp,
         public_base_url=settings.public_base_url,
     )
+    resources.push_async_callback(registry.aclose)
     services = build_services(
         settings, storage=store, providers=registry, codec=codec, clock=clock, ids=ids
     )
@@ -123,6 +124,8 @@ def create_app(
     )
     app.state.api.metrics.outbox_cap.set(settings.outbox_maxlen)
     app.state.runtime = runtime
+    for collector in store.collectors:
+        app.state.api.metrics.registry.register(collector)
     install_error_handlers(app)
     app.router.routes[0:0] = tokens.mesh_routes()
     docs = docs_router(API_PREFIX, f"{API_PREFIX}/openapi.json", app.title)

@@ -33,7 +33,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from apps.auth.infrastructure.persistence_postgres.tables import SCHEMA
+from apps.auth.infrastructure.persistence_postgres.tables import SCHEMA, VERSION_TABLE
 from apps.auth.setup.logging import configure_logging
 
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
@@ -80,7 +80,9 @@ def image_chain(config: Config) -> list[str]:
 
 
 def _read_state(connection: Connection) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
-    context = MigrationContext.configure(connection, opts={"version_table_schema": SCHEMA})
+    context = MigrationContext.configure(
+        connection, opts={"version_table": VERSION_TABLE, "version_table_schema": SCHEMA}
+    )
     current = tuple(context.get_current_heads())
     if not current or not inspect(connection).has_table(LINEAGE_TABLE, schema=SCHEMA):
         return current, {}

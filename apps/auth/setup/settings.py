@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from apps.auth.domain.errors import ConfigurationError
+from apps.auth.infrastructure.persistence_redis.connection import sentinel_address
 from apps.auth.setup import settings_checks
 from apps.auth.setup.provider_settings import ProviderSettings
 
@@ -55,6 +56,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_sentinels: Annotated[list[str], NoDecode] = Field(default_factory=list)
     redis_sentinel_master: str | None = None
+    redis_replica_wait_ms: int = Field(200, ge=0, le=1000)
 
     public_base_url: str = "http://127.0.0.1:8000"
     frontend_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -132,6 +134,25 @@ class Settings(BaseSettings):
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"AUTH_PUBLIC_BASE_URL: {url!r} is not an http(s) URL")
         return url.rstrip("/")
+
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _sentinels_are_addresses(cls, sentinels: list[str]) -> list[str]:
+        for sentinel in sentinels:
+            sentinel_address(sentinel)
+        return sentinels
+
+    @model_validator(mode="after")
+    def _check_sentinel_pair(self) -> Settings:
+        if bool(self.redis_sentinels) != bool(self.redis_sentinel_master):
+            raise ConfigurationError(
+                "AUTH_REDIS_SENTINELS and AUTH_REDIS_SENTINEL_MASTER: set both, or neither"
+            )
+        if self.redis_sentinels and not self.redis_url:
+            raise ConfigurationError(
+                "AUTH_REDIS_SENTINELS needs AUTH_REDIS_URL for the db, credentials and TLS"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_environment(self) -> Settings:

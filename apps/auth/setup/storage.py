@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
-from redis.asyncio import Redis
+from prometheus_client.registry import Collector
 
 from apps.auth.application.common.health import HealthProbe
 from apps.auth.application.common.ports import AuditLog, Clock, UnitOfWorkFactory
@@ -48,6 +48,7 @@ from apps.auth.infrastructure.persistence_postgres.postgres_health_probe import 
 from apps.auth.infrastructure.persistence_postgres.sqlalchemy_unit_of_work import (
     SqlAlchemyUnitOfWork,
 )
+from apps.auth.infrastructure.persistence_redis.connection import open_redis
 from apps.auth.infrastructure.persistence_redis.redis_health_probe import RedisHealthProbe
 from apps.auth.infrastructure.persistence_redis.redis_legacy_sessions import RedisLegacySessions
 from apps.auth.infrastructure.persistence_redis.redis_rate_limiter import RedisRateLimiter
@@ -57,6 +58,10 @@ from apps.auth.infrastructure.persistence_redis.redis_revocation_checker import 
 from apps.auth.infrastructure.persistence_redis.redis_revocation_store import RedisRevocationStore
 from apps.auth.infrastructure.persistence_redis.redis_session_store import RedisSessionStore
 from apps.auth.infrastructure.persistence_redis.redis_state_store import RedisStateStore
+from apps.auth.infrastructure.persistence_redis.replica_ack import (
+    RedisReplicaAck,
+    replica_wait_counter,
+)
 from apps.auth.setup.settings import Settings
 
 logger = logging.getLogger("auth.setup")
@@ -78,6 +83,7 @@ class Storage:
     probes: tuple[HealthProbe, ...]
     outbox_depth: Callable[[], Awaitable[float]]
     flush_audit: Callable[[], Awaitable[None]]
+    collectors: tuple[Collector, ...] = ()
 
 
 StorageFactory = Callable[[Settings, Clock, AsyncExitStack], Storage]
@@ -144,10 +150,14 @@ def embedded_storage(
 
 def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExitStack) -> Storage:
     assert settings.database_url and settings.redis_url
-    redis = Redis.from_url(
-        settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=30
+    redis = open_redis(
+        settings.redis_url,
+        sentinels=settings.redis_sentinels,
+        master=settings.redis_sentinel_master,
+        resources=resources,
     )
-    resources.push_async_callback(redis.aclose)
+    waits = replica_wait_counter()
+    acks = RedisReplicaAck(redis, timeout_ms=settings.redis_replica_wait_ms, counter=waits)
     engine = create_engine(settings.database_url, settings.database_pool_size)
     resources.push_async_callback(engine.dispose)
     audit = BufferedSqlAuditLog(engine)
@@ -165,13 +175,16 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
         name="postgres+redis",
         uow=functools.partial(SqlAlchemyUnitOfWork, create_session_factory(engine)),
         states=RedisStateStore(redis),
-        sessions=RedisSessionStore(redis, stream=stream, maxlen=maxlen, legacy=legacy),
+        sessions=RedisSessionStore(
+            redis, stream=stream, maxlen=maxlen, legacy=legacy, replica_ack=acks
+        ),
         revocations=RedisRevocationStore(
             redis,
             stream=stream,
             maxlen=maxlen,
             not_before_ttl_seconds=_not_before_ttl(settings),
             legacy=legacy,
+            replica_ack=acks,
         ),
         revocation_checker=RedisRevocationChecker(redis),
         legacy=(
@@ -184,4 +197,5 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
         probes=(PostgresHealthProbe(engine), RedisHealthProbe(redis)),
         outbox_depth=outbox_depth,
         flush_audit=audit.flush,
+        collectors=(waits,),
     )

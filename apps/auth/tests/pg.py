@@ -37,7 +37,7 @@ from apps.auth.infrastructure.persistence_postgres.database import (
 ADMIN_URL_ENV = "AUTH_TEST_ADMIN_DATABASE_URL"
 DEFAULT_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
-TABLES = "auth.login_audits, auth.social_accounts, auth.users"
+TABLES = "auth.login_audits, auth.user_social_accounts, auth.users"
 
 T = TypeVar("T")
 

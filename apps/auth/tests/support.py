@@ -111,7 +111,7 @@ async def audit_events(test_app: TestApp, user_id: str) -> list[str]:
     await test_app.runtime.storage.flush_audit()
     async with test_app.database() as session:
         rows = await session.execute(
-            text("SELECT event FROM auth.login_audits WHERE user_id = :u ORDER BY occurred_at"),
+            text("SELECT event FROM auth.login_audits WHERE user_id = :u ORDER BY issued_at"),
             {"u": user_id},
         )
         return [row[0] for row in rows]

@@ -68,7 +68,7 @@ class StartLoginInteractor:
             ),
             self._ttl,
         )
-        url = provider.authorization_url(
+        url = await provider.authorization_url(
             state=state,
             redirect_uri=self._providers.redirect_uri(provider.name),
             code_challenge=s256_challenge(verifier) if verifier else None,

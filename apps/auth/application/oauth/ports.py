@@ -24,7 +24,7 @@ class OAuthProvider(Protocol):
     name: str
     supports_pkce: bool
 
-    def authorization_url(
+    async def authorization_url(
         self, *, state: str, redirect_uri: str, code_challenge: str | None, login_hint: str | None
     ) -> str: ...
 

@@ -26,6 +26,7 @@ class StagedChanges:
     def __init__(self, store: MemoryStore) -> None:
         self.store = store
         self._users: dict[UUID, User | None] = {}
+        self._created: set[UUID] = set()
         self._audits: list[LoginAudit] = []
 
     def find_user(self, user_id: UUID) -> User | None:
@@ -37,10 +38,12 @@ class StagedChanges:
         merged: dict[UUID, User | None] = {**self.store.users, **self._users}
         return {user_id: user for user_id, user in merged.items() if user is not None}
 
-    def stage_user(self, user: User) -> None:
+    def stage_user(self, user: User, *, created: bool = False) -> None:
         others = {k: v for k, v in self.visible_users().items() if k != user.id}
         ensure_unlinked(user, others.values())
         self._users[user.id] = user
+        if created:
+            self._created.add(user.id)
 
     def stage_delete(self, user_id: UUID) -> None:
         self._users[user_id] = None
@@ -49,6 +52,10 @@ class StagedChanges:
         self._audits.append(audit)
 
     def commit(self) -> None:
+        # An update of a user another unit deleted since is dropped: in Postgres that delete
+        # waited for our row lock and then removed the row anyway.
+        for user_id in self._users.keys() - self._created - self.store.users.keys():
+            self._users.pop(user_id)
         # Another unit may have linked the same identity since our save; the database's unique
         # constraint refuses that, so the merge is checked again before it becomes visible.
         merged = self.visible_users()
@@ -62,6 +69,7 @@ class StagedChanges:
 
     def rollback(self) -> None:
         self._users = {}
+        self._created = set()
         self._audits = []
 
 

@@ -1,25 +1,42 @@
 from __future__ import annotations
 
-from apps.auth.domain.user import ProviderProfile
-from apps.auth.infrastructure.oauth.oauth2_client import ProviderEndpoints
-from apps.auth.infrastructure.oauth.pkce_provider import PkceOAuthProvider
-from apps.auth.infrastructure.oauth.profiles import build_profile
+from typing import Any
 
+from apps.auth.domain.user import ProviderProfile
+from apps.auth.infrastructure.oauth.http_client import HttpPool
+from apps.auth.infrastructure.oauth.oauth2_clients import PooledGoogleOAuth2, ProviderEndpoints
+from apps.auth.infrastructure.oauth.profiles import build_profile
+from apps.auth.infrastructure.oauth.provider_base import HttpxOAuthProvider
+
+# The OpenID Connect userinfo endpoint, not the People API that httpx-oauth's own
+# `get_profile` calls: it answers `sub`, the stable identity, and `email_verified`.
 GOOGLE_ENDPOINTS = ProviderEndpoints(
     authorize="https://accounts.google.com/o/oauth2/v2/auth",
     token="https://oauth2.googleapis.com/token",
     profile="https://openidconnect.googleapis.com/v1/userinfo",
 )
-GOOGLE_SCOPE = "openid email profile"
+GOOGLE_SCOPES = ["openid", "email", "profile"]
 
 
-class GoogleOAuthProvider(PkceOAuthProvider):
+class GoogleOAuthProvider(HttpxOAuthProvider):
     name = "google"
-    endpoints = GOOGLE_ENDPOINTS
-    scope = GOOGLE_SCOPE
 
-    async def fetch_profile(self, access_token: str) -> ProviderProfile:
-        body = await self._http.fetch_profile(access_token)
+    def __init__(
+        self, *, client_id: str, client_secret: str, timeout: float, base_url: str | None = None
+    ) -> None:
+        endpoints = GOOGLE_ENDPOINTS.rebased(base_url)
+        pool = HttpPool(timeout)
+        oauth = PooledGoogleOAuth2(client_id, client_secret, scopes=GOOGLE_SCOPES).bound_to(
+            pool, endpoints
+        )
+        super().__init__(
+            oauth=oauth,
+            pool=pool,
+            endpoints=endpoints,
+            timeout=timeout,
+        )
+
+    def _profile(self, body: dict[str, Any]) -> ProviderProfile:
         verified = body.get("email_verified") in (True, "true")
         return build_profile(
             self.name,

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from apps.auth.domain.errors import OAuthProviderError
 from apps.auth.domain.user import ProviderProfile
-from apps.auth.infrastructure.oauth.oauth2_client import ProviderEndpoints
-from apps.auth.infrastructure.oauth.pkce_provider import ConfiguredOAuthProvider
-from apps.auth.infrastructure.oauth.profiles import build_profile
+from apps.auth.infrastructure.oauth.http_client import HttpPool
+from apps.auth.infrastructure.oauth.oauth2_clients import PooledNaverOAuth2, ProviderEndpoints
+from apps.auth.infrastructure.oauth.profiles import build_profile, mapping
+from apps.auth.infrastructure.oauth.provider_base import HttpxOAuthProvider
 
 NAVER_ENDPOINTS = ProviderEndpoints(
     authorize="https://nid.naver.com/oauth2.0/authorize",
@@ -13,32 +17,41 @@ NAVER_ENDPOINTS = ProviderEndpoints(
 )
 
 
-class NaverOAuthProvider(ConfiguredOAuthProvider):
+class NaverOAuthProvider(HttpxOAuthProvider):
     """Naver has neither PKCE nor scopes, and wants the `state` again at its token endpoint."""
 
     name = "naver"
-    endpoints = NAVER_ENDPOINTS
     supports_pkce = False
 
-    def authorization_url(
-        self, *, state: str, redirect_uri: str, code_challenge: str | None, login_hint: str | None
-    ) -> str:
-        return self._http.authorization_url({"redirect_uri": redirect_uri, "state": state})
-
-    async def exchange_code(
-        self, *, code: str, redirect_uri: str, code_verifier: str | None, state: str
-    ) -> str:
-        return await self._http.request_token(
-            {"grant_type": "authorization_code", "code": code, "state": state}
+    def __init__(
+        self, *, client_id: str, client_secret: str, timeout: float, base_url: str | None = None
+    ) -> None:
+        endpoints = NAVER_ENDPOINTS.rebased(base_url)
+        pool = HttpPool(timeout)
+        self._naver = PooledNaverOAuth2(client_id, client_secret, scopes=None).bound_to(
+            pool, endpoints
+        )
+        super().__init__(
+            oauth=self._naver,
+            pool=pool,
+            endpoints=endpoints,
+            timeout=timeout,
         )
 
-    async def fetch_profile(self, access_token: str) -> ProviderProfile:
-        body = await self._http.fetch_profile(access_token)
+    async def authorization_url(
+        self, *, state: str, redirect_uri: str, code_challenge: str | None, login_hint: str | None
+    ) -> str:
+        return await self._naver.get_authorization_url(redirect_uri, state=state)
+
+    async def _request_token(
+        self, code: str, redirect_uri: str, code_verifier: str | None, state: str
+    ) -> Mapping[str, Any]:
+        return await self._naver.get_access_token_with_state(code, state)
+
+    def _profile(self, body: dict[str, Any]) -> ProviderProfile:
         if body.get("resultcode") != "00":
             raise OAuthProviderError("naver profile endpoint answered a failure result code")
-        response = body.get("response")
-        if not isinstance(response, dict):
-            raise OAuthProviderError("naver profile has no user id")
+        response = mapping(self.name, "response", body.get("response"))
         return build_profile(
             self.name,
             response.get("id"),

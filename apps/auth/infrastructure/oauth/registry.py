@@ -11,6 +11,7 @@ from apps.auth.infrastructure.oauth.dev import DevOAuthProvider
 from apps.auth.infrastructure.oauth.google import GoogleOAuthProvider
 from apps.auth.infrastructure.oauth.kakao import KakaoOAuthProvider
 from apps.auth.infrastructure.oauth.naver import NaverOAuthProvider
+from apps.auth.infrastructure.oauth.provider_base import HttpxOAuthProvider
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -20,7 +21,7 @@ class ProviderConfig:
     base_url: str | None = None
 
 
-_RealProvider = Callable[..., OAuthProvider]
+_RealProvider = Callable[..., HttpxOAuthProvider]
 _REAL_PROVIDERS: dict[str, _RealProvider] = {
     "kakao": KakaoOAuthProvider,
     "google": GoogleOAuthProvider,
@@ -31,7 +32,9 @@ _REAL_PROVIDERS: dict[str, _RealProvider] = {
 class StaticProviderRegistry:
     """The providers enabled at start-up, looked up by their exact lower-case name."""
 
-    def __init__(self, providers: Mapping[str, OAuthProvider], redirect_uris: Mapping[str, str]):
+    def __init__(
+        self, providers: Mapping[str, HttpxOAuthProvider], redirect_uris: Mapping[str, str]
+    ) -> None:
         missing = sorted(set(providers) - set(redirect_uris))
         if missing:
             raise ConfigurationError(f"no redirect URI configured for provider(s) {missing}")
@@ -54,6 +57,11 @@ class StaticProviderRegistry:
     def names(self) -> list[str]:
         return sorted(self._providers)
 
+    async def aclose(self) -> None:
+        """Closes every provider's connection pool; the composition root calls it at shutdown."""
+        for provider in self._providers.values():
+            await provider.aclose()
+
 
 def build_provider_registry(
     *,
@@ -67,7 +75,7 @@ def build_provider_registry(
     unknown = sorted(set(configs) - set(_REAL_PROVIDERS))
     if unknown:
         raise ConfigurationError(f"unknown OAuth provider(s) {unknown}")
-    providers: dict[str, OAuthProvider] = {
+    providers: dict[str, HttpxOAuthProvider] = {
         name: _REAL_PROVIDERS[name](
             client_id=config.client_id,
             client_secret=config.client_secret,

@@ -12,7 +12,9 @@ from apps.auth.infrastructure.persistence_postgres.errors import translate_error
 from apps.auth.infrastructure.persistence_postgres.sqlalchemy_audit_log import audit_values
 from apps.auth.infrastructure.persistence_postgres.tables import login_audits
 
-_COLUMNS = [column.name for column in login_audits.columns]
+# v2's field names are the table's keys; COPY wants the database's (v1's) column names.
+_KEYS = [column.key for column in login_audits.columns if column.key != "jti"]
+_COLUMNS = [login_audits.c[key].name for key in _KEYS]
 
 logger = logging.getLogger("auth.audit")
 
@@ -89,5 +91,5 @@ class BufferedSqlAuditLog:
                     login_audits.name,
                     schema_name=login_audits.schema,
                     columns=_COLUMNS,
-                    records=[tuple(row[c] for c in _COLUMNS) for row in batch],
+                    records=[tuple(row[k] for k in _KEYS) for row in batch],
                 )

@@ -9,8 +9,16 @@ from typing import Any, ParamSpec, TypeVar
 import asyncpg
 from sqlalchemy import exc
 
-from apps.auth.domain.errors import AlreadyLinked, DomainError, StorageUnavailable
-from apps.auth.infrastructure.persistence_postgres.tables import IDENTITY_CONSTRAINT
+from apps.auth.domain.errors import (
+    AlreadyLinked,
+    DomainError,
+    StorageUnavailable,
+    UserAlreadyExists,
+)
+from apps.auth.infrastructure.persistence_postgres.tables import (
+    IDENTITY_CONSTRAINT,
+    USERS_PRIMARY_KEY,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +81,12 @@ def _is_unavailable(error: BaseException) -> bool:
 
 def translate(error: BaseException) -> Exception:
     """The exception an adapter raises instead of a driver error."""
-    if isinstance(error, exc.IntegrityError) and _violated_constraint(error) == IDENTITY_CONSTRAINT:
-        return AlreadyLinked()
+    if isinstance(error, exc.IntegrityError):
+        constraint = _violated_constraint(error)
+        if constraint == IDENTITY_CONSTRAINT:
+            return AlreadyLinked()
+        if constraint == USERS_PRIMARY_KEY:
+            return UserAlreadyExists()
     if _is_unavailable(error):
         logger.warning("postgres unavailable: %s", type(error).__name__)
         return StorageUnavailable()

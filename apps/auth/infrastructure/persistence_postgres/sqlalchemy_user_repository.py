@@ -1,20 +1,40 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, delete, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apps.auth.domain.user import ProviderIdentity, SocialAccount, User
+from apps.auth.domain.errors import UserNotFound
+from apps.auth.domain.user import (
+    MAX_SUBJECT_LENGTH,
+    PROVIDER_NAMES,
+    ProviderIdentity,
+    User,
+)
 from apps.auth.infrastructure.persistence_postgres.errors import translate_errors
 from apps.auth.infrastructure.persistence_postgres.tables import social_accounts, users
+from apps.auth.infrastructure.persistence_postgres.user_rows import (
+    account_values,
+    to_user,
+    user_values,
+)
+
+# Rows v1 wrote that v2 cannot represent (another provider, a longer provider user id) stay
+# untouched: not read, not unlinked.
+_KNOWN_PROVIDER = and_(
+    social_accounts.c.provider.in_(sorted(PROVIDER_NAMES)),
+    func.length(social_accounts.c.provider_user_id) <= MAX_SUBJECT_LENGTH,
+)
 
 
 class SqlAlchemyUserRepository:
-    """Users and their social accounts as one aggregate, inside the caller's session."""
+    """Users and their social accounts as one aggregate, inside the caller's session.
+
+    The rows are v1's: columns v2 does not know (username, phone_number) are never written.
+    A new user is inserted; a stored user is updated, and UserNotFound says it was deleted.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -27,10 +47,10 @@ class SqlAlchemyUserRepository:
             return None
         accounts = await self._session.execute(
             select(social_accounts)
-            .where(social_accounts.c.user_id == user_id)
+            .where(social_accounts.c.user_id == user_id, _KNOWN_PROVIDER)
             .order_by(social_accounts.c.connected_at, social_accounts.c.id)
         )
-        return _to_user(row, accounts.all())
+        return to_user(row, accounts.all())
 
     @translate_errors
     async def get_by_identity(self, identity: ProviderIdentity) -> User | None:
@@ -44,17 +64,22 @@ class SqlAlchemyUserRepository:
 
     @translate_errors
     async def save(self, user: User) -> None:
-        # A savepoint keeps the caller's transaction usable after an AlreadyLinked conflict.
+        # A savepoint keeps the caller's transaction usable after a conflict.
         async with self._session.begin_nested():
-            await self._upsert_user(user)
+            if user.stored:
+                await self._update_user(user)
+            else:
+                await self._session.execute(insert(users).values(user_values(user)))
             await self._session.execute(
                 delete(social_accounts).where(
                     social_accounts.c.user_id == user.id,
                     social_accounts.c.id.not_in([a.id for a in user.social_accounts]),
+                    _KNOWN_PROVIDER,
                 )
             )
             if user.social_accounts:
                 await self._upsert_accounts(user)
+        user.stored = True
 
     @translate_errors
     async def delete(self, user_id: UUID) -> bool:
@@ -63,25 +88,19 @@ class SqlAlchemyUserRepository:
         )
         return result.first() is not None
 
-    async def _upsert_user(self, user: User) -> None:
-        values = {
-            "id": user.id,
-            "nickname": user.nickname,
-            "email": user.email,
-            "profile_image_url": user.profile_image_url,
-            "created_at": user.created_at,
-            "updated_at": user.updated_at,
-            "last_login_at": user.last_login_at,
-        }
-        statement = insert(users).values(values)
-        changed = {name: statement.excluded[name] for name in values if name != "id"}
-        await self._session.execute(
-            statement.on_conflict_do_update(index_elements=[users.c.id], set_=changed)
+    async def _update_user(self, user: User) -> None:
+        """Locks the row until commit, so a concurrent delete waits for us or wins outright."""
+        values = user_values(user)
+        del values["id"], values["created_at"]
+        result = await self._session.execute(
+            update(users).where(users.c.id == user.id).values(values).returning(users.c.id)
         )
+        if result.first() is None:
+            raise UserNotFound("the account was deleted while this change was made")
 
     async def _upsert_accounts(self, user: User) -> None:
-        statement = insert(social_accounts).values(
-            [_account_values(user, a) for a in user.social_accounts]
+        statement = pg_insert(social_accounts).values(
+            [account_values(user, a) for a in user.social_accounts]
         )
         await self._session.execute(
             statement.on_conflict_do_update(
@@ -89,41 +108,7 @@ class SqlAlchemyUserRepository:
                 set_={
                     "email": statement.excluded.email,
                     "last_login_at": statement.excluded.last_login_at,
+                    "updated_at": statement.excluded.updated_at,
                 },
             )
         )
-
-
-def _account_values(user: User, account: SocialAccount) -> dict[str, Any]:
-    return {
-        "id": account.id,
-        "user_id": user.id,
-        "provider": account.identity.provider,
-        "provider_user_id": account.identity.subject,
-        "email": account.email,
-        "connected_at": account.connected_at,
-        "last_login_at": account.last_login_at,
-    }
-
-
-def _to_user(row: Row[Any], accounts: Sequence[Row[Any]]) -> User:
-    return User(
-        id=row.id,
-        nickname=row.nickname,
-        email=row.email,
-        profile_image_url=row.profile_image_url,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        last_login_at=row.last_login_at,
-        social_accounts=[
-            SocialAccount(
-                id=a.id,
-                user_id=a.user_id,
-                identity=ProviderIdentity(a.provider, a.provider_user_id),
-                email=a.email,
-                connected_at=a.connected_at,
-                last_login_at=a.last_login_at,
-            )
-            for a in accounts
-        ],
-    )

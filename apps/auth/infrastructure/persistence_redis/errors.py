@@ -4,7 +4,13 @@ import functools
 from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
-from redis.exceptions import BusyLoadingError, ConnectionError, ReadOnlyError, TimeoutError
+from redis.exceptions import (
+    BusyLoadingError,
+    ConnectionError,
+    ReadOnlyError,
+    ResponseError,
+    TimeoutError,
+)
 
 from apps.auth.domain.errors import StorageUnavailable
 
@@ -25,5 +31,10 @@ def redis_call(
             return await func(*args, **kwargs)
         except _UNAVAILABLE as exc:
             raise StorageUnavailable("Redis is unavailable") from exc
+        except ResponseError as exc:
+            # A primary with `min-replicas-to-write` and too few replicas refuses every write.
+            if str(exc).startswith("NOREPLICAS"):
+                raise StorageUnavailable("Redis has too few replicas to write") from exc
+            raise
 
     return wrapper

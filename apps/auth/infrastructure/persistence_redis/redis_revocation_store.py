@@ -12,6 +12,7 @@ from apps.auth.domain.revocation_event import encode_event, iso_utc
 from apps.auth.domain.token import Revocation
 from apps.auth.infrastructure.persistence_redis import keys, lua
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
+from apps.auth.infrastructure.persistence_redis.replica_ack import RedisReplicaAck
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
@@ -28,6 +29,7 @@ class RedisRevocationStore:
         maxlen: int,
         not_before_ttl_seconds: int = 3600,
         legacy: bool = False,
+        replica_ack: RedisReplicaAck | None = None,
     ) -> None:
         self._legacy = legacy
         self._redis = redis
@@ -35,6 +37,7 @@ class RedisRevocationStore:
         self._maxlen = maxlen
         self._nbf_ttl = not_before_ttl_seconds
         self._script = redis.register_script(lua.REVOKE)
+        self._replica_ack = replica_ack
 
     async def revoke(
         self, request: RevocationRequest | Sequence[Revocation], now: datetime
@@ -72,3 +75,5 @@ class RedisRevocationStore:
         for revocation in spent:
             args += [str(revocation.user_id), revocation.jti, revocation.expires_at.timestamp()]
         await self._script(keys=[self._stream], args=args)
+        if self._replica_ack is not None:
+            await self._replica_ack.wait()

@@ -14,10 +14,11 @@ from apps.auth.application.common.token_ports import (
 )
 from apps.auth.domain.revocation_event import iso_utc
 from apps.auth.domain.session import ClientInfo, Session
-from apps.auth.domain.token_family import RotationOutcome
+from apps.auth.domain.token_family import ENDS_SESSION, RotationOutcome
 from apps.auth.infrastructure.persistence_redis import keys, lua, v1_records
 from apps.auth.infrastructure.persistence_redis.batching import BatchedScript
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
+from apps.auth.infrastructure.persistence_redis.replica_ack import RedisReplicaAck
 from apps.auth.infrastructure.security.successor_seal import open_successor, seal_successor
 
 _FIELDS = ("uid", "provider", "ip", "ua", "device", "created", "last_used", "expires")
@@ -33,9 +34,11 @@ class RedisSessionStore:
         stream: str,
         maxlen: int,
         legacy: bool = False,
+        replica_ack: RedisReplicaAck | None = None,
     ) -> None:
         self._legacy = legacy
         self._redis = redis
+        self._replica_ack = replica_ack
         self._stream = stream
         self._maxlen = maxlen
         self._rotate = BatchedScript(redis, lua.ROTATE)
@@ -100,6 +103,8 @@ class RedisSessionStore:
             ],
         )
         outcome = RotationOutcome(_text(reply[0]))
+        if outcome in ENDS_SESSION and self._replica_ack is not None:
+            await self._replica_ack.wait()
         user_id = UUID(_text(reply[1])) if len(reply) > 1 else None
         successor, retry_after = None, None
         if outcome is RotationOutcome.GRACE:

@@ -2,6 +2,11 @@
 
 `FakeProvider` is the state and the test-facing API; `fake_provider_app` serves it. All three
 providers share one base URL because their paths never collide (see `provider_formats.PATHS`).
+
+Beyond `fail(...)`: `answer(endpoint, RawAnswer(...), provider)` serves hand-made bytes (any
+body, status, headers; chunked, endless or dripping), `streamed_bytes` counts what streamed
+answers sent, and each `RecordedRequest.peer` names the TCP connection a request came on.
+`provider_formats.profile_with(provider, nickname=[...])` puts raw values into a real profile.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from apps.auth.tests.fakes.fake_provider_raw import RawAnswer
 from apps.auth.tests.fakes.provider_formats import FakeUser
 
 Endpoint = Literal["authorize", "token", "profile"]
@@ -31,6 +37,7 @@ class RecordedRequest:
     query: dict[str, str]
     form: dict[str, str]
     headers: dict[str, str]
+    peer: str = ""  # "host:port" of the TCP connection the request came on
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,6 +72,8 @@ class FakeProvider:
             self._codes: dict[str, Grant] = {}
             self._tokens: dict[str, Grant] = {}
             self._failures: dict[tuple[str | None, str], Failure] = {}
+            self._answers: dict[tuple[str | None, str], RawAnswer] = {}
+            self.streamed_bytes = 0
             self._signed_in: dict[str, tuple[FakeUser, dict[str, Any] | None]] = {}
             self._requests: list[RecordedRequest] = []
             self.stall_generation += 1
@@ -110,6 +119,14 @@ class FakeProvider:
 
     def failure_for(self, provider: str, endpoint: str) -> Failure | None:
         return self._failures.get((provider, endpoint)) or self._failures.get((None, endpoint))
+
+    def answer(self, endpoint: Endpoint, answer: RawAnswer, provider: str | None = None) -> None:
+        """Every later call of `endpoint` (of one provider, or of all) gets `answer`."""
+        with self._lock:
+            self._answers[(provider, endpoint)] = answer
+
+    def answer_for(self, provider: str, endpoint: str) -> RawAnswer | None:
+        return self._answers.get((provider, endpoint)) or self._answers.get((None, endpoint))
 
     def requests(
         self, provider: str | None = None, endpoint: Endpoint | None = None

@@ -9,7 +9,12 @@ from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 
 from apps.auth.tests.fakes import provider_formats as formats
@@ -20,6 +25,7 @@ from apps.auth.tests.fakes.fake_provider import (
     RecordedRequest,
     s256,
 )
+from apps.auth.tests.fakes.fake_provider_raw import raw_response
 
 STALL_LIMIT_SECONDS = 30.0
 Handler = Callable[[Request], Awaitable[Response]]
@@ -46,12 +52,16 @@ def _handler(fake: FakeProvider, provider: str, endpoint: str) -> Handler:
                 query=dict(request.query_params),
                 form={k: str(v) for k, v in form.items()},
                 headers=dict(request.headers),
+                peer=f"{request.client.host}:{request.client.port}" if request.client else "",
             )
         )
         params = {**dict(request.query_params), **{k: str(v) for k, v in form.items()}}
         failure = fake.failure_for(provider, endpoint)
         if failure is not None:
             return await _fail(fake, failure, provider, params)
+        answer = fake.answer_for(provider, endpoint)
+        if answer is not None:
+            return raw_response(answer, request, fake)
         if endpoint == "authorize":
             return _authorize(fake, provider, params)
         if endpoint == "token":

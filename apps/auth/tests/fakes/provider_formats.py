@@ -99,6 +99,41 @@ def profile_body(provider: str, user: FakeUser) -> dict[str, Any]:
     }
 
 
+# Where each provider puts the fields we read, as a path into its profile JSON.
+PROFILE_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "kakao": {
+        "subject": ("id",),
+        "nickname": ("kakao_account", "profile", "nickname"),
+        "picture": ("kakao_account", "profile", "profile_image_url"),
+        "email": ("kakao_account", "email"),
+    },
+    "google": {
+        "subject": ("sub",),
+        "nickname": ("name",),
+        "picture": ("picture",),
+        "email": ("email",),
+    },
+    "naver": {
+        "subject": ("response", "id"),
+        "nickname": ("response", "nickname"),
+        "picture": ("response", "profile_image"),
+        "email": ("response", "email"),
+    },
+}
+
+
+def profile_with(provider: str, user: FakeUser | None = None, **fields: Any) -> dict[str, Any]:
+    """The provider's real profile body with raw values (of any JSON type) in named fields."""
+    body = profile_body(provider, user or FakeUser())
+    for name, value in fields.items():
+        *parents, leaf = PROFILE_FIELDS[provider][name]
+        target = body
+        for key in parents:
+            target = target[key]
+        target[leaf] = value
+    return body
+
+
 def token_error(provider: str, error: str, status: int = 400) -> Response:
     if provider == "naver":
         # Naver answers token errors with 200 and an error body.

@@ -35,7 +35,7 @@ CRASH_POINTS = {
 
 INVARIANTS = {
     "users_without_account": "SELECT count(*) FROM auth.users u WHERE NOT EXISTS "
-    "(SELECT 1 FROM auth.social_accounts s WHERE s.user_id = u.id)",
+    "(SELECT 1 FROM auth.user_social_accounts s WHERE s.user_id = u.id)",
     "audits_of_missing_users": "SELECT count(*) FROM auth.login_audits a WHERE a.user_id IS NOT "
     "NULL AND NOT EXISTS (SELECT 1 FROM auth.users u WHERE u.id = a.user_id)",
 }
@@ -66,7 +66,7 @@ async def _counts(url: str) -> dict[str, int]:
                 k: int((await connection.execute(text(q))).scalar_one())
                 for k, q in INVARIANTS.items()
             }
-            for table in ("users", "social_accounts", "login_audits"):
+            for table in ("users", "user_social_accounts", "login_audits"):
                 counts[table] = int(
                     (
                         await connection.execute(text(f"SELECT count(*) FROM auth.{table}"))

@@ -65,7 +65,7 @@ def _query(url: str, sql: str) -> list[tuple]:
 
 
 def _version(url: str) -> list[str]:
-    return [row[0] for row in _query(url, "SELECT version_num FROM auth.alembic_version")]
+    return [row[0] for row in _query(url, "SELECT version_num FROM auth.alembic_version_v2")]
 
 
 def _columns(url: str) -> set[str]:
@@ -143,7 +143,7 @@ def test_leaves_schema_alone_and_succeeds_when_a_rollback_finds_it_ahead(databas
 
 def test_refuses_and_changes_nothing_when_revision_is_unknown_without_lineage(database):
     _run(entry.alembic_config(database))
-    _query(database, "UPDATE auth.alembic_version SET version_num = 'foreign_0001'")
+    _query(database, "UPDATE auth.alembic_version_v2 SET version_num = 'foreign_0001'")
     columns = _columns(database)
 
     verdict = _run(entry.alembic_config(database))
@@ -155,7 +155,7 @@ def test_refuses_and_changes_nothing_when_revision_is_unknown_without_lineage(da
 
 def test_refuses_when_the_recorded_lineage_does_not_pass_through_this_head(database):
     _run(entry.alembic_config(database))
-    _query(database, "UPDATE auth.alembic_version SET version_num = 'branch_b'")
+    _query(database, "UPDATE auth.alembic_version_v2 SET version_num = 'branch_b'")
     _query(
         database,
         "INSERT INTO auth.schema_lineage (revision, lineage) "
@@ -210,7 +210,7 @@ def test_job_command_exits_zero_with_a_warning_when_schema_is_ahead(database, tm
 
 def test_job_command_exits_one_when_schema_is_unknown(database):
     _run(entry.alembic_config(database))
-    _query(database, "UPDATE auth.alembic_version SET version_num = 'foreign_0001'")
+    _query(database, "UPDATE auth.alembic_version_v2 SET version_num = 'foreign_0001'")
 
     result = _cli(database)
 

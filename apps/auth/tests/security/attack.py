@@ -181,10 +181,12 @@ async def live_sessions(redis: Redis, user_id: str) -> list[str]:
 
 async def audit_rows(api: TestApp, **where: str) -> list[dict[str, Any]]:
     await api.runtime.storage.flush_audit()
-    clause = " and ".join(f"{column} = :{column}" for column in where) or "true"
+    # v1's column names: login_ip, issued_at (see persistence_postgres/tables.py).
+    columns = {"ip": "login_ip"}
+    clause = " and ".join(f"{columns.get(c, c)} = :{c}" for c in where) or "true"
     query = text(
-        "select event, user_id::text as user_id, provider, reason, ip, user_agent "
-        f"from auth.login_audits where {clause} order by occurred_at"
+        "select event, user_id::text as user_id, provider, reason, login_ip as ip, user_agent "
+        f"from auth.login_audits where {clause} order by issued_at"
     )
     async with api.database() as session:
         result = await session.execute(query, where)
@@ -193,7 +195,7 @@ async def audit_rows(api: TestApp, **where: str) -> list[dict[str, Any]]:
 
 async def user_ids_of_subject(api: TestApp, provider: str, subject: str) -> list[str]:
     query = text(
-        "select user_id::text from auth.social_accounts "
+        "select user_id::text from auth.user_social_accounts "
         "where provider = :provider and provider_user_id = :subject"
     )
     async with api.database() as session:

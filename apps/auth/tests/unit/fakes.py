@@ -44,7 +44,7 @@ class InMemoryProvider:
     exchanges: list[dict[str, str | None]] = field(default_factory=list)
     failing: bool = False
 
-    def authorization_url(self, *, state, redirect_uri, code_challenge, login_hint) -> str:
+    async def authorization_url(self, *, state, redirect_uri, code_challenge, login_hint) -> str:
         return f"https://{self.name}.example/authorize?state={state}&challenge={code_challenge}"
 
     def issue(self, code: str, subject: str, email: str | None = None) -> None:

@@ -1,22 +1,23 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import pytest
+import pytest_asyncio
 
 from apps.auth.application.oauth.pkce import s256_challenge
-from apps.auth.application.oauth.ports import OAuthProvider
 from apps.auth.infrastructure.oauth.google import GoogleOAuthProvider
 from apps.auth.infrastructure.oauth.kakao import KakaoOAuthProvider
 from apps.auth.infrastructure.oauth.naver import NaverOAuthProvider
+from apps.auth.infrastructure.oauth.provider_base import HttpxOAuthProvider
 from apps.auth.tests.fakes.fake_provider import FakeProvider
 from apps.auth.tests.fakes.fixtures import fake_provider  # noqa: F401
 
 _CLASSES = {"kakao": KakaoOAuthProvider, "google": GoogleOAuthProvider, "naver": NaverOAuthProvider}
 
-MakeProvider = Callable[..., OAuthProvider]
+MakeProvider = Callable[..., HttpxOAuthProvider]
 
 
 @dataclass(frozen=True)
@@ -31,14 +32,26 @@ def pkce() -> Pkce:
     return Pkce(verifier=verifier, challenge=s256_challenge(verifier))
 
 
-@pytest.fixture
-def make_provider(fake_provider: FakeProvider) -> MakeProvider:  # noqa: F811
-    def make(name: str, *, timeout: float = 3.0, base_url: str | None = None) -> OAuthProvider:
-        return _CLASSES[name](
+@pytest_asyncio.fixture
+async def make_provider(fake_provider: FakeProvider) -> AsyncIterator[MakeProvider]:  # noqa: F811
+    made: list[HttpxOAuthProvider] = []
+
+    def make(
+        name: str,
+        *,
+        timeout: float = 3.0,
+        base_url: str | None = None,
+        client_secret: str | None = None,
+    ) -> HttpxOAuthProvider:
+        provider = _CLASSES[name](
             client_id=fake_provider.client_id,
-            client_secret=fake_provider.client_secret,
+            client_secret=client_secret or fake_provider.client_secret,
             timeout=timeout,
             base_url=base_url or fake_provider.base_url,
         )
+        made.append(provider)
+        return provider
 
-    return make
+    yield make
+    for provider in made:
+        await provider.aclose()

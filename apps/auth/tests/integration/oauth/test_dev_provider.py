@@ -40,8 +40,8 @@ async def browser(idp_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def _url(dev: DevOAuthProvider, login_hint: str | None) -> str:
-    return dev.authorization_url(
+async def _url(dev: DevOAuthProvider, login_hint: str | None) -> str:
+    return await dev.authorization_url(
         state="st", redirect_uri=CALLBACK, code_challenge=s256_challenge(VERIFIER),
         login_hint=login_hint,
     )  # fmt: skip
@@ -50,7 +50,7 @@ def _url(dev: DevOAuthProvider, login_hint: str | None) -> str:
 async def test_login_yields_stable_dev_profile_when_browser_signs_in_with_login_hint(
     dev: DevOAuthProvider, browser: httpx.AsyncClient
 ) -> None:
-    url = _url(dev, "alice")
+    url = await _url(dev, "alice")
     assert url.startswith(f"{PUBLIC}/dev-idp/authorize?")
 
     callback = query_of((await browser.get(url)).headers["location"])
@@ -67,7 +67,7 @@ async def test_login_yields_stable_dev_profile_when_browser_signs_in_with_login_
 async def test_login_completes_when_sign_in_form_is_posted_through_the_mount(
     dev: DevOAuthProvider, browser: httpx.AsyncClient
 ) -> None:
-    page = await browser.get(_url(dev, None))
+    page = await browser.get(await _url(dev, None))
     assert page.status_code == 200
     hidden = {
         name: html.unescape(value)
@@ -86,7 +86,7 @@ async def test_login_completes_when_sign_in_form_is_posted_through_the_mount(
 async def test_exchange_raises_provider_error_when_verifier_does_not_match(
     dev: DevOAuthProvider, browser: httpx.AsyncClient
 ) -> None:
-    code = query_of((await browser.get(_url(dev, "alice"))).headers["location"])["code"]
+    code = query_of((await browser.get(await _url(dev, "alice"))).headers["location"])["code"]
 
     with pytest.raises(OAuthProviderError) as caught:
         await dev.exchange_code(

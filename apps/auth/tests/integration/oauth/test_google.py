@@ -15,7 +15,7 @@ async def test_authorize_request_carries_openid_scope_and_pkce_when_browser_foll
     fake_provider: FakeProvider, make_provider, pkce
 ) -> None:
     google = make_provider("google")
-    url = google.authorization_url(
+    url = await google.authorization_url(
         state="st-g", redirect_uri=REDIRECT, code_challenge=pkce.challenge, login_hint=None
     )
 
@@ -40,7 +40,7 @@ async def test_login_yields_google_profile_when_code_and_verifier_are_exchanged(
 ) -> None:
     google = make_provider("google")
     fake_provider.sign_in_as("google", FakeUser(subject="109876543210", nickname="Eco Kim"))
-    url = google.authorization_url(
+    url = await google.authorization_url(
         state="st", redirect_uri=REDIRECT, code_challenge=pkce.challenge, login_hint="a@b.c"
     )
     code = (await follow_authorization(url))["code"]

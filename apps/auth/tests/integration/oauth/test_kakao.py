@@ -15,7 +15,7 @@ async def test_authorize_request_carries_pkce_s256_and_scope_when_browser_follow
     fake_provider: FakeProvider, make_provider, pkce
 ) -> None:
     kakao = make_provider("kakao")
-    url = kakao.authorization_url(
+    url = await kakao.authorization_url(
         state="st-1", redirect_uri=REDIRECT, code_challenge=pkce.challenge, login_hint="eco@k.kr"
     )
 
@@ -41,7 +41,7 @@ async def test_login_yields_kakao_profile_when_code_and_verifier_are_exchanged(
 ) -> None:
     kakao = make_provider("kakao")
     fake_provider.sign_in_as("kakao", FakeUser(subject="3141592", nickname="재활용왕"))
-    url = kakao.authorization_url(
+    url = await kakao.authorization_url(
         state="st-2", redirect_uri=REDIRECT, code_challenge=pkce.challenge, login_hint=None
     )
     code = (await follow_authorization(url))["code"]

@@ -16,7 +16,7 @@ async def test_authorize_request_has_no_pkce_or_scope_when_naver_is_used(
 ) -> None:
     naver = make_provider("naver")
     assert naver.supports_pkce is False
-    url = naver.authorization_url(
+    url = await naver.authorization_url(
         state="st-n", redirect_uri=REDIRECT, code_challenge="ignored", login_hint="ignored"
     )
 
@@ -38,7 +38,7 @@ async def test_login_yields_naver_profile_when_code_and_state_are_exchanged(
 ) -> None:
     naver = make_provider("naver")
     fake_provider.sign_in_as("naver", FakeUser(subject="nv-Abc_123", nickname="네이버친구"))
-    url = naver.authorization_url(
+    url = await naver.authorization_url(
         state="st-n", redirect_uri=REDIRECT, code_challenge=None, login_hint=None
     )
     code = (await follow_authorization(url))["code"]

@@ -6,7 +6,9 @@ import time
 import pytest
 
 from apps.auth.domain.errors import OAuthProviderError
+from apps.auth.infrastructure.oauth.http_client import MAX_BODY_BYTES
 from apps.auth.tests.fakes.fake_provider import FakeProvider
+from apps.auth.tests.fakes.fake_provider_raw import RawAnswer
 from apps.auth.tests.integration.oauth.support import REAL_PROVIDERS, redirect_uri_for
 
 pytestmark = pytest.mark.parametrize("name", REAL_PROVIDERS)
@@ -49,8 +51,7 @@ async def test_exchange_raises_provider_error_when_code_is_reused(
 async def test_exchange_raises_provider_error_when_client_secret_is_wrong(
     name: str, fake_provider: FakeProvider, make_provider
 ) -> None:
-    provider = make_provider(name)
-    provider._http._oauth.client_secret = "wrong-secret"
+    provider = make_provider(name, client_secret="wrong-secret")
 
     with pytest.raises(OAuthProviderError) as caught:
         await _exchange(provider, fake_provider)
@@ -149,3 +150,27 @@ async def test_error_messages_hide_code_verifier_secret_and_token_when_provider_
         for secret in (code, "v" * 50, fake_provider.client_secret, token):
             assert secret not in text
         assert error.__cause__ is None
+
+
+async def test_requests_ask_for_uncompressed_json_when_calling_provider(
+    name: str, fake_provider: FakeProvider, make_provider
+) -> None:
+    provider = make_provider(name)
+    await provider.fetch_profile(await _exchange(provider, fake_provider))
+
+    for request in fake_provider.requests(name):
+        assert request.headers["accept"] == "application/json"
+        assert request.headers["accept-encoding"] == "identity"
+
+
+async def test_profile_raises_provider_error_when_answer_exceeds_the_body_cap(
+    name: str, fake_provider: FakeProvider, make_provider
+) -> None:
+    provider = make_provider(name)
+    token = await _exchange(provider, fake_provider)
+    fake_provider.answer("profile", RawAnswer(body=b"[" + b"0," * MAX_BODY_BYTES + b"0]"))
+
+    with pytest.raises(OAuthProviderError) as caught:
+        await provider.fetch_profile(token)
+
+    assert "answer refused" in caught.value.detail

@@ -13,9 +13,9 @@ from apps.auth.infrastructure.oauth.naver import NAVER_ENDPOINTS, NaverOAuthProv
 CLASSES = {"kakao": KakaoOAuthProvider, "google": GoogleOAuthProvider, "naver": NaverOAuthProvider}
 
 
-def _url(name: str, base_url: str | None = None) -> str:
+async def _url(name: str, base_url: str | None = None) -> str:
     provider = CLASSES[name](client_id="id", client_secret="s", timeout=1.0, base_url=base_url)
-    return provider.authorization_url(
+    return await provider.authorization_url(
         state="st", redirect_uri="https://a.example/cb", code_challenge="ch", login_hint=None
     )
 
@@ -28,18 +28,20 @@ def _url(name: str, base_url: str | None = None) -> str:
         ("naver", "https://nid.naver.com/oauth2.0/authorize"),
     ],
 )
-def test_authorization_url_points_at_the_real_provider_when_no_base_url_is_set(
+async def test_authorization_url_points_at_the_real_provider_when_no_base_url_is_set(
     name: str, expected: str
 ) -> None:
-    assert _url(name).split("?")[0] == expected
+    assert (await _url(name)).split("?")[0] == expected
 
 
 @pytest.mark.parametrize("name", ["kakao", "google", "naver"])
-def test_authorization_url_moves_to_base_url_keeping_the_path_when_overridden(name: str) -> None:
-    url = urlsplit(_url(name, base_url="http://127.0.0.1:9999/"))
+async def test_authorization_url_moves_to_base_url_keeping_the_path_when_overridden(
+    name: str,
+) -> None:
+    url = urlsplit(await _url(name, base_url="http://127.0.0.1:9999/"))
 
     assert (url.scheme, url.netloc) == ("http", "127.0.0.1:9999")
-    assert url.path == urlsplit(_url(name)).path
+    assert url.path == urlsplit(await _url(name)).path
 
 
 @pytest.mark.parametrize(
@@ -50,7 +52,7 @@ def test_authorization_url_moves_to_base_url_keeping_the_path_when_overridden(na
         (NAVER_ENDPOINTS, ("/oauth2.0/authorize", "/oauth2.0/token", "/v1/nid/me")),
     ],
 )
-def test_every_host_maps_to_base_url_when_endpoints_are_rebased(endpoints, paths) -> None:
+async def test_every_host_maps_to_base_url_when_endpoints_are_rebased(endpoints, paths) -> None:
     rebased = endpoints.rebased("http://fake:1")
 
     assert (rebased.authorize, rebased.token, rebased.profile) == tuple(
@@ -59,10 +61,10 @@ def test_every_host_maps_to_base_url_when_endpoints_are_rebased(endpoints, paths
     assert endpoints.rebased(None) is endpoints
 
 
-def test_dev_authorization_url_is_under_public_base_url_when_built() -> None:
+async def test_dev_authorization_url_is_under_public_base_url_when_built() -> None:
     dev = DevOAuthProvider(public_base_url="https://local.example/", idp_app=Starlette(), timeout=1)
 
-    url = dev.authorization_url(
+    url = await dev.authorization_url(
         state="s", redirect_uri="https://local.example/cb", code_challenge="c", login_hint="ann"
     )
 
