@@ -23,8 +23,7 @@ install: $(VENV)/.synced
 run: install
 	AUTH_ENVIRONMENT=$${AUTH_ENVIRONMENT:-local} \
 	AUTH_PUBLIC_BASE_URL=$${AUTH_PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
-	$(VENV)/bin/uvicorn apps.auth.setup.main:app \
-		--host $(HOST) --port $(PORT) --no-access-log
+	$(PY) -m apps.auth.setup.serve --host $(HOST) --port $(PORT)
 
 test: install
 	./scripts/ci-tools.sh

@@ -21,23 +21,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The bare comparison endpoint runs under plain uvicorn; the API, and anything that wraps it
+# (the canary demo's fault layer), runs through the service's own entry point, as production.
+BARE_TARGET = "benchmarks.bare_app:app"
+
+
 def server_command(target: str, port: int) -> list[str]:
-    """How every benchmark and demo starts an ASGI app: one uvicorn worker, as production."""
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        target,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
+    """How every benchmark and demo starts an ASGI app: one process, one worker."""
+    address = ["--host", "127.0.0.1", "--port", str(port)]
+    if target != BARE_TARGET:
+        return [sys.executable, "-m", "apps.auth.setup.serve", "--app", target, *address]
+    uvicorn = [sys.executable, "-m", "uvicorn", target, *address, "--workers", "1"]
+    return [*uvicorn, "--no-access-log", "--log-level", "warning"]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -53,7 +48,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 class Server:
-    """One uvicorn process, one worker, as production runs it; stopped on exit."""
+    """One server process, one worker, as production runs it; stopped on exit."""
 
     def __init__(self, target: str, env: dict[str, str]) -> None:
         self.port = free_port()

@@ -8,10 +8,16 @@ from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apps.auth.presentation.http.metrics import AuthMetrics
+from apps.auth.presentation.http.response_headers import (
+    internal_error,
+    security_headers,
+    vary_on_origin,
+)
 
 logger = logging.getLogger("auth.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -27,13 +33,18 @@ _QUIET = frozenset(
     }
 )
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+# Envoy's ext_authz form of /verify: the original method and path follow this prefix.
+_EXT_AUTHZ_PREFIX = "/api/v1/auth/verify/"
 
 
 class ObservabilityMiddleware:
-    """Request id, release headers, metrics and one access-log line per request.
+    """Request id, release and security headers, metrics and one access-log line per request.
 
     Logs and labels use the route template, never the raw path or query, so no token or
-    authorization code reaches them.
+    authorization code reaches them. Every answer is `nosniff`; an answer that sets a cookie,
+    or says nothing about caching, is `no-store`: tokens and personal data stay out of caches
+    unless a route opts in (the JWKS). An unhandled error is answered here too, so the 500
+    carries the same headers.
     """
 
     def __init__(self, app: ASGIApp, metrics: AuthMetrics, release: str, version: str) -> None:
@@ -52,14 +63,14 @@ class ObservabilityMiddleware:
         started = time.perf_counter()
         request_id = _request_id(scope)
         request_id_var.set(request_id)
-        status = 500
+        status = 0
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [
-                    *message.get("headers", []),
+                    *security_headers(message.get("headers", [])),
                     *self.headers,
                     (b"x-request-id", request_id.encode()),
                 ]
@@ -67,8 +78,15 @@ class ObservabilityMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
+        except Exception:
+            # Starlette's outermost error middleware logs the error and answers only when
+            # nothing was sent yet; answering here keeps this layer's headers on the 500.
+            if not status:
+                await internal_error(send_wrapper)
+            status = 500
+            raise
         finally:
-            self._observe(scope, status, time.perf_counter() - started, request_id)
+            self._observe(scope, status or 500, time.perf_counter() - started, request_id)
 
     def _observe(self, scope: Scope, status: int, elapsed: float, request_id: str) -> None:
         route: Any = scope.get("route")
@@ -114,7 +132,10 @@ class CorsForBrowsers:
     """Starlette's CORS handling for requests that carry an `Origin`; others skip it.
 
     Mesh and server-to-server calls (most `/verify` traffic) never send `Origin`, and CORS
-    has nothing to add to their responses.
+    has nothing to add to their responses but `Vary: Origin`: the same URL answered to a
+    browser carries CORS headers, so a shared cache must key on it. The ext_authz form of
+    `/verify` checks the token of whatever request Envoy forwards, preflights included, so
+    an `OPTIONS` there is never answered by the CORS layer itself.
     """
 
     def __init__(
@@ -137,7 +158,12 @@ class CorsForBrowsers:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and any(name == b"origin" for name, _ in scope["headers"]):
-            await self.cors(scope, receive, send)
-        else:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+        elif not any(name == b"origin" for name, _ in scope["headers"]):
+            await self.app(scope, receive, vary_on_origin(send))
+        elif scope["path"].startswith(_EXT_AUTHZ_PREFIX):
+            headers = Headers(scope=scope)
+            await self.cors.simple_response(scope, receive, send, request_headers=headers)
+        else:
+            await self.cors(scope, receive, send)

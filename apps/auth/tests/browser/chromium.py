@@ -23,6 +23,7 @@ from selenium.webdriver.chrome.service import Service
 
 from apps.auth.application.common.ports import Clock
 from apps.auth.setup.app_factory import create_app
+from apps.auth.setup.serve import server_config
 from apps.auth.setup.settings import Settings
 from apps.auth.tests.integration.redis_server import free_port
 
@@ -79,7 +80,7 @@ def screenshot(driver: webdriver.Chrome, state: str) -> None:
 
 @contextmanager
 def live_service(**env: str) -> Iterator[str]:
-    """`uvicorn apps.auth.setup.main:app` as `make run` starts it, on a free port."""
+    """`python -m apps.auth.setup.serve` as `make run` starts it, on a free port."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AUTH_", "RELEASE_"))}
@@ -91,7 +92,7 @@ def live_service(**env: str) -> Iterator[str]:
     } | {f"AUTH_{name.upper()}": value for name, value in env.items()}
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "apps.auth.setup.main:app", "--port", str(port)],
+            [sys.executable, "-m", "apps.auth.setup.serve", "--port", str(port)],
             cwd=ROOT,
             env=clean | variables,
             stdout=log,
@@ -126,7 +127,7 @@ def service_in_process(clock: Clock) -> Iterator[str]:
     listener.bind(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{listener.getsockname()[1]}"
     app = create_app(Settings(environment="test", public_base_url=base), clock=clock)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(server_config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     try:

@@ -1,4 +1,5 @@
-"""Runs an ASGI app under uvicorn on 127.0.0.1 with an OS-chosen port, in a daemon thread."""
+"""Runs an ASGI app under uvicorn, configured as the service's entry point configures it, on
+127.0.0.1 with an OS-chosen port, in a daemon thread."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ import time
 import uvicorn
 from starlette.types import ASGIApp
 
+from apps.auth.setup.serve import server_config
+
 
 class LiveServer:
     def __init__(self, app: ASGIApp) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.bind(("127.0.0.1", 0))
         self.port = self._socket.getsockname()[1]
-        config = uvicorn.Config(
+        config = server_config(
             app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
         )
         self._server = uvicorn.Server(config)

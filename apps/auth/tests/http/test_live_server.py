@@ -24,7 +24,7 @@ def live_server() -> Iterator[str]:
     }
     env |= {"AUTH_ENVIRONMENT": "local", "AUTH_PUBLIC_BASE_URL": base, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "apps.auth.setup.main:app", "--port", str(port)],
+        [sys.executable, "-m", "apps.auth.setup.serve", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
