@@ -3,15 +3,17 @@ audit records and releases every connection when it stops."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from apps.auth.setup.app_factory import create_app
 from apps.auth.setup.settings import Settings
+from apps.auth.tests.pg import migrate, throwaway_database
 from apps.auth.tests.support import API, BASE_URL, dev_login, token_payload
 
 
@@ -24,10 +26,18 @@ async def _scalar(url: str, query: str, **params: str) -> Any:
         await engine.dispose()
 
 
+@pytest.fixture
+def own_database() -> Iterator[str]:
+    """A database of this test's own, so the connection count sees only this app's pool."""
+    with throwaway_database() as url:
+        migrate(url)
+        yield url
+
+
 async def test_lifespan_flushes_audits_and_releases_connections_when_the_app_stops(
-    settings_factory: Callable[..., Settings],
+    settings_factory: Callable[..., Settings], own_database: str
 ) -> None:
-    settings = settings_factory()
+    settings = settings_factory(database_url=own_database)
     assert settings.database_url is not None
     app = create_app(settings)
 
