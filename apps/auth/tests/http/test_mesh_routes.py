@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from fastapi.routing import APIRoute
 from starlette.routing import Route
 
 from apps.auth.domain.errors import RateLimited
@@ -18,7 +19,7 @@ MESH = {"verify", "verify_forwarded", "refresh"}
 def test_mesh_routes_come_first_when_the_app_is_built(api: Any) -> None:
     first = api.app.router.routes[: len(MESH)]
     assert {route.name for route in first} == MESH
-    assert all(type(route) is Route for route in first)
+    assert all(isinstance(route, Route) and not isinstance(route, APIRoute) for route in first)
 
 
 async def test_openapi_documents_verify_and_refresh_when_served_by_plain_routes(
@@ -74,3 +75,18 @@ async def test_unexpected_error_is_a_500_without_internals_when_raised_on_a_plai
     assert answer.status_code == 500
     assert answer.json() == {"code": "INTERNAL_ERROR", "detail": "Internal server error"}
     assert "hunter2" not in answer.text
+
+
+async def test_mesh_routes_are_labelled_by_template_when_metered_and_logged(
+    api: Any, caplog
+) -> None:
+    logged = await dev_login(api.client)
+    with caplog.at_level("DEBUG", logger="auth.access"):
+        answer = await api.client.get(f"{API}/verify/api/v1/scan", headers=bearer(logged.access))
+    assert answer.status_code == 200
+    [line] = [r for r in caplog.records if r.name == "auth.access"]
+    assert line.levelname == "DEBUG", "the mesh's busiest path logs at DEBUG"
+    assert line.route == f"{API}/verify/{{original_path}}"
+    metrics = (await api.client.get("/metrics")).text
+    assert f'route="{API}/verify/{{original_path}}"' in metrics
+    assert 'route="unmatched"' not in metrics

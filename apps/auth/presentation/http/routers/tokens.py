@@ -7,7 +7,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 from apps.auth.application.token.refresh import RefreshTokensRequest
 from apps.auth.application.token.verify import ValidateTokenRequest
@@ -113,18 +114,29 @@ async def verify(request: Request) -> Response:
 FORWARDED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
+class MeshRoute(Route):
+    """A plain Starlette route that, like FastAPI's own, names itself in the request scope, so
+    logs and metrics label it by its template."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is not Match.NONE:
+            child["route"] = self
+        return match, child
+
+
 def mesh_routes() -> list[Route]:
     """`/verify` and `/refresh` as plain routes: the busiest endpoints need no request parsing,
     so they skip FastAPI's dependency machinery. The app places them before its own routes."""
     return [
-        Route(f"{AUTH_PATH}/verify", verify, methods=["GET"], name="verify"),
-        Route(
+        MeshRoute(f"{AUTH_PATH}/verify", verify, methods=["GET"], name="verify"),
+        MeshRoute(
             f"{AUTH_PATH}/verify/{{original_path:path}}",
             verify,
             methods=FORWARDED_METHODS,
             name="verify_forwarded",
         ),
-        Route(f"{AUTH_PATH}/refresh", refresh, methods=["POST"], name="refresh"),
+        MeshRoute(f"{AUTH_PATH}/refresh", refresh, methods=["POST"], name="refresh"),
     ]
 
 
