@@ -49,6 +49,14 @@ local function register_refresh(uid, rjti, rexp, now, meta)
   redis.call('SET', V1_META .. rjti, meta, 'EX', ttl)
 end
 
+-- v1's metadata of a session's refresh token, as v1 writes it (device, user agent, issue time).
+local function v1_meta(key, now)
+  local d = redis.call('HMGET', key, 'device', 'ua')
+  local function field(v) if v and v ~= '' then return v end return cjson.null end
+  return cjson.encode({device_id = field(d[1]), user_agent = field(d[2]),
+    issued_at = math.floor(now)})
+end
+
 local function end_session(stream, maxlen, sid, reason, now, now_iso, skip)
   local key = SESSION .. sid
   local f = redis.call('HMGET', key, 'uid', 'ajti', 'aexp', 'aexp_iso', 'rjti', 'rexp')
@@ -111,8 +119,8 @@ return ended
 )
 
 # KEYS[1] session, KEYS[2] stream. ARGV: presented, client, rjti, ajti, aexp, aexp_iso, now,
-# now_iso, grace, sealed successor ('' for none), maxlen, legacy, rexp, v1 meta of the new rjti,
-# budget key ('' for none), budget limit, budget window
+# now_iso, grace, sealed successor ('' for none), maxlen, legacy, rexp, budget key ('' for
+# none), budget limit, budget window
 ROTATE = (
     PRELUDE
     + """
@@ -134,11 +142,11 @@ local spent = LEGACY and f[3] == presented and
   (redis.call('SISMEMBER', V1_TOKENS .. f[1], presented) == 0 or
    redis.call('EXISTS', BLACKLIST .. presented) == 1)
 if f[3] == presented and not spent then
-  if ARGV[15] ~= '' then
-    local count = redis.call('INCR', ARGV[15])
-    if count == 1 then redis.call('EXPIRE', ARGV[15], ARGV[17]) end
-    if count > tonumber(ARGV[16]) then
-      return {'limited', f[1], tostring(math.max(1, redis.call('TTL', ARGV[15])))}
+  if ARGV[14] ~= '' then
+    local count = redis.call('INCR', ARGV[14])
+    if count == 1 then redis.call('EXPIRE', ARGV[14], ARGV[16]) end
+    if count > tonumber(ARGV[15]) then
+      return {'limited', f[1], tostring(math.max(1, redis.call('TTL', ARGV[14])))}
     end
   end
   blacklist(stream, maxlen, f[4], math.ceil(tonumber(f[5]) - now),
@@ -146,7 +154,7 @@ if f[3] == presented and not spent then
   spend_refresh(f[1], presented, f[10], now)
   redis.call('HSET', key, 'rjti', ARGV[3], 'ajti', ARGV[4], 'aexp', ARGV[5], 'aexp_iso', ARGV[6],
     'prev', presented, 'rotated', ARGV[7], 'rotby', client, 'last_used', ARGV[7], 'rexp', ARGV[13])
-  register_refresh(f[1], ARGV[3], ARGV[13], now, ARGV[14])
+  if LEGACY then register_refresh(f[1], ARGV[3], ARGV[13], now, v1_meta(key, now)) end
   if ARGV[10] ~= '' and grace > 0 then
     redis.call('SET', SUCCESSOR .. sid, ARGV[10], 'PX', math.floor(grace * 1000))
   else

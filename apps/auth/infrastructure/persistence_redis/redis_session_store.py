@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -98,7 +97,6 @@ class RedisSessionStore:
                 self._maxlen,
                 "1" if self._legacy else "0",
                 int(tokens.refresh_expires_at.timestamp()),
-                json.dumps({"issued_at": int(now.timestamp())}),
                 *_budget(request),
             ],
         )

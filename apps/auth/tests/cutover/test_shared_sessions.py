@@ -168,6 +168,9 @@ async def test_v1_records_follow_a_v2_session_through_login_rotation_and_logout(
     second_jti = token_payload(refresh2)["jti"]
     assert await redis.smembers(f"user:tokens:{user}") == {second_jti.encode()}
     assert not await redis.exists(f"token:meta:{first_jti}")
+    rotated_meta = json.loads(await redis.get(f"token:meta:{second_jti}"))
+    assert set(rotated_meta) == {"device_id", "user_agent", "issued_at"}
+    assert rotated_meta["user_agent"] and rotated_meta["issued_at"] > 0
     assert not await v1.v1_refresh_accepts(redis, logged.refresh)
     assert await v1.v1_refresh_accepts(redis, refresh2)
 
