@@ -32,6 +32,11 @@ class AuthMetrics:
         )
         self.revocations = Counter("auth_revocations_total", "Revocations", ["reason"], registry=r)
         self.verify = Counter("auth_verify_total", "Verify results", ["result"], registry=r)
+        # /verify is the busiest endpoint: its series are looked up once, not per request.
+        self.verify_results = {
+            result: self.verify.labels(result)
+            for result in ("valid", "invalid", "revoked", "unavailable")
+        }
         self.outbox_depth = Gauge(
             "auth_outbox_depth", "Events in the revocation outbox", registry=r
         )

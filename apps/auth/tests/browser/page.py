@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
@@ -14,12 +15,16 @@ WAIT_SECONDS = 15
 def wait(
     driver: webdriver.Chrome, seconds: float = WAIT_SECONDS
 ) -> WebDriverWait[webdriver.Chrome]:
-    return WebDriverWait(driver, seconds, poll_frequency=0.05)
+    # A sign-in replaces the document: an element found just before that is stale just after.
+    return WebDriverWait(
+        driver, seconds, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
+    )
 
 
 def wait_state(driver: webdriver.Chrome, state: str) -> None:
+    """Waits for the page's `data-state`, read afresh from whatever document is loaded."""
     wait(driver).until(
-        lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-state") == state,
+        lambda d: d.execute_script("return document.body && document.body.dataset.state") == state,
         f"the page never reached state {state!r}",
     )
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+import orjson
 from fastapi import APIRouter
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -66,16 +67,19 @@ async def refresh(request: Request) -> Response:
         raise
     metrics.refreshes.labels(result.outcome.value).inc()
     tokens = result.tokens
-    response = JSONResponse(
-        {
-            "success": True,
-            "data": {
-                "user_id": str(result.user_id),
-                "access_expires_at": _iso(tokens.access.claims.expires_at),
-                "refresh_expires_at": _iso(tokens.refresh.claims.expires_at),
-            },
-        },
+    response = Response(
+        orjson.dumps(
+            {
+                "success": True,
+                "data": {
+                    "user_id": str(result.user_id),
+                    "access_expires_at": _iso(tokens.access.claims.expires_at),
+                    "refresh_expires_at": _iso(tokens.refresh.claims.expires_at),
+                },
+            }
+        ),
         status_code=201,
+        media_type="application/json",
     )
     CookieWriter(api.config).set_tokens(response, tokens)
     return response
@@ -94,17 +98,18 @@ async def verify(request: Request) -> Response:
             ValidateTokenRequest(token=access_token(request))
         )
     except StorageUnavailable:
-        metrics.verify.labels("unavailable").inc()
+        metrics.verify_results["unavailable"].inc()
         raise
     except DomainError as error:
         revoked = isinstance(error, TokenRevoked)
-        metrics.verify.labels("revoked" if revoked else "invalid").inc()
+        metrics.verify_results["revoked" if revoked else "invalid"].inc()
         code = "INVALID_TOKEN" if isinstance(error, TokenTypeMismatch) else error.code
         return error_response(code, error.detail, 403 if revoked else 401)
-    metrics.verify.labels("valid").inc()
+    metrics.verify_results["valid"].inc()
     user_id = str(claims.sub)
-    return JSONResponse(
-        {"user_id": user_id, "provider": claims.provider},
+    return Response(
+        orjson.dumps({"user_id": user_id, "provider": claims.provider}),
+        media_type="application/json",
         headers={"x-user-id": user_id, "x-auth-provider": claims.provider},
     )
 
