@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: install run test lint fmt bench fuzz soak canary-demo migrate clean
+.PHONY: install run test lint fmt bench bench-compare fuzz soak canary-demo migrate clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -34,6 +34,13 @@ bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	./scripts/ensure-services.sh
 	$(PY) -m benchmarks.bench
+
+# The API at another commit against this checkout's, side by side in one run: `make bench-compare REF=main~3`.
+bench-compare: install
+	@test -n "$(REF)" || (echo "usage: make bench-compare REF=<commit>" >&2; exit 2)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	./scripts/ensure-services.sh
+	$(PY) -m benchmarks.compare $(REF) $(if $(ROUNDS),--rounds $(ROUNDS))
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -13,6 +13,9 @@ from pathlib import Path
 import httpx
 
 ADMIN_DSN = os.environ.get("BENCH_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+# The checkout the benchmarks belong to; `make bench-compare` also runs another commit's.
+ROOT = Path(__file__).resolve().parent.parent
+ENTRY_POINT = Path("apps/auth/setup/serve.py")
 
 
 def free_port() -> int:
@@ -26,10 +29,14 @@ def free_port() -> int:
 BARE_TARGET = "benchmarks.bare_app:app"
 
 
-def server_command(target: str, port: int) -> list[str]:
-    """How every benchmark and demo starts an ASGI app: one process, one worker."""
+def server_command(target: str, port: int, root: Path = ROOT) -> list[str]:
+    """How every benchmark and demo starts an ASGI app: one process, one worker.
+
+    A checkout from before the service had its own entry point (`root` without
+    `apps/auth/setup/serve.py`) is started the way it was then: with plain uvicorn.
+    """
     address = ["--host", "127.0.0.1", "--port", str(port)]
-    if target != BARE_TARGET:
+    if target != BARE_TARGET and (root / ENTRY_POINT).exists():
         return [sys.executable, "-m", "apps.auth.setup.serve", "--app", target, *address]
     uvicorn = [sys.executable, "-m", "uvicorn", target, *address, "--workers", "1"]
     return [*uvicorn, "--no-access-log", "--log-level", "warning"]
@@ -48,18 +55,30 @@ def cpu_seconds(pid: int) -> float:
 
 
 class Server:
-    """One server process, one worker, as production runs it; stopped on exit."""
+    """One server process, one worker, as production runs it; stopped on exit.
 
-    def __init__(self, target: str, env: dict[str, str]) -> None:
+    `root` is the checkout whose code it serves: this one unless told otherwise.
+    """
+
+    def __init__(self, target: str, env: dict[str, str], root: Path = ROOT) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.target = target
-        self.env = {**os.environ, **env, "AUTH_PUBLIC_BASE_URL": f"http://127.0.0.1:{self.port}"}
+        self.root = root
+        self.env = {
+            **os.environ,
+            **env,
+            "AUTH_PUBLIC_BASE_URL": f"http://127.0.0.1:{self.port}",
+            "PYTHONPATH": str(root),
+        }
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
         self.process = subprocess.Popen(
-            server_command(self.target, self.port), env=self.env, stdout=subprocess.DEVNULL
+            server_command(self.target, self.port, self.root),
+            cwd=self.root,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -85,14 +104,16 @@ class Server:
 
 
 @contextmanager
-def throwaway_database() -> Iterator[str]:
+def throwaway_database(root: Path = ROOT) -> Iterator[str]:
+    """A new database migrated by `root`'s own Alembic history; dropped on exit."""
     name = f"auth_bench_{uuid.uuid4().hex[:12]}"
     subprocess.run(["psql", ADMIN_DSN, "-qc", f"CREATE DATABASE {name}"], check=True)
     url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     try:
         subprocess.run(
             [sys.executable, "-m", "alembic", "-c", "apps/auth/alembic.ini", "upgrade", "head"],
-            env={**os.environ, "AUTH_DATABASE_URL": url},
+            cwd=root,
+            env={**os.environ, "AUTH_DATABASE_URL": url, "PYTHONPATH": str(root)},
             check=True,
             capture_output=True,
         )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import secrets
 import uuid
 from datetime import UTC, datetime
@@ -11,13 +12,14 @@ class SystemClock:
 
 
 class RandomIdGenerator:
-    """uuid4 for entities and token ids; 256-bit URL-safe secrets for state, bindings, PKCE."""
+    """uuid4 for entities; 128 random bits in hex (a uuid4's length) for token ids; 256-bit
+    URL-safe secrets for state, bindings, PKCE."""
 
     def new_uuid(self) -> uuid.UUID:
         return uuid.uuid4()
 
     def new_token_id(self) -> str:
-        return uuid.uuid4().hex
+        return os.urandom(16).hex()
 
     def new_secret(self) -> str:
         return secrets.token_urlsafe(32)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
 from jose import jws, jwt
 from jose.exceptions import JOSEError
 
@@ -64,7 +65,11 @@ class JoseTokenCodec:
             "aud": self._audience,
         }
         headers = {"kid": self._keys.signing_kid, "typ": "JWT"}
-        return str(jwt.encode(payload, self._keys.signing_key, self._keys.algorithm, headers))
+        # The claims are plain strings and integers already, so they are serialised here (the
+        # same compact JSON `jwt.encode` writes) and signed as they are.
+        return str(
+            jws.sign(orjson.dumps(payload), self._keys.signing_key, headers, self._keys.algorithm)
+        )
 
     def decode(self, token: str, expected: TokenType) -> TokenClaims:
         if not token or len(token) > MAX_TOKEN_BYTES or not _COMPACT.fullmatch(token):

@@ -7,9 +7,9 @@ from the refresh token it replaced, so a copy of Redis alone yields no usable to
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -25,7 +25,7 @@ def _key(presented_token: str) -> bytes:
 
 def seal_successor(successor: Successor, presented_token: str) -> bytes:
     nonce = os.urandom(_NONCE_BYTES)
-    plain = json.dumps([successor.access, successor.refresh]).encode()
+    plain = orjson.dumps([successor.access, successor.refresh])
     return nonce + AESGCM(_key(presented_token)).encrypt(nonce, plain, _CONTEXT)
 
 
@@ -34,7 +34,7 @@ def open_successor(sealed: bytes | str, presented_token: str) -> Successor | Non
     blob = sealed.encode() if isinstance(sealed, str) else sealed
     nonce, body = blob[:_NONCE_BYTES], blob[_NONCE_BYTES:]
     try:
-        access, refresh = json.loads(AESGCM(_key(presented_token)).decrypt(nonce, body, _CONTEXT))
-    except (InvalidTag, ValueError, TypeError):
+        access, refresh = orjson.loads(AESGCM(_key(presented_token)).decrypt(nonce, body, _CONTEXT))
+    except (InvalidTag, orjson.JSONDecodeError, ValueError, TypeError):
         return None
     return Successor(access=str(access), refresh=str(refresh))
