@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shutil
 
 import pytest
 import yaml
@@ -12,11 +13,13 @@ from apps.auth_relay.infrastructure.uvicorn_probe_server import UvicornProbeServ
 from tests.delivery import platform
 from tests.delivery.manifests import (
     API_OVERLAYS,
+    DOMAINS,
     OVERLAYS,
     RELAY_OVERLAYS,
     REPO_ROOT,
     configmap_data,
     containers,
+    kustomize,
     labels_match,
     of_kind,
     one,
@@ -284,3 +287,31 @@ async def test_relay_probe_paths_are_served_by_the_relay_probe_server(overlay):
             )
     finally:
         await server.close()
+
+
+@pytest.mark.parametrize("overlay", API_OVERLAYS)
+def test_cutover_component_gives_the_migration_job_the_canary_image_and_changes_nothing_else(
+    overlay, tmp_path
+):
+    domain, environment = overlay.split("/")
+    copy = tmp_path / domain
+    shutil.copytree(DOMAINS / domain, copy)
+    kustomization = copy / environment / "kustomization.yaml"
+    kustomization.write_text(
+        kustomization.read_text() + "\ncomponents:\n  - ../components/migrate-with-canary\n"
+    )
+    plain = render(overlay)
+
+    during_cutover = kustomize(copy / environment)
+
+    def image(docs, kind, name):
+        return one(docs, kind, name)["spec"]["template"]["spec"]["containers"][0]["image"]
+
+    canary_image = image(plain, "Deployment", "auth-api-canary")
+    assert image(during_cutover, "Job", "auth-api-migrate") == canary_image
+    assert image(plain, "Job", "auth-api-migrate") == image(plain, "Deployment", "auth-api")
+    assert canary_image != image(plain, "Deployment", "auth-api")
+    one(plain, "Job", "auth-api-migrate")["spec"]["template"]["spec"]["containers"][0]["image"] = (
+        canary_image
+    )
+    assert during_cutover == plain
