@@ -90,6 +90,17 @@ def _median(runs: list[Figures], key: str) -> float:
     return statistics.median(run[key] for run in runs)
 
 
+def _verify(api: Server, access_token: str) -> Figures:
+    url = f"{api.base_url}/api/v1/auth/verify"
+    return measured(api, url, "-H", f"Authorization: Bearer {access_token}")
+
+
+def _refresh(api: Server, refresh_tokens: list[str], chains: Path) -> Figures:
+    chains.write_text("\n".join(refresh_tokens))
+    url = f"{api.base_url}/api/v1/auth/refresh"
+    return measured(api, url, "-s", str(REFRESH_SCRIPT), script_args=(str(chains),))
+
+
 def measure(ref_root: Path, rounds: int) -> list[Comparison]:
     verify: dict[str, list[Figures]] = {"ref": [], "head": []}
     refresh: dict[str, list[Figures]] = {"ref": [], "head": []}
@@ -97,46 +108,24 @@ def measure(ref_root: Path, rounds: int) -> list[Comparison]:
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         bare = stack.enter_context(Server("benchmarks.bare_app:app", {}))
-        apis = {
-            side: stack.enter_context(
-                Server(
-                    "apps.auth.setup.main:app",
-                    _env(stack.enter_context(throwaway_database(root))),
-                    root=root,
-                )
+        apis: dict[str, Server] = {}
+        for side, root in (("ref", ref_root), ("head", ROOT)):
+            database = stack.enter_context(throwaway_database(root))
+            apis[side] = stack.enter_context(
+                Server("apps.auth.setup.main:app", _env(database), root=root)
             )
-            for side, root in (("ref", ref_root), ("head", ROOT))
-        }
         sessions = {
             side: asyncio.run(logins(api.base_url, 1 + rounds * SESSIONS_PER_ROUND, 16))[0]
             for side, api in apis.items()
         }
         for index in range(rounds):
             bare_runs.append(measured(bare, f"{bare.base_url}/ping"))
+            start = 1 + index * SESSIONS_PER_ROUND
             for side, api in apis.items():
-                access, *_ = sessions[side][0]
-                verify[side].append(
-                    measured(
-                        api,
-                        f"{api.base_url}/api/v1/auth/verify",
-                        "-H",
-                        f"Authorization: Bearer {access}",
-                    )
-                )
-                start = 1 + index * SESSIONS_PER_ROUND
-                chains = tmp / f"{side}-{index}.txt"
-                chains.write_text(
-                    "\n".join(r for _, r in sessions[side][start : start + SESSIONS_PER_ROUND])
-                )
-                refresh[side].append(
-                    measured(
-                        api,
-                        f"{api.base_url}/api/v1/auth/refresh",
-                        "-s",
-                        str(REFRESH_SCRIPT),
-                        script_args=(str(chains),),
-                    )
-                )
+                (access, _), *_ = sessions[side]
+                unspent = [r for _, r in sessions[side][start : start + SESSIONS_PER_ROUND]]
+                verify[side].append(_verify(api, access))
+                refresh[side].append(_refresh(api, unspent, tmp / f"{side}-{index}.txt"))
     bare_rps = _median(bare_runs, "rps")
     return [
         Comparison(
