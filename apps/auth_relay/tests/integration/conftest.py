@@ -4,7 +4,9 @@ import asyncio
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import aio_pika
 import pytest
@@ -88,14 +90,18 @@ async def names(redis: Redis) -> AsyncIterator[Names]:
     await redis.delete(made.stream, made.dead)
 
 
-@pytest.fixture
-async def inbox(names: Names) -> AsyncIterator[Inbox]:
+@asynccontextmanager
+async def bound_queue(
+    names: Names, *, durable: bool = True, arguments: dict[str, Any] | None = None
+) -> AsyncIterator[Inbox]:
+    """The relay's fanout exchange with one queue bound to it, consumed into an `Inbox`;
+    queue, exchange and connection are removed on exit."""
     connection = await aio_pika.connect(AMQP_URL)
     channel = await connection.channel()
     exchange = await channel.declare_exchange(
         names.exchange, aio_pika.ExchangeType.FANOUT, durable=True
     )
-    queue = await channel.declare_queue(names.queue, durable=True)
+    queue = await channel.declare_queue(names.queue, durable=durable, arguments=arguments)
     await queue.bind(exchange)
     received = Inbox()
 
@@ -109,6 +115,12 @@ async def inbox(names: Names) -> AsyncIterator[Inbox]:
     await queue.delete(if_unused=False, if_empty=False)
     await exchange.delete()
     await connection.close()
+
+
+@pytest.fixture
+async def inbox(names: Names) -> AsyncIterator[Inbox]:
+    async with bound_queue(names) as received:
+        yield received
 
 
 def relay_settings(names: Names, **overrides: object) -> RelaySettings:

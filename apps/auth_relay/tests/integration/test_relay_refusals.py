@@ -10,7 +10,13 @@ from redis.asyncio import Redis
 
 from apps.auth_relay.setup.runner import RelayApp
 from apps.auth_relay.tests.events import event_body, event_fields
-from apps.auth_relay.tests.integration.conftest import AMQP_URL, Inbox, Names, relay_settings
+from apps.auth_relay.tests.integration.conftest import (
+    AMQP_URL,
+    Inbox,
+    Names,
+    bound_queue,
+    relay_settings,
+)
 from apps.auth_relay.tests.integration.relay_running import running, sample, until
 
 # A queue that holds at most this many bytes and nacks any publish that would exceed it.
@@ -30,26 +36,9 @@ async def exchange_cleanup(names: Names) -> AsyncIterator[None]:
 @pytest.fixture
 async def strict_inbox(names: Names) -> AsyncIterator[Inbox]:
     """A bound queue with `x-overflow: reject-publish`: the broker nacks an oversized message."""
-    connection = await aio_pika.connect(AMQP_URL)
-    channel = await connection.channel()
-    exchange = await channel.declare_exchange(
-        names.exchange, aio_pika.ExchangeType.FANOUT, durable=True
-    )
     arguments = {"x-max-length-bytes": QUEUE_BYTES, "x-overflow": "reject-publish"}
-    queue = await channel.declare_queue(names.queue, arguments=arguments)
-    await queue.bind(exchange)
-    received = Inbox()
-
-    async def collect(message: AbstractIncomingMessage) -> None:
-        received.messages.append(message)
-        await message.ack()
-
-    tag = await queue.consume(collect)
-    yield received
-    await queue.cancel(tag)
-    await queue.delete(if_unused=False, if_empty=False)
-    await exchange.delete()
-    await connection.close()
+    async with bound_queue(names, durable=False, arguments=arguments) as received:
+        yield received
 
 
 def _oversized_event() -> bytes:
