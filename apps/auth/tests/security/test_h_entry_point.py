@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -94,6 +95,20 @@ def test_busy_port_refused_with_one_line_and_exit_2_when_already_listening(how: 
     assert f"port {port}" in lines[0] and "make run PORT=" in lines[0]
 
 
+def _probe(code: str) -> Any:
+    """Runs `code` in a fresh interpreter of the local profile; the JSON of its last line."""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean_env(AUTH_ENVIRONMENT="local", AUTH_LOG_LEVEL="ERROR"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def test_entry_point_freezes_the_heap_and_widens_young_gc_when_app_is_built() -> None:
     probe = (
         "import gc, json; from apps.auth.setup import serve;"
@@ -102,19 +117,7 @@ def test_entry_point_freezes_the_heap_and_widens_young_gc_when_app_is_built() ->
         "print(json.dumps(before + [gc.get_threshold()[0], gc.get_freeze_count(),"
         " server.config.app is __import__('apps.auth.setup.main').auth.setup.main.app]))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env=clean_env(AUTH_ENVIRONMENT="local", AUTH_LOG_LEVEL="ERROR"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-    assert result.returncode == 0, result.stderr
-    threshold_before, frozen_before, threshold, frozen, serves_main_app = json.loads(
-        result.stdout.strip().splitlines()[-1]
-    )
+    threshold_before, frozen_before, threshold, frozen, serves_main_app = _probe(probe)
     assert (threshold_before, frozen_before) == (700, 0)
     assert threshold == 20_000 and frozen > 10_000
     assert serves_main_app is True
@@ -143,15 +146,5 @@ def test_app_lifespan_leaves_the_collector_alone_when_started_without_entry_poin
         "        return [gc.get_threshold()[0], gc.get_freeze_count()]\n"
         "print(json.dumps([before, asyncio.run(run())]))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env=clean_env(AUTH_ENVIRONMENT="local", AUTH_LOG_LEVEL="ERROR"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-    assert result.returncode == 0, result.stderr
-    before, serving = json.loads(result.stdout.strip().splitlines()[-1])
+    before, serving = _probe(probe)
     assert before == serving == [700, 0]
