@@ -25,9 +25,8 @@ from apps.auth.tests.cutover.v1_statements import (
 )
 from apps.auth.tests.fakes.provider_formats import FakeUser
 from apps.auth.tests.pg import migrate
+from apps.auth.tests.security.attack import provider_settings
 from apps.auth.tests.support import API, TestApp, audit_events, path_of, token_payload
-
-PROVIDERS = ("kakao", "google", "naver")
 
 
 @pytest_asyncio.fixture
@@ -35,16 +34,7 @@ async def v1_api(
     app_factory: Callable[..., Any], fake_provider: Any, v1_database: str
 ) -> AsyncIterator[TestApp]:
     migrate(v1_database)
-    overrides: dict[str, Any] = {
-        "database_url": v1_database,
-        "enabled_providers": ",".join(PROVIDERS),
-    }
-    for name in PROVIDERS:
-        overrides |= {
-            f"{name}_client_id": fake_provider.client_id,
-            f"{name}_client_secret": fake_provider.client_secret,
-            f"{name}_base_url": fake_provider.base_url,
-        }
+    overrides: dict[str, Any] = provider_settings(fake_provider) | {"database_url": v1_database}
     async with app_factory(**overrides) as test_app:
         yield test_app
 

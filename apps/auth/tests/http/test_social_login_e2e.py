@@ -9,6 +9,7 @@ import pytest
 import pytest_asyncio
 
 from apps.auth.tests.fakes.provider_formats import FakeUser
+from apps.auth.tests.security.attack import provider_settings
 from apps.auth.tests.support import API, TestApp, audit_events, path_of, token_payload
 
 PROVIDERS = ("kakao", "google", "naver")
@@ -16,13 +17,7 @@ PROVIDERS = ("kakao", "google", "naver")
 
 @pytest_asyncio.fixture
 async def social_api(app_factory: Callable[..., Any], fake_provider) -> AsyncIterator[TestApp]:
-    overrides: dict[str, Any] = {"enabled_providers": ",".join(PROVIDERS)}
-    for name in PROVIDERS:
-        overrides |= {
-            f"{name}_client_id": fake_provider.client_id,
-            f"{name}_client_secret": fake_provider.client_secret,
-            f"{name}_base_url": fake_provider.base_url,
-        }
+    overrides = provider_settings(fake_provider)
     async with app_factory(**overrides) as test_app:
         yield test_app
 
