@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import orjson
@@ -67,22 +68,27 @@ async def refresh(request: Request) -> Response:
         raise
     metrics.refreshes.labels(result.outcome.value).inc()
     tokens = result.tokens
-    response = Response(
-        orjson.dumps(
-            {
-                "success": True,
-                "data": {
-                    "user_id": str(result.user_id),
-                    "access_expires_at": _iso(tokens.access.claims.expires_at),
-                    "refresh_expires_at": _iso(tokens.refresh.claims.expires_at),
-                },
-            }
-        ),
+    response = _json(
+        {
+            "success": True,
+            "data": {
+                "user_id": str(result.user_id),
+                "access_expires_at": _iso(tokens.access.claims.expires_at),
+                "refresh_expires_at": _iso(tokens.refresh.claims.expires_at),
+            },
+        },
         status_code=201,
-        media_type="application/json",
     )
     CookieWriter(api.config).set_tokens(response, tokens)
     return response
+
+
+def _json(
+    content: dict[str, Any], *, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """The mesh endpoints' answers: serialised by orjson, not by the stdlib encoder under
+    `JSONResponse`, which costs several microseconds per answer on the busiest paths."""
+    return Response(orjson.dumps(content), status_code, headers, media_type="application/json")
 
 
 def _iso(moment: datetime) -> str:
@@ -107,9 +113,8 @@ async def verify(request: Request) -> Response:
         return error_response(code, error.detail, 403 if revoked else 401)
     metrics.verify_results["valid"].inc()
     user_id = str(claims.sub)
-    return Response(
-        orjson.dumps({"user_id": user_id, "provider": claims.provider}),
-        media_type="application/json",
+    return _json(
+        {"user_id": user_id, "provider": claims.provider},
         headers={"x-user-id": user_id, "x-auth-provider": claims.provider},
     )
 
