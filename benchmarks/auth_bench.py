@@ -20,10 +20,9 @@ import httpx
 
 from apps.auth.infrastructure.security.keys import generate_ec_private_pem
 from benchmarks.results import EndpointRow, endpoint_table
-from benchmarks.servers import Server, throwaway_database
+from benchmarks.servers import ROOT, Server, throwaway_database
 from benchmarks.wrk import CONNECTIONS, DURATION, Figures, measured
 
-ROOT = Path(__file__).resolve().parent.parent
 LOGINS = 300
 LOGIN_ROW = "full dev login, logins/s (3 requests each, 16 concurrent, Python client)"
 
