@@ -24,6 +24,8 @@ from benchmarks.servers import ROOT, Server, throwaway_database
 from benchmarks.wrk import CONNECTIONS, DURATION, Figures, measured
 
 LOGINS = 300
+# Drives /refresh: each response's new refresh cookie feeds a later request.
+REFRESH_SCRIPT = ROOT / "benchmarks" / "refresh_chain.lua"
 LOGIN_ROW = "full dev login, logins/s (3 requests each, 16 concurrent, Python client)"
 
 
@@ -73,7 +75,7 @@ CUTOVER_PROFILE = {
 }
 
 
-def _env(database_url: str) -> dict[str, str]:
+def api_env(database_url: str) -> dict[str, str]:
     return {
         "AUTH_ENVIRONMENT": "test",
         "AUTH_DATABASE_URL": database_url,
@@ -95,7 +97,7 @@ def measure() -> tuple[str, list[EndpointRow]]:
     """Every row, the bare baseline first (the mean of its runs before and after the API's)."""
     rows: list[tuple[str, Figures]] = []
     with throwaway_database() as database_url, tempfile.TemporaryDirectory() as tmp:
-        env = _env(database_url)
+        env = api_env(database_url)
         with (
             Server("benchmarks.bare_app:app", {}) as bare,
             Server("apps.auth.setup.main:app", env) as api,
@@ -108,7 +110,7 @@ def measure() -> tuple[str, list[EndpointRow]]:
             bearer = f"Authorization: Bearer {sessions[0][0]}"
             verify = "/api/v1/auth/verify"
             rows.append(("`GET /verify`", measured(api, f"{api.base_url}{verify}", "-H", bearer)))
-            script = (str(ROOT / "benchmarks" / "refresh_chain.lua"),)
+            script = (str(REFRESH_SCRIPT),)
             token_file = Path(tmp) / "refresh.txt"
             token_file.write_text("\n".join(r for _, r in sessions[1:]))
             refresh = f"{api.base_url}/api/v1/auth/refresh"

@@ -24,12 +24,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.auth_bench import _env, logins
+from benchmarks.auth_bench import REFRESH_SCRIPT, api_env, logins
 from benchmarks.results import commit
 from benchmarks.servers import ROOT, Server, throwaway_database
 from benchmarks.wrk import CONNECTIONS, DURATION, Figures, measured
 
-REFRESH_SCRIPT = ROOT / "benchmarks" / "refresh_chain.lua"
 # Each round's refresh run starts from sessions nobody has rotated yet: at least one per
 # connection, so every connection has a chain of its own.
 SESSIONS_PER_ROUND = max(100, CONNECTIONS + 16)
@@ -112,7 +111,7 @@ def measure(ref_root: Path, rounds: int) -> list[Comparison]:
         for side, root in (("ref", ref_root), ("head", ROOT)):
             database = stack.enter_context(throwaway_database(root))
             apis[side] = stack.enter_context(
-                Server("apps.auth.setup.main:app", _env(database), root=root)
+                Server("apps.auth.setup.main:app", api_env(database), root=root)
             )
         sessions = {
             side: asyncio.run(logins(api.base_url, 1 + rounds * SESSIONS_PER_ROUND, 16))[0]
