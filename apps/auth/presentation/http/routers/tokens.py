@@ -13,7 +13,6 @@ from starlette.routing import Match, Route
 from starlette.types import Scope
 
 from apps.auth.application.token.refresh import RefreshTokensRequest
-from apps.auth.application.token.verify import ValidateTokenRequest
 from apps.auth.domain.errors import (
     DomainError,
     RefreshTokenReused,
@@ -23,10 +22,9 @@ from apps.auth.domain.errors import (
 )
 from apps.auth.presentation.http.api import api_of
 from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
-from apps.auth.presentation.http.dependencies import limit_client
+from apps.auth.presentation.http.dependencies import current_claims, limit_client
 from apps.auth.presentation.http.errors import ERROR_RESPONSES, error_response
 from apps.auth.presentation.http.request_context import (
-    access_token,
     client_info,
     refresh_token,
     refuse_cross_site,
@@ -97,12 +95,9 @@ def _iso(moment: datetime) -> str:
 
 async def verify(request: Request) -> Response:
     """The mesh's token check: 200 with the caller's id, 401 invalid, 403 revoked."""
-    api = api_of(request)
-    metrics = api.metrics
+    metrics = api_of(request).metrics
     try:
-        claims = await api.services.validate_token.execute(
-            ValidateTokenRequest(token=access_token(request))
-        )
+        claims = await current_claims(request)
     except StorageUnavailable:
         metrics.verify_results["unavailable"].inc()
         raise
