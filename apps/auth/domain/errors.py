@@ -116,3 +116,20 @@ class StorageUnavailable(DomainError):
 class UserAlreadyExists(DomainError):
     code = "USER_ALREADY_EXISTS"
     default_detail = "A user with this id already exists"
+
+
+class IdentityUnavailable(DomainError):
+    code = "IDENTITY_UNAVAILABLE"
+    default_detail = "The users service did not answer; try again"
+
+
+class IdentityInvalid(DomainError):
+    code = "IDENTITY_INVALID"
+    default_detail = "The users service gave an answer that cannot be used"
+
+
+class AccountNotDeleted(DomainError):
+    code = "ACCOUNT_NOT_DELETED"
+    default_detail = (
+        "Every session has ended, but the users service did not delete the account; try again"
+    )

@@ -22,6 +22,7 @@ from apps.auth.presentation.http.errors import install_error_handlers
 from apps.auth.presentation.http.metrics import AuthMetrics
 from apps.auth.presentation.http.middleware import CorsForBrowsers, ObservabilityMiddleware
 from apps.auth.presentation.http.routers import account, health, login, tokens
+from apps.auth.setup.identity import user_directory
 from apps.auth.setup.services import build_services, origin_policy, signing_keys
 from apps.auth.setup.settings import Settings
 from apps.auth.setup.storage import Storage, StorageFactory, storage_for
@@ -86,8 +87,17 @@ def create_app(
         public_base_url=settings.public_base_url,
     )
     resources.push_async_callback(registry.aclose)
+    users, users_collectors = user_directory(
+        settings, storage=store, clock=clock, ids=ids, resources=resources
+    )
     services = build_services(
-        settings, storage=store, providers=registry, codec=codec, clock=clock, ids=ids
+        settings,
+        storage=store,
+        users=users,
+        providers=registry,
+        codec=codec,
+        clock=clock,
+        ids=ids,
     )
     runtime = Runtime(storage=store, codec=codec, resources=resources)
 
@@ -100,6 +110,7 @@ def create_app(
                 "release": settings.release,
                 "providers": providers,
                 "storage": store.name,
+                "users": settings.users_grpc_target or "tables",
             },
         )
         async with resources:
@@ -124,7 +135,7 @@ def create_app(
     )
     app.state.api.metrics.outbox_cap.set(settings.outbox_maxlen)
     app.state.runtime = runtime
-    for collector in store.collectors:
+    for collector in (*store.collectors, *users_collectors):
         app.state.api.metrics.registry.register(collector)
     install_error_handlers(app)
     app.router.routes[0:0] = tokens.mesh_routes()

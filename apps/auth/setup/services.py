@@ -7,8 +7,9 @@ import logging
 from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.health import ReadinessQuery
 from apps.auth.application.common.issuance import TokenIssuer, TokenLifetimes
-from apps.auth.application.common.ports import Clock, IdGenerator
+from apps.auth.application.common.ports import Clock, IdGenerator, UserDirectory
 from apps.auth.application.common.token_ports import TokenCodec
+from apps.auth.application.common.user_presence import UserPresence
 from apps.auth.application.oauth.authorize import StartLoginInteractor
 from apps.auth.application.oauth.callback import CompleteLoginInteractor
 from apps.auth.application.oauth.ports import ProviderRegistry
@@ -50,6 +51,7 @@ def build_services(
     settings: Settings,
     *,
     storage: Storage,
+    users: UserDirectory,
     providers: ProviderRegistry,
     codec: TokenCodec,
     clock: Clock,
@@ -75,6 +77,7 @@ def build_services(
         complete_login=CompleteLoginInteractor(
             providers,
             st.states,
+            users,
             st.uow,
             auditor,
             st.sessions,
@@ -89,7 +92,8 @@ def build_services(
                 codec=codec,
                 sessions=st.sessions,
                 legacy=st.legacy,
-                uow=st.uow,
+                users=UserPresence(directory=users, clock=clock, ttl_seconds=s.users_cache_seconds),
+                revocations=st.revocations,
                 issuer=issuer,
                 auditor=auditor,
                 per_user_limit=s.rate_limit_refresh_per_user,
@@ -103,8 +107,10 @@ def build_services(
         logout_all=LogoutAllInteractor(st.sessions, st.revocations, auditor, clock),
         list_sessions=ListSessionsQuery(st.sessions),
         revoke_session=RevokeSessionInteractor(st.sessions, st.revocations, auditor, clock),
-        get_me=GetCurrentUserQuery(st.uow),
-        delete_account=DeleteAccountInteractor(st.uow, st.sessions, st.revocations, auditor, clock),
+        get_me=GetCurrentUserQuery(users),
+        delete_account=DeleteAccountInteractor(
+            users, st.uow, st.sessions, st.revocations, auditor, clock
+        ),
         readiness=ReadinessQuery(st.probes),
         limiter=st.limiter,
         outbox_depth=st.outbox_depth,

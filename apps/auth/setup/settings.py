@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     redis_sentinel_master: str | None = None
     redis_replica_wait_ms: int = Field(200, ge=0, le=1000)
 
+    # Eco²'s users service as the owner of identities; without it, this service's own tables.
+    users_grpc_target: str | None = None
+    users_grpc_timeout_seconds: float = Field(2.0, gt=0, le=30)
+    users_grpc_attempts: int = Field(2, ge=1, le=5)
+    users_http_url: str | None = None
+    users_cache_seconds: int = Field(30, ge=0, le=60)
+
     public_base_url: str = "http://127.0.0.1:8000"
     frontend_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_frontend_origin: str | None = None
@@ -151,6 +158,19 @@ class Settings(BaseSettings):
         if self.redis_sentinels and not self.redis_url:
             raise ConfigurationError(
                 "AUTH_REDIS_SENTINELS needs AUTH_REDIS_URL for the db, credentials and TLS"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _check_users_service(self) -> Settings:
+        if self.users_grpc_target and not self.users_http_url:
+            raise ConfigurationError(
+                "AUTH_USERS_HTTP_URL is required with AUTH_USERS_GRPC_TARGET: accounts are "
+                "deleted through the users service's HTTP API"
+            )
+        if self.users_http_url and not self.users_http_url.startswith(("http://", "https://")):
+            raise ConfigurationError(
+                f"AUTH_USERS_HTTP_URL: {self.users_http_url!r} is not an http(s) URL"
             )
         return self
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
 
 from apps.auth.domain.audit import LoginAudit
-from apps.auth.domain.user import ProviderIdentity, User
+from apps.auth.domain.user import ProviderIdentity, ProviderProfile, User
 
 
 class Clock(Protocol):
@@ -63,3 +64,26 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignedIn:
+    user_id: UUID
+    is_new: bool
+
+
+class UserDirectory(Protocol):
+    """The owner of users: who a provider identity is, who a user id is, and deleting one.
+
+    `sign_in` writes through the caller's unit of work where the owner is this service's own
+    tables, so the user commits with the login's audit or not at all; a remote owner commits
+    on its own (its get-or-create is keyed by the identity, so a repeat finds the same user).
+    Errors: IdentityUnavailable when the owner does not answer in time, IdentityInvalid when
+    its answer cannot be used; nothing is written on our side in either case.
+    """
+
+    async def sign_in(self, profile: ProviderProfile, uow: UnitOfWork) -> SignedIn: ...
+
+    async def find(self, user_id: UUID) -> User | None: ...
+
+    async def delete(self, user_id: UUID) -> bool: ...

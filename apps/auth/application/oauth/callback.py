@@ -8,7 +8,7 @@ from uuid import UUID
 from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.errors import LoginFailed
 from apps.auth.application.common.issuance import TokenIssuer
-from apps.auth.application.common.ports import Clock, IdGenerator, UnitOfWorkFactory, UserRepository
+from apps.auth.application.common.ports import Clock, IdGenerator, UnitOfWorkFactory, UserDirectory
 from apps.auth.application.common.token_ports import (
     RevocationRequest,
     RevocationStore,
@@ -17,11 +17,11 @@ from apps.auth.application.common.token_ports import (
 from apps.auth.application.oauth.pkce import binding_matches
 from apps.auth.application.oauth.ports import LoginState, ProviderRegistry, StateStore
 from apps.auth.domain.audit import AuditEvent, LoginAudit
-from apps.auth.domain.errors import DomainError, InvalidState, OAuthAccessDenied
+from apps.auth.domain.errors import DomainError, InvalidState, OAuthAccessDenied, UserNotFound
 from apps.auth.domain.origin import OriginPolicy
 from apps.auth.domain.session import ClientInfo, Session
 from apps.auth.domain.token import TokenPair
-from apps.auth.domain.user import ProviderProfile, User
+from apps.auth.domain.user import ProviderProfile
 
 MAX_STATE_LENGTH = 256
 
@@ -47,15 +47,17 @@ class CompleteLoginResult:
 class CompleteLoginInteractor:
     """Finishes a login: one use of a state bound to this browser and provider, then the user.
 
-    Users are found by (provider, provider user id) only. The user, its account and the
-    success audit commit together after the session opened; if that commit fails the session
-    is ended again. Every failure ends as `LoginFailed` carrying the frontend origin.
+    Users are found by (provider, provider user id) only, at the owner of users (the
+    directory). The session opens once the user is known; if the user is gone by then (deleted
+    meanwhile) or the success cannot be recorded, the session is ended again before anyone holds
+    its tokens. Every failure ends as `LoginFailed` carrying the frontend origin.
     """
 
     def __init__(
         self,
         providers: ProviderRegistry,
         states: StateStore,
+        users: UserDirectory,
         uow: UnitOfWorkFactory,
         auditor: Auditor,
         sessions: SessionStore,
@@ -67,6 +69,7 @@ class CompleteLoginInteractor:
     ) -> None:
         self._providers = providers
         self._states = states
+        self._users = users
         self._uow = uow
         self._audit = auditor
         self._sessions = sessions
@@ -84,25 +87,32 @@ class CompleteLoginInteractor:
             await self._record(AuditEvent.LOGIN_FAILURE, None, request, reason=error.code)
             raise LoginFailed(error, login.frontend_origin) from error
         async with self._uow() as uow:
-            user = await self._upsert_user(uow.users, profile)
             try:
-                session_id, tokens = await self._open_session(user.id, login, request.client)
+                user_id = (await self._users.sign_in(profile, uow)).user_id
+                session_id, tokens = await self._open_session(user_id, login, request.client)
             except DomainError as error:
                 await uow.rollback()
                 await self._record(AuditEvent.LOGIN_FAILURE, None, request, reason=error.code)
                 raise LoginFailed(error, login.frontend_origin) from error
             try:
-                await uow.audit.record(self._entry(AuditEvent.LOGIN_SUCCESS, user.id, request))
+                await uow.audit.record(self._entry(AuditEvent.LOGIN_SUCCESS, user_id, request))
                 await uow.commit()
+                await self._still_there(user_id)
             except DomainError as error:
                 await self._discard(session_id)
                 raise LoginFailed(error, login.frontend_origin) from error
         return CompleteLoginResult(
-            user_id=user.id,
+            user_id=user_id,
             session_id=session_id,
             tokens=tokens,
             frontend_origin=login.frontend_origin,
         )
+
+    async def _still_there(self, user_id: UUID) -> None:
+        """A deletion at a remote owner that finished before the session opened swept none of
+        it; the session must not outlive the user."""
+        if await self._users.find(user_id) is None:
+            raise UserNotFound("the account was deleted while signing in")
 
     async def _discard(self, session_id: str) -> None:
         """A session whose login could not be recorded is ended before anyone holds its tokens."""
@@ -141,21 +151,6 @@ class CompleteLoginInteractor:
             state=login.state,
         )
         return await provider.fetch_profile(access_token)
-
-    async def _upsert_user(self, users: UserRepository, profile: ProviderProfile) -> User:
-        now = self._clock.now()
-        user = await users.get_by_identity(profile.identity)
-        if user is None:
-            user = User.register(
-                user_id=self._ids.new_uuid(),
-                account_id=self._ids.new_uuid(),
-                profile=profile,
-                now=now,
-            )
-        else:
-            user.record_login(profile, now)
-        await users.save(user)
-        return user
 
     async def _open_session(
         self, user_id: UUID, login: LoginState, client: ClientInfo

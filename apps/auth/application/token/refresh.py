@@ -6,14 +6,17 @@ from uuid import UUID
 
 from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.issuance import TokenIssuer
-from apps.auth.application.common.ports import Clock, IdGenerator, UnitOfWorkFactory
+from apps.auth.application.common.ports import Clock, IdGenerator
 from apps.auth.application.common.token_ports import (
     RefreshBudget,
+    RevocationRequest,
+    RevocationStore,
     RotationRequest,
     RotationResult,
     SessionStore,
     TokenCodec,
 )
+from apps.auth.application.common.user_presence import UserPresence
 from apps.auth.application.token.ports import AdoptionOutcome, AdoptionRequest, LegacySessions
 from apps.auth.domain.audit import AuditEvent
 from apps.auth.domain.errors import (
@@ -46,7 +49,8 @@ class RefreshDeps:
     codec: TokenCodec
     sessions: SessionStore
     legacy: LegacySessions
-    uow: UnitOfWorkFactory
+    users: UserPresence
+    revocations: RevocationStore
     issuer: TokenIssuer
     auditor: Auditor
     per_user_limit: int
@@ -61,7 +65,8 @@ class RefreshTokensInteractor:
     An already-rotated token is reuse: the whole family is revoked and audited, unless the
     client that rotated it presents it again within the grace window, where it receives the
     same successor (audited as a grace hit). A refresh token of the previous auth (v1, no
-    session claim) still known to v1's records becomes a new session, once.
+    session claim) still known to v1's records becomes a new session, once. A user the owner of
+    users no longer knows cannot refresh, and their sessions end.
     """
 
     def __init__(self, deps: RefreshDeps) -> None:
@@ -72,11 +77,25 @@ class RefreshTokensInteractor:
             raise MissingToken("Refresh token is missing")
         claims = self._d.codec.decode(request.refresh_token, TokenType.REFRESH)
         now = self._d.clock.now()
+        if not await self._d.users.still_exists(claims.sub):
+            if claims.sid:
+                await self._end_session(claims, claims.sid, now)
+            raise TokenRevoked()
         if claims.sid:
             result, pair = await self._rotate(claims, claims.sid, request, now)
         else:
             result, pair = await self._adopt(claims, request, now)
         return await self._answer(claims, request, result, pair)
+
+    async def _end_session(self, claims: TokenClaims, sid: str, now: datetime) -> None:
+        await self._d.revocations.revoke(
+            RevocationRequest(
+                session_ids=[sid],
+                not_before_user=claims.sub,
+                reason="account_deleted",
+            ),
+            now,
+        )
 
     def _budget(self, claims: TokenClaims) -> RefreshBudget | None:
         if not self._d.per_user_limit:
@@ -117,9 +136,6 @@ class RefreshTokensInteractor:
     async def _adopt(
         self, claims: TokenClaims, request: RefreshTokensRequest, now: datetime
     ) -> tuple[RotationResult, TokenPair]:
-        async with self._d.uow() as uow:
-            if await uow.users.get(claims.sub) is None:
-                raise TokenRevoked()
         lifetimes = self._d.issuer.lifetimes
         session = Session(
             id=self._d.ids.new_token_id(),

@@ -3,13 +3,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from apps.auth.application.common.auditor import Auditor
-from apps.auth.application.common.ports import Clock, UnitOfWorkFactory
+from apps.auth.application.common.ports import Clock, UnitOfWorkFactory, UserDirectory
 from apps.auth.application.common.token_ports import (
     RevocationRequest,
     RevocationStore,
     SessionStore,
 )
 from apps.auth.domain.audit import AuditEvent
+from apps.auth.domain.errors import AccountNotDeleted, IdentityInvalid, IdentityUnavailable
 from apps.auth.domain.session import ClientInfo
 from apps.auth.domain.token import Revocation, TokenClaims
 
@@ -21,22 +22,24 @@ class DeleteAccountRequest:
 
 
 class DeleteAccountInteractor:
-    """Deletes the caller's account after revoking every session and token it holds.
+    """Deletes the caller's account at the owner of users after revoking every session.
 
     Revocation comes first, so a failure leaves an account whose tokens no longer work,
-    never deleted data with live tokens. A login of the same identity running at the same
-    time holds the user's row until it commits, after opening its session; the delete waits
-    for it, so a second sweep after the delete ends any session opened meanwhile.
+    never deleted data with live tokens; an owner that does not delete is reported as
+    AccountNotDeleted with every session still ended. A second sweep after the delete ends
+    any session a concurrent login opened meanwhile (the login itself checks afterwards).
     """
 
     def __init__(
         self,
+        users: UserDirectory,
         uow: UnitOfWorkFactory,
         sessions: SessionStore,
         revocations: RevocationStore,
         auditor: Auditor,
         clock: Clock,
     ) -> None:
+        self._users = users
         self._uow = uow
         self._sessions = sessions
         self._revocations = revocations
@@ -46,18 +49,29 @@ class DeleteAccountInteractor:
     async def execute(self, request: DeleteAccountRequest) -> None:
         caller = request.caller
         await self._sweep(caller, [Revocation.of(caller, "account_deleted")], {caller.sid})
+        try:
+            await self._users.delete(caller.sub)
+        except (IdentityUnavailable, IdentityInvalid) as error:
+            await self._sweep(caller, [], set())
+            await self._recorded(AuditEvent.LOGOUT_ALL, request, AccountNotDeleted.code)
+            raise AccountNotDeleted() from error
+        await self._sweep(caller, [], set())
+        await self._recorded(AuditEvent.ACCOUNT_DELETED, request, None)
+
+    async def _recorded(
+        self, event: AuditEvent, request: DeleteAccountRequest, reason: str | None
+    ) -> None:
         async with self._uow() as uow:
-            await uow.users.delete(caller.sub)
             await uow.audit.record(
                 self._audit.entry(
-                    AuditEvent.ACCOUNT_DELETED,
-                    user_id=caller.sub,
-                    provider=caller.provider,
+                    event,
+                    user_id=request.caller.sub,
+                    provider=request.caller.provider,
                     client=request.client,
+                    reason=reason,
                 )
             )
             await uow.commit()
-        await self._sweep(caller, [], set())
 
     async def _sweep(
         self, caller: TokenClaims, revocations: list[Revocation], extra: set[str]

@@ -18,6 +18,9 @@ STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.RateLimited, 429),
     (errors.StorageUnavailable, 503),
     (errors.ProviderNotConfigured, 503),
+    (errors.IdentityUnavailable, 503),
+    (errors.AccountNotDeleted, 503),
+    (errors.IdentityInvalid, 502),
     (errors.TokenTypeMismatch, 400),
     (errors.TokenExpired, 401),
     (errors.TokenRevoked, 401),
@@ -49,8 +52,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (409, "Conflict"),
         (422, "Invalid input"),
         (429, "Rate limited; see Retry-After"),
-        (502, "Login provider failed"),
-        (503, "A storage backend is unavailable, or the login provider is not configured"),
+        (502, "Login provider or users service gave an unusable answer"),
+        (
+            503,
+            "A storage backend or the users service is unavailable, "
+            "or the login provider is not configured",
+        ),
     )
 }
 
