@@ -5,17 +5,19 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from apps.auth.application.session.logout import LogoutRequest
 from apps.auth.application.session.logout_all import LogoutAllRequest
 from apps.auth.application.session.sessions import RevokeSessionRequest
 from apps.auth.application.user.delete_account import DeleteAccountRequest
+from apps.auth.domain.errors import AccountNotDeleted
 from apps.auth.domain.token import TokenClaims
 from apps.auth.presentation.http.api import api_of
 from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
 from apps.auth.presentation.http.dependencies import current_claims
-from apps.auth.presentation.http.errors import ERROR_RESPONSES
+from apps.auth.presentation.http.errors import ERROR_RESPONSES, error_response, status_of
 from apps.auth.presentation.http.request_context import (
     access_token,
     client_info,
@@ -81,7 +83,8 @@ async def me(request: Request, caller: Caller) -> UserResponse:
         nickname=user.nickname,
         email=user.email,
         profile_image_url=user.profile_image_url,
-        providers=user.providers,
+        # The users service's GetUser carries no linked accounts: the caller's own provider.
+        providers=user.providers or [caller.provider],
         created_at=user.created_at,
         last_login_at=user.last_login_at,
     )
@@ -162,8 +165,15 @@ async def delete_me(
     request: Request,
     response: Response,
     caller: Caller,
-) -> MessageResponse:
-    await api_of(request).services.delete_account.execute(
-        DeleteAccountRequest(caller=caller, client=client_info(request))
-    )
+) -> MessageResponse | JSONResponse:
+    try:
+        await api_of(request).services.delete_account.execute(
+            DeleteAccountRequest(caller=caller, client=client_info(request))
+        )
+    except AccountNotDeleted as error:
+        # Every session has ended: the browser drops its tokens even though the account stays.
+        failed = error_response(error.code, error.detail, status_of(error))
+        CookieWriter(config_of(request)).clear_tokens(failed)
+        api_of(request).metrics.revocations.labels("account_deleted").inc()
+        return failed
     return _done(request, response, "Account deleted", "account_deleted")
