@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from apps.auth.infrastructure.security.keys import generate_ec_private_pem
+from benchmarks import identity_bench
 from benchmarks.results import EndpointRow, endpoint_table
 from benchmarks.servers import ROOT, Server, throwaway_database
 from benchmarks.wrk import CONNECTIONS, DURATION, Figures, measured
@@ -136,6 +137,7 @@ def measure() -> tuple[str, list[EndpointRow]]:
                 )
             )
             rows.append((LOGIN_ROW, login_figures))
+            rows += identity_bench.measure(env, database_url)
             again = measured(bare, f"{bare.base_url}/ping")
     bare_mean = {k: (first_bare[k] + again[k]) / 2 for k in again}
     setup = (
