@@ -94,7 +94,7 @@ def measure(env: dict[str, str], database_url: str) -> list[tuple[str, Figures]]
             grpc = {
                 **kakao,
                 "AUTH_USERS_GRPC_TARGET": users.target,
-                "AUTH_USERS_HTTP_URL": users.http_url,
+                "AUTH_USERS_HTTP_BASE_URL": users.http_url,
             }
             for name, settings in ((TABLES_ROW, kakao), (GRPC_ROW, grpc)):
                 with Server("apps.auth.setup.main:app", settings) as api:

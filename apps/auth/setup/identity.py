@@ -23,11 +23,11 @@ def user_directory(
     ids: IdGenerator,
     resources: AsyncExitStack,
 ) -> tuple[UserDirectory, tuple[Collector, ...]]:
-    if not settings.users_grpc_target or not settings.users_http_url:
+    if not settings.users_grpc_target or not settings.users_http_base_url:
         return TablesUserDirectory(uow=storage.uow, clock=clock, ids=ids), ()
     metrics = UsersRpcMetrics.create()
     deletion = HttpAccountDeletion(
-        base_url=settings.users_http_url,
+        base_url=settings.users_http_base_url,
         timeout_seconds=settings.users_grpc_timeout_seconds,
         metrics=metrics,
     )

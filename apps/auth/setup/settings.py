@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     users_grpc_target: str | None = None
     users_grpc_timeout_seconds: float = Field(2.0, gt=0, le=30)
     users_grpc_attempts: int = Field(2, ge=1, le=5)
-    users_http_url: str | None = None
+    users_http_base_url: str | None = None
     users_cache_seconds: int = Field(30, ge=0, le=60)
 
     public_base_url: str = "http://127.0.0.1:8000"
@@ -163,14 +163,16 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_users_service(self) -> Settings:
-        if self.users_grpc_target and not self.users_http_url:
+        if self.users_grpc_target and not self.users_http_base_url:
             raise ConfigurationError(
-                "AUTH_USERS_HTTP_URL is required with AUTH_USERS_GRPC_TARGET: accounts are "
+                "AUTH_USERS_HTTP_BASE_URL is required with AUTH_USERS_GRPC_TARGET: accounts are "
                 "deleted through the users service's HTTP API"
             )
-        if self.users_http_url and not self.users_http_url.startswith(("http://", "https://")):
+        if self.users_http_base_url and not self.users_http_base_url.startswith(
+            ("http://", "https://")
+        ):
             raise ConfigurationError(
-                f"AUTH_USERS_HTTP_URL: {self.users_http_url!r} is not an http(s) URL"
+                f"AUTH_USERS_HTTP_BASE_URL: {self.users_http_base_url!r} is not an http(s) URL"
             )
         return self
 

@@ -49,9 +49,7 @@ async def directory(
         double = await UsersServiceDouble(pg_database_url).start()
         stack.push_async_callback(double.close)
         metrics = UsersRpcMetrics.create()
-        deletion = HttpAccountDeletion(
-            base_url=double.http_url, timeout_seconds=2, metrics=metrics
-        )
+        deletion = HttpAccountDeletion(base_url=double.http_url, timeout_seconds=2, metrics=metrics)
         stack.push_async_callback(deletion.aclose)
         grpc_directory = GrpcUserDirectory(
             target=double.target, timeout_seconds=2, attempts=2, deletion=deletion, metrics=metrics

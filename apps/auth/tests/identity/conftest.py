@@ -24,8 +24,8 @@ async def users_service(pg_database_url: str) -> AsyncIterator[UsersServiceDoubl
 def users_settings(double: UsersServiceDouble) -> dict[str, Any]:
     return {
         "users_grpc_target": double.target,
-        "users_http_url": double.http_url,
-        "users_grpc_timeout_seconds": 0.5,
+        "users_http_base_url": double.http_url,
+        "users_grpc_timeout_seconds": 5,
     }
 
 

@@ -3,6 +3,7 @@ and create nothing anywhere; tokens already issued keep verifying and refreshing
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,7 +11,8 @@ from sqlalchemy import text
 
 from apps.auth.tests.fakes.provider_formats import FakeUser
 from apps.auth.tests.fakes.users_service import UsersServiceDouble
-from apps.auth.tests.identity.conftest import callback
+from apps.auth.tests.identity.conftest import callback, users_settings
+from apps.auth.tests.security.attack import provider_settings
 from apps.auth.tests.support import API, TestApp, bearer, refresh_header
 
 FAILED = "https://app.eco2.test/#/login?error="
@@ -58,20 +60,22 @@ async def test_login_refused_unavailable_and_tokens_unaffected_when_users_servic
 
 
 async def test_login_refused_at_deadline_when_users_service_stalls(
-    api: TestApp, fake_provider: Any, users_service: UsersServiceDouble
+    app_factory: Callable[..., Any], fake_provider: Any, users_service: UsersServiceDouble
 ) -> None:
-    access, refresh = await _signed_in(api, fake_provider)
-    before = await _rows(api, users_service)
-    users_service.pause()
+    overrides = provider_settings(fake_provider) | users_settings(users_service)
+    async with app_factory(**{**overrides, "users_grpc_timeout_seconds": 0.3}) as api:
+        access, refresh = await _signed_in(api, fake_provider)
+        before = await _rows(api, users_service)
+        users_service.pause()
 
-    answer = await callback(api.client, fake_provider, FakeUser(subject="kakao-stalled"))
+        answer = await callback(api.client, fake_provider, FakeUser(subject="kakao-stalled"))
 
-    users_service.resume()
-    assert answer.headers["location"] == f"{FAILED}IDENTITY_UNAVAILABLE"
-    assert await _rows(api, users_service) == before
-    await _still_works(api, access, refresh)
-    metrics = (await api.client.get("/metrics")).text
-    assert 'auth_users_rpc_total{outcome="deadline",rpc="GetOrCreateFromOAuth"}' in metrics
+        users_service.resume()
+        assert answer.headers["location"] == f"{FAILED}IDENTITY_UNAVAILABLE"
+        assert await _rows(api, users_service) == before
+        await _still_works(api, access, refresh)
+        metrics = (await api.client.get("/metrics")).text
+        assert 'auth_users_rpc_total{outcome="deadline",rpc="GetOrCreateFromOAuth"}' in metrics
 
 
 @pytest.mark.parametrize("answer", ["empty", "not_uuid", "other_identity", "other_user"])

@@ -127,13 +127,13 @@ def test_public_base_url_is_refused_when_not_http():
 def test_users_service_needs_its_http_address_when_grpc_target_is_set():
     problems = _problems(**DEPLOYED, users_grpc_target="users-api-grpc.users:50051")
 
-    assert any(line.startswith("AUTH_USERS_HTTP_URL is required") for line in problems)
+    assert any(line.startswith("AUTH_USERS_HTTP_BASE_URL is required") for line in problems)
 
 
 def test_users_service_settings_read_with_v1_target_name_when_set(monkeypatch):
     # v1's own variable for the target (eco2-team/backend@4c3eebb3 apps/auth/setup/config).
     monkeypatch.setenv("AUTH_USERS_GRPC_TARGET", "users-api-grpc.users.svc.cluster.local:50051")
-    monkeypatch.setenv("AUTH_USERS_HTTP_URL", "http://users-api.users.svc.cluster.local:8000")
+    monkeypatch.setenv("AUTH_USERS_HTTP_BASE_URL", "http://users-api.users.svc.cluster.local:8000")
     monkeypatch.setenv("AUTH_USERS_GRPC_TIMEOUT_SECONDS", "1.5")
 
     settings = read_settings(**DEPLOYED)
