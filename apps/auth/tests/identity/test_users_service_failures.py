@@ -34,12 +34,14 @@ async def _signed_in(api: TestApp, fake: Any) -> tuple[str, str]:
     return answer.cookies["s_access"], answer.cookies["s_refresh"]
 
 
-async def _still_works(api: TestApp, access: str, refresh: str) -> None:
+async def _still_works(api: TestApp, access: str, refresh: str) -> str:
+    """Verifies, then rotates; the new access token."""
     verified = await api.client.get(f"{API}/verify", headers=bearer(access))
     assert verified.status_code == 200, verified.text
     api.client.cookies.clear()
     rotated = await api.client.post(f"{API}/refresh", headers=refresh_header(refresh))
     assert rotated.status_code == 201, rotated.text
+    return str(rotated.cookies["s_access"])
 
 
 async def test_login_refused_unavailable_and_tokens_unaffected_when_users_service_stopped(
@@ -54,9 +56,13 @@ async def test_login_refused_unavailable_and_tokens_unaffected_when_users_servic
     assert answer.headers["location"] == f"{FAILED}IDENTITY_UNAVAILABLE"
     assert "s_access" not in answer.cookies
     assert await _rows(api, users_service) == before
-    await _still_works(api, access, refresh)
+    rotated_access = await _still_works(api, access, refresh)
     metrics = (await api.client.get("/metrics")).text
     assert 'auth_users_rpc_total{outcome="unavailable",rpc="GetOrCreateFromOAuth"}' in metrics
+    logout = await api.client.post(
+        f"{API}/logout", headers={**bearer(rotated_access), "Origin": "https://app.eco2.test"}
+    )
+    assert logout.status_code == 200, logout.text
 
 
 async def test_login_refused_at_deadline_when_users_service_stalls(
