@@ -31,6 +31,8 @@ _VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 _DEVICE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _BINDING = re.compile(r"[0-9a-f]{64}")
 _TEXT_LIMIT = 2048
+# A record of either version is a few hundred bytes; a larger one is refused unread.
+_RECORD_LIMIT = 16_384
 
 
 def encode(state: LoginState) -> str:
@@ -58,7 +60,7 @@ def decode(state: str, raw: bytes, live_until: datetime) -> LoginState | None:
     have accepted is dropped rather than failing the login; every other oddity refuses it.
     """
     try:
-        data = json.loads(raw)
+        data = json.loads(raw) if len(raw) <= _RECORD_LIMIT else None
         if not isinstance(data, dict):
             raise _Refused
         provider = _text(data, "provider", _PROVIDER)
@@ -75,7 +77,8 @@ def decode(state: str, raw: bytes, live_until: datetime) -> LoginState | None:
             expires_at=_expiry(data, live_until),
             redirect_uri=_text(data, "redirect_uri"),
         )
-    except (_Refused, UnicodeDecodeError, json.JSONDecodeError):
+    except (_Refused, ValueError, RecursionError):
+        # ValueError covers undecodable bytes and broken JSON; deep nesting exhausts the stack.
         return None
     return login
 
