@@ -22,6 +22,7 @@ from apps.auth.tests.security.attack import (
     at_provider,
     client_for,
     provider_settings,
+    set_cookies,
     sets_tokens,
     user_ids_of_subject,
 )
@@ -156,3 +157,21 @@ async def test_login_started_and_finished_on_v2_still_works_in_the_profile(api, 
 
     assert done.headers["location"] == f"{FRONTEND}/#/home"
     assert sets_tokens(done)
+
+
+async def test_canary_marks_the_logins_it_starts_until_their_callback(app_factory, fake_provider):
+    """The mesh keeps a callback carrying `s_login_canary` on the canary (the VirtualService)."""
+    async with (
+        app_factory(**PROFILE, **provider_settings(fake_provider), release="canary") as canary,
+        client_for(canary.app) as browser,
+    ):
+        started = await browser.get(f"{API}/kakao/authorize", params={"redirect": "true"})
+        marker = set_cookies(started)["s_login_canary"]
+        sent_back = await at_provider(started.headers["location"])
+        assert browser.cookies.get("s_login_canary", path=API) == "1"
+        done = await browser.get(sent_back)
+
+    assert marker.startswith("s_login_canary=1;") and f"Path={API}" in marker
+    assert sets_tokens(done)
+    assert "Max-Age=0" in set_cookies(done)["s_login_canary"]
+    assert browser.cookies.get("s_login_canary") is None
