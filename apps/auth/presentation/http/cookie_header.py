@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from http.cookies import _unquote  # type: ignore[attr-defined]
+from http.cookies import _unquote  # what Starlette's own cookie parser unquotes with
 
 from starlette.datastructures import Headers
 

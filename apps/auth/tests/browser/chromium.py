@@ -127,9 +127,7 @@ def service_in_process(clock: Clock, **settings: Any) -> Iterator[str]:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    app = create_app(
-        Settings(environment="test", public_base_url=base, **settings), clock=clock
-    )
+    app = create_app(Settings(environment="test", public_base_url=base, **settings), clock=clock)
     server = uvicorn.Server(server_config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()

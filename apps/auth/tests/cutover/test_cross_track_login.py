@@ -65,7 +65,9 @@ def query_of(url: str) -> dict[str, str]:
 async def callback(api: TestApp, provider: str, code: str, state: str) -> Any:
     """The provider's redirect back, from a browser that never visited v2 before."""
     async with client_for(api.app) as browser:
-        return await browser.get(f"{API}/{provider}/callback", params={"code": code, "state": state})
+        return await browser.get(
+            f"{API}/{provider}/callback", params={"code": code, "state": state}
+        )
 
 
 async def test_login_started_on_v1_finishes_on_v2_once(api, states, fake_provider):

@@ -54,9 +54,7 @@ async def test_e7_a_spent_refresh_token_sent_beside_the_live_one_is_never_acted_
         assert await live_sessions(redis, user) == [token_payload(live)["sid"]]
 
 
-async def test_e7_a_planted_token_claiming_to_be_newer_is_refused_and_ends_nothing(
-    keyed, redis
-):
+async def test_e7_a_planted_token_claiming_to_be_newer_is_refused_and_ends_nothing(keyed, redis):
     """A forged token with a later `iat` is the one taken; it fails its own checks, and the
     user's session and token are untouched."""
     api = keyed.api
