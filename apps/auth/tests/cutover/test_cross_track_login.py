@@ -177,3 +177,19 @@ async def test_canary_marks_the_logins_it_starts_until_their_callback(app_factor
     assert sets_tokens(done)
     assert "Max-Age=0" in set_cookies(done)["s_login_canary"]
     assert browser.cookies.get("s_login_canary") is None
+
+
+async def test_profile_without_v1s_state_database_keeps_logins_in_v2s_keys_and_says_so(
+    app_factory, fake_provider, states, redis, caplog
+):
+    without = {k: v for k, v in PROFILE.items() if k != "redis_oauth_state_url"}
+    async with (
+        app_factory(**without, **provider_settings(fake_provider)) as alone,
+        client_for(alone.app) as browser,
+    ):
+        state = (await browser.get(f"{API}/kakao/authorize")).json()["state"]
+
+    assert await redis.exists(f"auth:state:{state}")
+    assert not await states.exists(f"oauth:state:{state}")
+    assert "AUTH_REDIS_OAUTH_STATE_URL" in caplog.text
+    await redis.delete(f"auth:state:{state}")
