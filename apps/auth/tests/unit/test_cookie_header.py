@@ -63,7 +63,7 @@ def test_the_newest_token_is_taken_wherever_it_was_sent() -> None:
         "x." + base64.urlsafe_b64encode(b"[" * 3000).decode() + ".y",
     ],
 )
-def test_unreadable_or_equal_ages_keep_the_order_the_browser_sent(other: str) -> None:
+def test_a_readable_age_outranks_none_and_equal_ages_keep_the_order_sent(other: str) -> None:
     token = jwt_with(iat=1_700_000_000)
 
     assert newest_token([token, other]) == token
