@@ -192,4 +192,5 @@ def _http_config(settings: Settings, providers: list[str]) -> HttpConfig:
         unconfigured_providers=settings.unconfigured_providers if local else {},
         canonical_base_url=settings.public_base_url if local else None,
         environment=settings.environment.value,
+        legacy_cookies=settings.legacy_sessions,
     )

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     redis_sentinels: Annotated[list[str], NoDecode] = Field(default_factory=list)
     redis_sentinel_master: str | None = None
     redis_replica_wait_ms: int = Field(200, ge=0, le=1000)
+    # v1's login-state database under v1's own variable name; read in the cut-over profile.
+    redis_oauth_state_url: str | None = None
 
     # Eco²'s users service as the owner of identities; without it, this service's own tables.
     users_grpc_target: str | None = None
