@@ -22,6 +22,7 @@ from apps.auth.presentation.http.errors import install_error_handlers
 from apps.auth.presentation.http.metrics import AuthMetrics
 from apps.auth.presentation.http.middleware import CorsForBrowsers, ObservabilityMiddleware
 from apps.auth.presentation.http.routers import account, health, login, tokens
+from apps.auth.setup import secret_strength
 from apps.auth.setup.services import build_services, origin_policy, signing_keys
 from apps.auth.setup.settings import Settings
 from apps.auth.setup.storage import Storage, StorageFactory, storage_for
@@ -123,6 +124,7 @@ def create_app(
         jwks=tuple(keys.public_jwks),
     )
     app.state.api.metrics.outbox_cap.set(settings.outbox_maxlen)
+    secret_strength.report_at_start(settings, app.state.api.metrics)
     app.state.runtime = runtime
     for collector in store.collectors:
         app.state.api.metrics.registry.register(collector)
