@@ -52,10 +52,9 @@ def test_kakao_login_completes_without_a_client_secret(tmp_path, fake_provider):
     subject = str(uuid.uuid4().int % 10**12)
     fake_provider.sign_in_as("kakao", FakeUser(subject=subject, nickname="카카오"))
 
-    with _kakao_api(tmp_path, fake_provider) as api:
-        with _browser(api) as browser:
-            callback = _login(browser)
-            me = browser.get(f"{API}/me")
+    with _kakao_api(tmp_path, fake_provider) as api, _browser(api) as browser:
+        callback = _login(browser)
+        me = browser.get(f"{API}/me")
 
     assert callback.status_code == 302
     assert callback.headers["location"] == f"{FRONTEND}/#/home"
@@ -68,11 +67,9 @@ def test_kakao_login_completes_without_a_client_secret(tmp_path, fake_provider):
 
 
 def test_kakao_login_sends_the_secret_when_one_is_configured(tmp_path, fake_provider):
-    with _kakao_api(
-        tmp_path, fake_provider, AUTH_KAKAO_CLIENT_SECRET=fake_provider.client_secret
-    ) as api:
-        with _browser(api) as browser:
-            callback = _login(browser)
+    secret = {"AUTH_KAKAO_CLIENT_SECRET": fake_provider.client_secret}
+    with _kakao_api(tmp_path, fake_provider, **secret) as api, _browser(api) as browser:
+        callback = _login(browser)
 
     assert callback.headers["location"] == f"{FRONTEND}/#/home"
     [token_call] = fake_provider.requests(provider="kakao", endpoint="token")
@@ -80,22 +77,22 @@ def test_kakao_login_sends_the_secret_when_one_is_configured(tmp_path, fake_prov
 
 
 def test_kakao_refuses_a_wrong_secret_and_the_login_fails_cleanly(tmp_path, fake_provider):
-    with _kakao_api(tmp_path, fake_provider, AUTH_KAKAO_CLIENT_SECRET="not-the-apps-secret") as api:
-        with _browser(api) as browser:
-            callback = _login(browser)
-            me = browser.get(f"{API}/me")
+    wrong = {"AUTH_KAKAO_CLIENT_SECRET": "not-the-apps-secret"}
+    with _kakao_api(tmp_path, fake_provider, **wrong) as api, _browser(api) as browser:
+        callback = _login(browser)
+        me = browser.get(f"{API}/me")
+        log = api.log()
 
     assert callback.status_code == 302
     assert callback.headers["location"] == f"{FRONTEND}/#/login?error=OAUTH_PROVIDER_ERROR"
     assert "s_access" not in callback.cookies and "s_refresh" not in callback.cookies
     assert me.status_code == 401
-    assert "not-the-apps-secret" not in api.log()
+    assert "not-the-apps-secret" not in log
 
 
 def test_kakao_refuses_a_missing_secret_when_the_app_has_one(tmp_path, fake_provider):
-    with _kakao_api(tmp_path, fake_provider) as api:
-        with _browser(api) as browser:
-            callback = _login(browser)
+    with _kakao_api(tmp_path, fake_provider) as api, _browser(api) as browser:
+        callback = _login(browser)
 
     assert callback.headers["location"] == f"{FRONTEND}/#/login?error=OAUTH_PROVIDER_ERROR"
     [token_call] = fake_provider.requests(provider="kakao", endpoint="token")
