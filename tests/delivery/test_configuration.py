@@ -33,12 +33,25 @@ EXPECTED = {
     "dev": {
         "host": "api.dev.growbin.app",
         "cookie_domain": ".dev.growbin.app",
-        "origins": ["https://frontend.dev.growbin.app", "http://localhost:5173"],
+        "origins": [
+            "https://frontend.dev.growbin.app",
+            "https://frontend1.dev.growbin.app",
+            "https://frontend2.dev.growbin.app",
+            "https://growbin.app",
+            "http://localhost:3000",
+            "http://localhost:5173",
+        ],
     },
     "prod": {
         "host": "api.growbin.app",
         "cookie_domain": ".growbin.app",
-        "origins": ["https://growbin.app", "https://www.growbin.app"],
+        "origins": [
+            "https://growbin.app",
+            "https://www.growbin.app",
+            "https://frontend.dev.growbin.app",
+            "https://frontend1.dev.growbin.app",
+            "https://frontend2.dev.growbin.app",
+        ],
     },
 }
 
@@ -305,11 +318,16 @@ def test_secrets_are_referenced_never_stored(overlay):
 
 
 @pytest.mark.parametrize("overlay", ["auth/prod", "auth-relay/prod"])
-def test_prod_renders_no_dev_host_or_cookie_domain_beyond_the_shared_issuer(overlay):
+def test_prod_renders_no_dev_host_or_cookie_domain_beyond_the_shared_issuer_and_v1s_frontends(
+    overlay,
+):
     docs = render(overlay)
     for configmap in of_kind(docs, "ConfigMap"):
         issuer = configmap.get("data", {}).pop("AUTH_JWT_ISSUER", None)
         assert issuer in (None, platform.JWT_ISSUER["prod"])
+        # v1 serves its dev frontends in prod too (tests/delivery/test_v1_parity.py).
+        origins = configmap.get("data", {}).pop("AUTH_FRONTEND_ORIGINS", None)
+        assert origins in (None, ",".join(EXPECTED["prod"]["origins"]))
     text = yaml.safe_dump_all(docs)
 
     assert not re.search(r"dev\.growbin\.app|localhost|127\.0\.0\.1|-dev-", text)

@@ -70,6 +70,17 @@ def test_unit_tests_fail_when_a_threshold_in_the_rules_changes(tmp_path):
     assert "AuthOutboxLagHigh" in run.stdout + run.stderr
 
 
+def test_unit_tests_fail_when_the_weak_secret_alert_reads_another_series(tmp_path):
+    directory = _rules_dir(API_OVERLAYS[0], tmp_path)
+    rules = directory / "rules.yaml"
+    rules.write_text(rules.read_text().replace("(auth_config_weak_secret{", "(auth_weak_secret{"))
+
+    run = _promtool("test", "rules", RULE_TESTS.name, cwd=directory)
+
+    assert run.returncode != 0
+    assert "AuthWeakSharedSecret" in run.stdout + run.stderr
+
+
 def test_every_query_parses_when_checked_by_promtool(tmp_path):
     """Each query (rules, analysis, dashboard, runbook, demo) as a recording rule for promtool."""
     queries = all_queries()

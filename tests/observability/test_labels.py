@@ -129,4 +129,4 @@ def test_demo_prometheus_configuration_passes_promtool_check(tmp_path):
     )
 
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "SUCCESS: 6 rules found" in run.stdout
+    assert "SUCCESS: 7 rules found" in run.stdout

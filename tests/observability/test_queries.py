@@ -17,6 +17,7 @@ ALERTS = {
     "AuthOutboxNearCap",
     "AuthRelayDown",
     "AuthReadinessFlapping",
+    "AuthWeakSharedSecret",
 }
 
 

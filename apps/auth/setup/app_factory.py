@@ -23,6 +23,7 @@ from apps.auth.presentation.http.metrics import AuthMetrics
 from apps.auth.presentation.http.middleware import CorsForBrowsers, ObservabilityMiddleware
 from apps.auth.presentation.http.routers import account, health, login, tokens
 from apps.auth.setup.identity import user_directory
+from apps.auth.setup import secret_strength
 from apps.auth.setup.services import build_services, origin_policy, signing_keys
 from apps.auth.setup.settings import Settings
 from apps.auth.setup.storage import Storage, StorageFactory, storage_for
@@ -134,6 +135,7 @@ def create_app(
         jwks=tuple(keys.public_jwks),
     )
     app.state.api.metrics.outbox_cap.set(settings.outbox_maxlen)
+    secret_strength.report_at_start(settings, app.state.api.metrics)
     app.state.runtime = runtime
     for collector in (*store.collectors, *users_collectors):
         app.state.api.metrics.registry.register(collector)
