@@ -22,8 +22,8 @@ from apps.auth.presentation.http.errors import install_error_handlers
 from apps.auth.presentation.http.metrics import AuthMetrics
 from apps.auth.presentation.http.middleware import CorsForBrowsers, ObservabilityMiddleware
 from apps.auth.presentation.http.routers import account, health, login, tokens
-from apps.auth.setup.identity import user_directory
 from apps.auth.setup import secret_strength
+from apps.auth.setup.identity import user_directory
 from apps.auth.setup.services import build_services, origin_policy, signing_keys
 from apps.auth.setup.settings import Settings
 from apps.auth.setup.storage import Storage, StorageFactory, storage_for
