@@ -28,7 +28,10 @@ from apps.auth.setup.settings import Settings
 from apps.auth.tests.integration.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[4]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# `make screenshots` points this at docs/screenshots; a plain test run keeps the tree clean.
+SCREENSHOTS = Path(
+    os.environ.get("AUTH_SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "eco2-auth-screenshots"
+)
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 FLAGS = (
