@@ -71,6 +71,8 @@ class UsersServiceDouble:
         self.malformed: str | None = None  # "empty", "not_uuid", "other_identity", "other_user"
         self.deletion_fails = False
         self.calls: list[str] = []
+        # RPC name -> how many of its next calls answer UNAVAILABLE (a restarting pod).
+        self.unavailable_next: dict[str, int] = {}
         self._resumed = asyncio.Event()
         self._resumed.set()
         self._server: grpc.aio.Server | None = None
@@ -123,6 +125,9 @@ class UsersServiceDouble:
     def _answering(self, name: str, handler: Any) -> Any:
         async def answer(request: Any, context: grpc.aio.ServicerContext) -> Any:
             self.calls.append(name)
+            if self.unavailable_next.get(name, 0) > 0:
+                self.unavailable_next[name] -= 1
+                await context.abort(grpc.StatusCode.UNAVAILABLE, "restarting")
             await self._resumed.wait()
             return await handler(request)
 

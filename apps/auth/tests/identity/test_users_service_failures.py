@@ -97,3 +97,28 @@ async def test_login_refused_invalid_when_users_service_answers_malformed_identi
     assert result.headers["location"] == f"{FAILED}IDENTITY_INVALID"
     assert "s_access" not in result.cookies and "s_refresh" not in result.cookies
     assert await _rows(api, users_service) == before
+
+
+async def test_login_completes_when_get_or_create_unavailable_once_then_answers(
+    api: TestApp, fake_provider: Any, users_service: UsersServiceDouble
+) -> None:
+    users_service.unavailable_next = {"GetOrCreateFromOAuth": 1}
+
+    answer = await callback(api.client, fake_provider, FakeUser(subject="kakao-retried"))
+
+    assert answer.headers["location"].endswith("#/home")
+    assert users_service.calls.count("GetOrCreateFromOAuth") == 2
+    assert await users_service.count("social_accounts", provider_user_id="kakao-retried") == 1
+
+
+async def test_login_time_not_retried_and_login_kept_when_stamp_unavailable(
+    api: TestApp, fake_provider: Any, users_service: UsersServiceDouble
+) -> None:
+    users_service.unavailable_next = {"UpdateLoginTime": 1}
+
+    answer = await callback(api.client, fake_provider, FakeUser(subject="kakao-unstamped"))
+
+    assert answer.headers["location"].endswith("#/home")
+    assert users_service.calls.count("UpdateLoginTime") == 1
+    metrics = (await api.client.get("/metrics")).text
+    assert 'auth_users_rpc_total{outcome="unavailable",rpc="UpdateLoginTime"}' in metrics
