@@ -49,8 +49,11 @@ def test_service_monitor_is_selected_when_its_namespace_is_watched(overlay):
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_analysis_template_queries_the_platform_prometheus(env):
-    [template] = analysis_templates()
-    addresses = {m["provider"]["prometheus"]["address"] for m in template["spec"]["metrics"]}
+    addresses = {
+        m["provider"]["prometheus"]["address"]
+        for template in analysis_templates()
+        for m in template["spec"]["metrics"]
+    }
 
     assert addresses == {prometheus_url(env)}
     assert addresses == {"http://prometheus-operated.prometheus.svc:9090"}
