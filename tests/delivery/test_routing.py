@@ -24,6 +24,7 @@ from tests.delivery.manifests import (
     one,
     pod_labels,
     render,
+    render_promoted,
     track,
 )
 
@@ -269,7 +270,8 @@ def test_probe_paths_exist_in_the_api_route_table(overlay):
 
 
 def test_liveness_and_readiness_use_health_and_ready():
-    [container] = containers(one(render("auth/prod"), "Deployment", "auth-api"))
+    # v2's probes; while v1 is stable it is probed on v1's /health (test_coexistence.py).
+    [container] = containers(one(render_promoted("auth/prod"), "Deployment", "auth-api"))
 
     assert container["livenessProbe"]["httpGet"]["path"] == "/health"
     assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
