@@ -50,7 +50,9 @@ def _container(docs, kind, name):
 
 
 def _probe_paths(container) -> set[str]:
-    return {container[p]["httpGet"]["path"] for p in ("startupProbe", "livenessProbe", "readinessProbe")}
+    return {
+        container[p]["httpGet"]["path"] for p in ("startupProbe", "livenessProbe", "readinessProbe")
+    }
 
 
 def _port_number(container, port) -> int:
@@ -67,13 +69,15 @@ def test_stable_pods_carry_every_variable_v1_reads_while_the_component_is_on(ove
     docs = render_state(overlay, state)
     environment = environment_of(overlay)
     container = _container(docs, "Deployment", "auth-api")
-    sources = {ref.get("configMapRef", ref.get("secretRef"))["name"] for ref in container["envFrom"]}
+    sources = {
+        ref.get("configMapRef", ref.get("secretRef"))["name"] for ref in container["envFrom"]
+    }
     config = one(docs, "ConfigMap", "auth-config")["data"]
     env = {item["name"]: item["value"] for item in container["env"]}
     available = set(config) | v1.AUTH_SECRET_KEYS[environment] | set(env)
 
     assert sources == {"auth-config", platform.PLATFORM_SECRET}
-    assert v1.API_READS <= available, sorted(v1.API_READS - available)
+    assert available >= v1.API_READS, sorted(v1.API_READS - available)
     assert {key: config[key] for key in v1.AUTH_CONFIG[environment]} == v1.AUTH_CONFIG[environment]
     assert env == v1.API_ENV
 
@@ -105,11 +109,7 @@ def test_promotion_removes_one_line_and_changes_only_the_stable_track(overlay):
     before, after = render_state(overlay, "first-sync"), render_state(overlay, "promoted")
 
     assert text.count(V1_STABLE_LINE) == 1
-    changed = {
-        (doc["kind"], doc["metadata"]["name"])
-        for doc in before
-        if doc not in after
-    }
+    changed = {(doc["kind"], doc["metadata"]["name"]) for doc in before if doc not in after}
     assert changed == {
         ("Deployment", "auth-api"),
         ("ServiceMonitor", "auth-api"),
@@ -119,9 +119,10 @@ def test_promotion_removes_one_line_and_changes_only_the_stable_track(overlay):
     assert promoted["image"] != v1.API_IMAGE
     assert "auth-config" not in yaml.safe_dump(promoted["envFrom"])
     assert "/ready" in _probe_paths(promoted)
-    assert one(before, "Deployment", "auth-api")["spec"]["selector"] == one(
-        after, "Deployment", "auth-api"
-    )["spec"]["selector"]
+    assert (
+        one(before, "Deployment", "auth-api")["spec"]["selector"]
+        == one(after, "Deployment", "auth-api")["spec"]["selector"]
+    )
 
 
 # --- 2. selectors and labels equal v1's ----------------------------------------------------
@@ -173,7 +174,9 @@ def test_metrics_and_probes_use_a_port_the_platform_admits_from_prometheus(overl
     [monitor] = of_kind(docs, "ServiceMonitor")
     [endpoint] = monitor["spec"]["endpoints"]
     for service in of_kind(docs, "Service"):
-        if not labels_match(monitor["spec"]["selector"]["matchLabels"], service["metadata"]["labels"]):
+        if not labels_match(
+            monitor["spec"]["selector"]["matchLabels"], service["metadata"]["labels"]
+        ):
             continue
         [port] = [p for p in service["spec"]["ports"] if p["name"] == endpoint["port"]]
         for deployment in of_kind(docs, "Deployment"):
@@ -217,9 +220,16 @@ def test_image_updater_never_writes_the_hooks_image(environment):
     text = APPSETS[environment].read_text()
 
     assert "auth-api-migrate" not in text
-    assert "auth-api-migrate" not in (
-        DOMAINS.parents[1] / "clusters" / environment / "image-updater" / "auth-image-updater.yaml"
-    ).read_text()
+    assert (
+        "auth-api-migrate"
+        not in (
+            DOMAINS.parents[1]
+            / "clusters"
+            / environment
+            / "image-updater"
+            / "auth-image-updater.yaml"
+        ).read_text()
+    )
 
 
 # --- 5. canary judged on Istio's telemetry while stable is v1 -----------------------------
@@ -245,7 +255,9 @@ def test_canary_alerts_read_istio_while_v1_is_stable_and_our_metrics_after(overl
             assert 'destination_version="v1"' in expr and 'destination_version="v2"' in expr
     if state != "promoted":
         assert "response_code" in alerts["AuthCanaryErrorRatioAboveStable"]
-        assert "istio_request_duration_milliseconds_bucket" in alerts["AuthCanaryLatencyAboveStable"]
+        assert (
+            "istio_request_duration_milliseconds_bucket" in alerts["AuthCanaryLatencyAboveStable"]
+        )
 
 
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
@@ -277,8 +289,13 @@ def test_every_pod_is_one_scrape_target(overlay, state):
         if labels_match(monitor["spec"]["selector"]["matchLabels"], s["metadata"]["labels"])
     ]
     for deployment in of_kind(docs, "Deployment"):
-        through = [s for s in scraped if labels_match(s["spec"]["selector"], pod_labels(deployment))]
-        assert len(through) == 1, (deployment["metadata"]["name"], [s["metadata"]["name"] for s in through])
+        through = [
+            s for s in scraped if labels_match(s["spec"]["selector"], pod_labels(deployment))
+        ]
+        assert len(through) == 1, (
+            deployment["metadata"]["name"],
+            [s["metadata"]["name"] for s in through],
+        )
 
 
 def test_without_the_scrape_label_a_pod_would_be_scraped_through_two_services():
@@ -286,7 +303,9 @@ def test_without_the_scrape_label_a_pod_would_be_scraped_through_two_services():
     services = of_kind(docs, "Service")
     stable = one(docs, "Deployment", "auth-api")
 
-    assert len([s for s in services if labels_match(s["spec"]["selector"], pod_labels(stable))]) == 2
+    assert (
+        len([s for s in services if labels_match(s["spec"]["selector"], pod_labels(stable))]) == 2
+    )
 
 
 # eco2-team/backend clusters/dev/apps/40-apis-appset.yaml and clusters/prod/apps/60-apis-appset.yaml
@@ -298,7 +317,10 @@ def test_applicationset_syncs_in_the_platforms_wave_and_leaves_the_namespace_alo
     [appset] = load_yaml_documents(APPSETS[environment])
     policy = appset["spec"]["template"]["spec"]["syncPolicy"]
 
-    assert appset["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == PLATFORM_WAVES[environment]
+    assert (
+        appset["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+        == PLATFORM_WAVES[environment]
+    )
     assert "managedNamespaceMetadata" not in policy
     assert "CreateNamespace=true" not in policy["syncOptions"]
 

@@ -89,14 +89,14 @@ def _container_env(docs, deployment_name: str) -> dict[str, str]:
     """The variables one container gets: the ConfigMaps and Secrets it loads, then `env`."""
     deployment = one(docs, "Deployment", deployment_name)
     [container] = containers(deployment)
-    loaded = {
-        ref.get("configMapRef", ref.get("secretRef"))["name"] for ref in container["envFrom"]
-    }
+    loaded = {ref.get("configMapRef", ref.get("secretRef"))["name"] for ref in container["envFrom"]}
     env: dict[str, str] = {}
     for configmap in of_kind(docs, "ConfigMap"):
         if configmap["metadata"]["name"] in loaded:
             env.update(configmap.get("data", {}))
-    externals = [e for e in of_kind(docs, "ExternalSecret") if e["spec"]["target"]["name"] in loaded]
+    externals = [
+        e for e in of_kind(docs, "ExternalSecret") if e["spec"]["target"]["name"] in loaded
+    ]
     env.update({key: _secret_value(key) for key in secret_keys(externals)})
     env.update({item["name"]: item["value"] for item in container.get("env", [])})
     return env

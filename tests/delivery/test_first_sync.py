@@ -49,7 +49,9 @@ def test_every_apply_of_the_first_sync_succeeds_over_v1s_objects(environment):
     stable = api.get("Deployment", "auth", "auth-api")
     assert stable["spec"]["template"]["spec"]["containers"][0]["image"] == v1.API_IMAGE
     relay = api.get("Deployment", "auth", "auth-relay")
-    assert relay["spec"]["template"]["spec"]["containers"][0]["image"] not in v1.RELAY_IMAGES.values()
+    assert (
+        relay["spec"]["template"]["spec"]["containers"][0]["image"] not in v1.RELAY_IMAGES.values()
+    )
     for name in v1.DEPLOYMENTS:
         deployment = api.get("Deployment", "auth", name)
         assert deployment["spec"]["selector"]["matchLabels"] == v1.selector(name, environment)
@@ -122,7 +124,9 @@ def test_a_hook_with_v1s_image_would_stop_the_sync_before_the_pods(environment):
 
 def test_the_fake_api_refuses_a_deployment_that_does_not_select_its_pods():
     [deployment] = [
-        d for d in v1.objects("dev") if (d["kind"], d["metadata"]["name"]) == ("Deployment", "auth-api")
+        d
+        for d in v1.objects("dev")
+        if (d["kind"], d["metadata"]["name"]) == ("Deployment", "auth-api")
     ]
     deployment["spec"]["template"]["metadata"]["labels"]["version"] = "v2"
 
@@ -133,9 +137,15 @@ def test_the_fake_api_refuses_a_deployment_that_does_not_select_its_pods():
 def test_order_follows_waves_before_kinds():
     docs = [
         {"kind": "Deployment", "metadata": {"name": "a"}},
-        {"kind": "ConfigMap", "metadata": {"name": "b", "annotations": {"argocd.argoproj.io/sync-wave": "1"}}},
+        {
+            "kind": "ConfigMap",
+            "metadata": {"name": "b", "annotations": {"argocd.argoproj.io/sync-wave": "1"}},
+        },
         {"kind": "ConfigMap", "metadata": {"name": "c"}},
-        {"kind": "Job", "metadata": {"name": "d", "annotations": {"argocd.argoproj.io/hook": "PreSync"}}},
+        {
+            "kind": "Job",
+            "metadata": {"name": "d", "annotations": {"argocd.argoproj.io/hook": "PreSync"}},
+        },
     ]
 
     assert [d["metadata"]["name"] for d in order(docs)] == ["d", "c", "a", "b"]

@@ -3,7 +3,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import shutil
 
 import pytest
 import yaml
@@ -19,7 +18,6 @@ from tests.delivery.manifests import (
     REPO_ROOT,
     configmap_data,
     containers,
-    kustomize,
     labels_match,
     of_kind,
     one,

@@ -16,7 +16,11 @@ NAMESPACE = "auth"
 # workloads/domains/auth/base/kustomization.yaml: `labels` (includeSelectors: true) adds these
 # to every object of the API and to every selector; {dev,prod}/kustomization.yaml add
 # `environment` the same way.
-API_COMMON = {"app.kubernetes.io/part-of": "ecoeco-backend", "domain": "auth", "tier": "business-logic"}
+API_COMMON = {
+    "app.kubernetes.io/part-of": "ecoeco-backend",
+    "domain": "auth",
+    "tier": "business-logic",
+}
 # workloads/domains/auth-relay/base/kustomization.yaml: `commonLabels` (which reach the
 # selectors); {dev,prod}/kustomization.yaml: `commonLabels: {environment: <env>}`.
 RELAY_COMMON = {
@@ -90,8 +94,7 @@ _SECRET_BOTH = {
     "AUTH_REDIS_OAUTH_STATE_URL",
 }
 AUTH_SECRET_KEYS = {
-    "dev": _SECRET_BOTH
-    | {"AUTH_RSA_PRIVATE_KEY", "AUTH_DATABASE_SUPER_URL", "AUTH_AMQP_URL"},
+    "dev": _SECRET_BOTH | {"AUTH_RSA_PRIVATE_KEY", "AUTH_DATABASE_SUPER_URL", "AUTH_AMQP_URL"},
     "prod": set(_SECRET_BOTH),
 }
 
@@ -143,8 +146,14 @@ PORT = 8000
 API_IMAGE = "docker.io/mng990/eco2:auth-api-0.7.5-b659ed"
 # {dev,prod}/patch-deployment.yaml: v1's container resources.
 API_RESOURCES = {
-    "dev": {"requests": {"cpu": "150m", "memory": "256Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
-    "prod": {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"cpu": "500m", "memory": "1Gi"}},
+    "dev": {
+        "requests": {"cpu": "150m", "memory": "256Mi"},
+        "limits": {"cpu": "500m", "memory": "512Mi"},
+    },
+    "prod": {
+        "requests": {"cpu": "200m", "memory": "512Mi"},
+        "limits": {"cpu": "500m", "memory": "1Gi"},
+    },
 }
 # workloads/domains/auth-relay/dev/kustomization.yaml `images` and prod (no `images`: the
 # base's tags).
@@ -166,7 +175,10 @@ def _deployment(name: str, environment: str) -> dict[str, Any]:
         container: dict[str, Any] = {
             "name": "auth-api",
             "image": image,
-            "envFrom": [{"configMapRef": {"name": "auth-config"}}, {"secretRef": {"name": "auth-secret"}}],
+            "envFrom": [
+                {"configMapRef": {"name": "auth-config"}},
+                {"secretRef": {"name": "auth-secret"}},
+            ],
             "ports": [{"name": "http", "containerPort": PORT}],
         }
     else:
@@ -201,14 +213,21 @@ def objects(environment: str) -> list[dict[str, Any]]:
                 "namespace": NAMESPACE,
                 "labels": {"app": "auth-api", **api_labels},
             },
-            "spec": {"selector": {"app": "auth-api", **api_labels}, "ports": [{"name": "http", "port": PORT}]},
+            "spec": {
+                "selector": {"app": "auth-api", **api_labels},
+                "ports": [{"name": "http", "port": PORT}],
+            },
         },
         {
             "apiVersion": "autoscaling/v2",
             "kind": "HorizontalPodAutoscaler",
             "metadata": {"name": "auth-api", "namespace": NAMESPACE, "labels": api_labels},
             "spec": {
-                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "auth-api"},
+                "scaleTargetRef": {
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "name": "auth-api",
+                },
                 # base/hpa.yaml 2..5; dev/patch-hpa.yaml 1..2
                 "minReplicas": 1 if environment == "dev" else 2,
                 "maxReplicas": 2 if environment == "dev" else 5,
