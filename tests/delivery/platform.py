@@ -98,6 +98,10 @@ ARGOCD_PROJECT = {"dev": "dev", "prod": "prod"}
 # allow-observability-collection in namespace auth (podSelector {}): from namespace
 # prometheus it admits these ports only, so every port Prometheus scrapes must be one of them.
 SCRAPE_PORTS_ADMITTED = {8000, 9090}
+# Same policy: the sidecars' ports 15020 (merged metrics) and 15090 (Envoy's
+# /stats/prometheus, istio-proxy's port http-envoy-prom) are admitted only from istio-system
+# pods labelled app in (kiali, jaeger, prometheus).
+SIDECAR_STATS_PORT = 15090
 
 # The auth node pool. terraform/main.tf module "api_auth": one instance, `k8s-api-auth`,
 # instance_type t3.small, in both environments (terraform/env/{dev,prod}.tfvars change no

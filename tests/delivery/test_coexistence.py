@@ -114,6 +114,13 @@ def test_promotion_removes_one_line_and_changes_only_the_stable_track(overlay):
         ("Deployment", "auth-api"),
         ("ServiceMonitor", "auth-api"),
         ("PrometheusRule", "auth-api"),
+        ("Service", "auth-api-envoy-stats"),
+        ("ServiceMonitor", "auth-api-envoy-stats"),
+    }
+    names = {(d["kind"], d["metadata"]["name"]) for d in after}
+    assert names == {(d["kind"], d["metadata"]["name"]) for d in before} - {
+        ("Service", "auth-api-envoy-stats"),
+        ("ServiceMonitor", "auth-api-envoy-stats"),
     }
     promoted = _container(after, "Deployment", "auth-api")
     assert promoted["image"] != v1.API_IMAGE
@@ -171,24 +178,37 @@ def test_stable_relay_runs_an_immutable_v2_build_from_the_first_sync(overlay):
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_metrics_and_probes_use_a_port_the_platform_admits_from_prometheus(overlay):
     docs = render(overlay)
-    [monitor] = of_kind(docs, "ServiceMonitor")
-    [endpoint] = monitor["spec"]["endpoints"]
-    for service in of_kind(docs, "Service"):
-        if not labels_match(
-            monitor["spec"]["selector"]["matchLabels"], service["metadata"]["labels"]
-        ):
-            continue
-        [port] = [p for p in service["spec"]["ports"] if p["name"] == endpoint["port"]]
-        for deployment in of_kind(docs, "Deployment"):
-            if not labels_match(service["spec"]["selector"], pod_labels(deployment)):
+    for monitor in of_kind(docs, "ServiceMonitor"):
+        [endpoint] = monitor["spec"]["endpoints"]
+        selector = monitor["spec"]["selector"]["matchLabels"]
+        for service in of_kind(docs, "Service"):
+            if not labels_match(selector, service["metadata"]["labels"]):
                 continue
-            [container] = containers(deployment)
-            if container["image"] == v1.API_IMAGE:
+            [port] = [p for p in service["spec"]["ports"] if p["name"] == endpoint["port"]]
+            if port["targetPort"] == platform.SIDECAR_STATS_PORT:
+                # The sidecars' port: admitted from istio-system only, a platform change.
+                assert f"`{platform.SIDECAR_STATS_PORT}`" in _platform_changes()
                 continue
-            assert _port_number(container, port["targetPort"]) in platform.SCRAPE_PORTS_ADMITTED
-            for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
-                number = _port_number(container, container[probe]["httpGet"]["port"])
-                assert number in platform.SCRAPE_PORTS_ADMITTED, (probe, number)
+            for deployment in of_kind(docs, "Deployment"):
+                if not labels_match(service["spec"]["selector"], pod_labels(deployment)):
+                    continue
+                [container] = containers(deployment)
+                if container["image"] == v1.API_IMAGE:
+                    continue
+                number = _port_number(container, port["targetPort"])
+                assert number in platform.SCRAPE_PORTS_ADMITTED, (
+                    monitor["metadata"]["name"],
+                    number,
+                )
+                for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+                    number = _port_number(container, container[probe]["httpGet"]["port"])
+                    assert number in platform.SCRAPE_PORTS_ADMITTED, (probe, number)
+
+
+def _platform_changes() -> str:
+    text = (DOMAINS / "auth" / "RUNBOOK.md").read_text()
+    start = text.index("### Platform changes")
+    return text[start : text.index("\n## ", start)]
 
 
 def test_the_relays_former_port_would_not_be_admitted():
@@ -261,9 +281,41 @@ def test_canary_alerts_read_istio_while_v1_is_stable_and_our_metrics_after(overl
 
 
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
+def test_the_istio_series_the_canary_alerts_read_are_scraped_from_both_tracks(overlay):
+    docs = render(overlay)
+    monitor = one(docs, "ServiceMonitor", "auth-api-envoy-stats")
+    [endpoint] = monitor["spec"]["endpoints"]
+    [service] = [
+        s
+        for s in of_kind(docs, "Service")
+        if labels_match(monitor["spec"]["selector"]["matchLabels"], s["metadata"]["labels"])
+    ]
+    [port] = [p for p in service["spec"]["ports"] if p["name"] == endpoint["port"]]
+    [keep] = [r for r in endpoint["metricRelabelings"] if r["action"] == "keep"]
+    used = {
+        name
+        for expr in _canary_group(docs).values()
+        for name in re.findall(r"\b(istio_[a-z_]+)\{", expr)
+    }
+
+    assert port["targetPort"] == platform.SIDECAR_STATS_PORT
+    assert endpoint["path"] == "/stats/prometheus"
+    for deployment in of_kind(docs, "Deployment"):
+        assert labels_match(service["spec"]["selector"], pod_labels(deployment))
+        annotations = deployment["spec"]["template"]["metadata"].get("annotations", {})
+        assert pod_labels(deployment)["sidecar.istio.io/inject"] == "true"
+        assert "sidecar.istio.io/proxyCPU" in annotations
+    assert used == {"istio_requests_total", "istio_request_duration_milliseconds_bucket"}
+    assert all(re.fullmatch(keep["regex"], name) for name in used)
+    assert not re.fullmatch(keep["regex"], "envoy_cluster_upstream_rq_total")
+    promoted = render_state(overlay, "promoted")
+    assert not [d for d in promoted if d["metadata"]["name"] == "auth-api-envoy-stats"]
+
+
+@pytest.mark.parametrize("overlay", API_OVERLAYS)
 def test_v1_pods_are_not_scraped_for_metrics_they_do_not_export(overlay):
     def relabelings(state):
-        [monitor] = of_kind(render_state(overlay, state), "ServiceMonitor")
+        monitor = one(render_state(overlay, state), "ServiceMonitor", "auth-api")
         return monitor["spec"]["endpoints"][0]["relabelings"]
 
     drop = {
@@ -282,24 +334,30 @@ def test_v1_pods_are_not_scraped_for_metrics_they_do_not_export(overlay):
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_pod_is_one_scrape_target(overlay, state):
     docs = render_state(overlay, state)
-    [monitor] = of_kind(docs, "ServiceMonitor")
-    scraped = [
-        s
-        for s in of_kind(docs, "Service")
-        if labels_match(monitor["spec"]["selector"]["matchLabels"], s["metadata"]["labels"])
-    ]
-    for deployment in of_kind(docs, "Deployment"):
-        through = [
-            s for s in scraped if labels_match(s["spec"]["selector"], pod_labels(deployment))
+    monitors = of_kind(docs, "ServiceMonitor")
+
+    assert monitors
+    for monitor in monitors:
+        scraped = [
+            s
+            for s in of_kind(docs, "Service")
+            if labels_match(monitor["spec"]["selector"]["matchLabels"], s["metadata"]["labels"])
         ]
-        assert len(through) == 1, (
-            deployment["metadata"]["name"],
-            [s["metadata"]["name"] for s in through],
-        )
+        for deployment in of_kind(docs, "Deployment"):
+            through = [
+                s["metadata"]["name"]
+                for s in scraped
+                if labels_match(s["spec"]["selector"], pod_labels(deployment))
+            ]
+            assert len(through) == 1, (
+                monitor["metadata"]["name"],
+                deployment["metadata"]["name"],
+                through,
+            )
 
 
 def test_without_the_scrape_label_a_pod_would_be_scraped_through_two_services():
-    docs = render("auth/dev")
+    docs = render_state("auth/dev", "promoted")
     services = of_kind(docs, "Service")
     stable = one(docs, "Deployment", "auth-api")
 

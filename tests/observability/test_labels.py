@@ -60,7 +60,7 @@ def _relabelled(monitor: dict, deployments: list[dict], directory: Path) -> dict
 def test_service_monitor_scrapes_the_metrics_port_of_the_service(overlay):
     docs = render(overlay)
     service = one(docs, "Service", SERVICES[overlay.split("/")[0]])
-    [monitor] = of_kind(docs, "ServiceMonitor")
+    monitor = one(docs, "ServiceMonitor", SERVICES[overlay.split("/")[0]])
     ports = {port["name"] for port in service["spec"]["ports"]}
 
     assert monitor["metadata"]["namespace"] == service["metadata"]["namespace"] == "auth"
@@ -77,7 +77,7 @@ def test_service_monitor_scrapes_the_metrics_port_of_the_service(overlay):
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_scraped_series_carry_the_track_of_their_pod(overlay, tmp_path):
     docs = render_promoted(overlay)
-    [monitor] = of_kind(docs, "ServiceMonitor")
+    monitor = one(docs, "ServiceMonitor", SERVICES[overlay.split("/")[0]])
     deployments = of_kind(docs, "Deployment")
 
     targets = _relabelled(monitor, deployments, tmp_path)
@@ -93,7 +93,7 @@ def test_scraped_series_carry_the_track_of_their_pod(overlay, tmp_path):
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
 def test_v1_pods_are_no_target_while_v1_is_stable(overlay, tmp_path):
     docs = render(overlay)
-    [monitor] = of_kind(docs, "ServiceMonitor")
+    monitor = one(docs, "ServiceMonitor", SERVICES[overlay.split("/")[0]])
 
     targets = _relabelled(monitor, of_kind(docs, "Deployment"), tmp_path)
 
