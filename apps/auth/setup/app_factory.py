@@ -25,6 +25,7 @@ from apps.auth.presentation.http.routers import account, health, login, tokens
 from apps.auth.setup.services import build_services, origin_policy, signing_keys
 from apps.auth.setup.settings import Settings
 from apps.auth.setup.storage import Storage, StorageFactory, storage_for
+from apps.auth.setup.token_lifetimes import longest_token_lifetime
 from apps.auth.setup.tracing import configure_tracing
 
 logger = logging.getLogger("auth.setup")
@@ -64,6 +65,7 @@ def create_app(
             settings.jwt_leeway_seconds,
             clock,
             require_session=not settings.legacy_sessions,
+            max_lifetime_seconds=longest_token_lifetime(settings),
         )
     )
     providers = settings.active_providers

@@ -2,7 +2,23 @@
 
 `event` builds the bytes of `domain/revocation_event.encode_event`; ROTATE runs the decision
 table of `domain/token_family.decide_rotation`. Tests hold both to their Python originals.
+
+Every script is atomic but not transactional: Redis runs it alone, yet a write it has made stays
+when a later command of the same script fails. So each script makes every call that can fail on
+input (reads, number conversions) before its first write, and Redis refuses the whole script
+before any write when memory is over `maxmemory` (scripts are flagged as writing). What each
+script guarantees is stated above it; `tests/faults/test_redis_errors.py` holds them to it.
 """
+
+# A token is accepted up to the verification leeway past its `exp`, so every entry that refuses
+# one (blacklist, spent refresh token, adopted v1 token) lives that much longer than the token.
+_LEEWAY_LINE = "local LEEWAY = 0\n"
+
+
+def with_leeway(script: str, leeway_seconds: int) -> str:
+    """The script with its blacklist entries outliving each token by `leeway_seconds`."""
+    return script.replace(_LEEWAY_LINE, f"local LEEWAY = {int(leeway_seconds)}\n", 1)
+
 
 PRELUDE = """
 local SESSION, USER_SESSIONS, BLACKLIST = 'auth:session:', 'auth:user-sessions:', 'blacklist:'
@@ -10,6 +26,7 @@ local SUCCESSOR = 'auth:successor:'
 -- The records the Eco² auth v1 keeps per refresh token; kept in step while LEGACY is on.
 local V1_TOKENS, V1_META = 'user:tokens:', 'token:meta:'
 local LEGACY = false
+local LEEWAY = 0
 
 local function event(jti, uid, exp_iso, reason, now_iso)
   return '{"type":"add","jti":"' .. jti .. '","user_id":"' .. uid .. '","expires_at":"' ..
@@ -24,7 +41,9 @@ local function append(stream, maxlen, payload)
   end
 end
 
+-- `ttl` is the token's remaining life; the entry outlives it by the verification leeway.
 local function blacklist(stream, maxlen, jti, ttl, payload)
+  ttl = ttl + LEEWAY
   if ttl <= 0 then return 0 end
   redis.call('SET', BLACKLIST .. jti, payload, 'EX', ttl)
   append(stream, maxlen, payload)
@@ -35,7 +54,7 @@ end
 -- and gone from v1's records so v1's /refresh refuses it too.
 local function spend_refresh(uid, rjti, rexp, now)
   if not LEGACY or not rjti or rjti == '' then return end
-  local ttl = math.ceil(tonumber(rexp or 0) - now)
+  local ttl = math.ceil(tonumber(rexp or 0) - now) + LEEWAY
   if ttl > 0 then redis.call('SET', BLACKLIST .. rjti, 'spent', 'EX', ttl) end
   redis.call('SREM', V1_TOKENS .. uid, rjti)
   redis.call('DEL', V1_META .. rjti)
@@ -94,15 +113,21 @@ for _ = 1, n do
   i = i + 1
 end
 if ARGV[i] ~= '' then
+  -- `iat` has whole seconds, so the not-before cannot tell a token minted earlier in this
+  -- second from one minted after. Every session the user holds now ends here, in this step:
+  -- its tokens are refused by jti, and a sign-in completing after this step keeps working.
+  local uid = string.match(ARGV[i], '[^:]+$')
+  for _, sid in ipairs(redis.call('SMEMBERS', USER_SESSIONS .. uid)) do
+    ended = ended + end_session(stream, maxlen, sid, reason, now, now_iso, skip)
+  end
   redis.call('SET', ARGV[i], ARGV[i + 1], 'EX', ARGV[i + 2])
   -- Every session of the user ends, v1's too: its refresh tokens leave v1's records and are
   -- refused by the gateway until they expire.
   if LEGACY then
-    local uid = string.match(ARGV[i], '[^:]+$')
     for _, jti in ipairs(redis.call('SMEMBERS', V1_TOKENS .. uid)) do
       local ttl = redis.call('TTL', V1_META .. jti)
       if ttl < 1 then ttl = redis.call('TTL', V1_TOKENS .. uid) end
-      if ttl > 0 then redis.call('SET', BLACKLIST .. jti, 'spent', 'EX', ttl) end
+      if ttl > 0 then redis.call('SET', BLACKLIST .. jti, 'spent', 'EX', ttl + LEEWAY) end
       redis.call('DEL', V1_META .. jti)
     end
     redis.call('DEL', V1_TOKENS .. uid)
@@ -187,10 +212,10 @@ local mapped = redis.call('GET', adopted)
 if mapped then return {'adopted', mapped} end
 if redis.call('EXISTS', BLACKLIST .. v1) == 1 then return {'revoked'} end
 if redis.call('SISMEMBER', V1_TOKENS .. uid, v1) == 0 then return {'unknown'} end
-local v1_ttl = math.max(1, math.ceil(tonumber(ARGV[3]) - now))
+local v1_ttl = math.max(1, math.ceil(tonumber(ARGV[3]) - now)) + LEEWAY
 redis.call('SREM', V1_TOKENS .. uid, v1)
 redis.call('DEL', V1_META .. v1)
-blacklist(stream, maxlen, v1, v1_ttl, event(v1, uid, ARGV[4], 'refresh', now_iso))
+blacklist(stream, maxlen, v1, v1_ttl - LEEWAY, event(v1, uid, ARGV[4], 'refresh', now_iso))
 redis.call('SET', adopted, sid, 'EX', v1_ttl)
 local key = SESSION .. sid
 local expires = tonumber(ARGV[12])

@@ -30,13 +30,15 @@ class RedisRevocationStore:
         not_before_ttl_seconds: int = 3600,
         legacy: bool = False,
         replica_ack: RedisReplicaAck | None = None,
+        leeway_seconds: int = 0,
     ) -> None:
         self._legacy = legacy
+        self._leeway = leeway_seconds
         self._redis = redis
         self._stream = stream
         self._maxlen = maxlen
         self._nbf_ttl = not_before_ttl_seconds
-        self._script = redis.register_script(lua.REVOKE)
+        self._script = redis.register_script(lua.with_leeway(lua.REVOKE, leeway_seconds))
         self._replica_ack = replica_ack
 
     async def revoke(
@@ -58,6 +60,7 @@ class RedisRevocationStore:
         explicit = [r for r in request.revocations if _SAFE_ID.match(r.jti)]
         args.append(len(explicit))
         for revocation in explicit:
+            # The script adds the leeway: verification accepts a token that long past `exp`.
             ttl = math.ceil((revocation.expires_at - now).total_seconds())
             args += [revocation.jti, ttl, encode_event(revocation, now).decode()]
         sessions = [sid for sid in request.session_ids if _SAFE_ID.match(sid)]
