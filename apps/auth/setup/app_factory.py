@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
+from apps.auth.application.common.health import ReadinessQuery
 from apps.auth.application.common.ports import Clock, IdGenerator
 from apps.auth.application.common.token_ports import TokenCodec
 from apps.auth.infrastructure.oauth.dev_idp import DEV_CLIENT_ID, build_dev_idp_app
@@ -104,6 +105,7 @@ def create_app(
                 "storage": store.name,
             },
         )
+        await _report_readiness(services.readiness)
         async with resources:
             yield
 
@@ -159,6 +161,15 @@ def create_app(
     )
     configure_tracing(app, settings.otel_endpoint, settings.service_name, settings.release)
     return app
+
+
+async def _report_readiness(readiness: ReadinessQuery) -> None:
+    """Says at start-up what `/ready` will say, so a misconfigured dependency is in the first
+    lines of the log; the process still starts, as the dependency may be fixed while it runs."""
+    result = await readiness.execute()
+    for name, check in result.checks.items():
+        if check != "ok":
+            logger.error("%s is not ready: %s", name, check, extra={"dependency": name})
 
 
 def _http_config(settings: Settings, providers: list[str]) -> HttpConfig:

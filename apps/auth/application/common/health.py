@@ -6,6 +6,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 
+class ProbeProblem(Exception):
+    """The dependency answers, but is set up so that the service cannot keep its promises;
+    the message names the setting and the value it needs."""
+
+
 class HealthProbe(Protocol):
     name: str
 
@@ -33,6 +38,8 @@ class ReadinessQuery:
     async def _run(self, probe: HealthProbe) -> tuple[str, str]:
         try:
             await asyncio.wait_for(probe.check(), self._timeout)
+        except ProbeProblem as problem:
+            return probe.name, str(problem)
         except Exception:
             return probe.name, "unavailable"
         return probe.name, "ok"
