@@ -4,10 +4,12 @@
 table of `domain/token_family.decide_rotation`. Tests hold both to their Python originals.
 
 Every script is atomic but not transactional: Redis runs it alone, yet a write it has made stays
-when a later command of the same script fails. So each script makes every call that can fail on
-input (reads, number conversions) before its first write, and Redis refuses the whole script
-before any write when memory is over `maxmemory` (scripts are flagged as writing). What each
-script guarantees is stated above it; `tests/faults/test_redis_errors.py` holds them to it.
+when a later command of the same script fails. So each script checks, before its first write,
+everything that could fail later: the type of every key it will write (`expect`) and every
+stored field it will compute with (`check_session`). Redis itself refuses an out-of-memory, a
+read-only (replica) or a too-few-replicas write only at a script's first write, never after
+one. Together: a script either applies all its writes or none of them (what each one writes is
+stated above it), and a failure is an error reply the adapters turn into 503.
 """
 
 # A token is accepted up to the verification leeway past its `exp`, so every entry that refuses
@@ -27,6 +29,32 @@ local SUCCESSOR = 'auth:successor:'
 local V1_TOKENS, V1_META = 'user:tokens:', 'token:meta:'
 local LEGACY = false
 local LEEWAY = 0
+
+local function fail(message)
+  error(redis.error_reply(message))
+end
+
+-- A key written by something else (another type) would fail a write half-way; checked first.
+local function expect(key, kind)
+  local found = redis.call('TYPE', key)['ok']
+  if found ~= 'none' and found ~= kind then
+    fail('WRONGTYPE ' .. key .. ' holds a ' .. found .. ', not a ' .. kind)
+  end
+end
+
+-- A session as `end_session` and ROTATE use it: a hash whose times are numbers, listed in a set.
+local function check_session(sid)
+  local key = SESSION .. sid
+  expect(key, 'hash')
+  local f = redis.call('HMGET', key, 'uid', 'ajti', 'aexp', 'rexp', 'expires', 'rotated')
+  if not f[1] then return end
+  if (f[2] and not tonumber(f[3])) or (f[4] and not tonumber(f[4]))
+    or (f[5] and not tonumber(f[5])) or (f[6] and not tonumber(f[6])) then
+    fail('BADFIELD ' .. key .. ' holds a time that is not a number')
+  end
+  expect(USER_SESSIONS .. f[1], 'set')
+  if LEGACY then expect(V1_TOKENS .. f[1], 'set') end
+end
 
 local function event(jti, uid, exp_iso, reason, now_iso)
   return '{"type":"add","jti":"' .. jti .. '","user_id":"' .. uid .. '","expires_at":"' ..
@@ -92,13 +120,35 @@ local function end_session(stream, maxlen, sid, reason, now, now_iso, skip)
 end
 """
 
-# KEYS[1] stream. ARGV: legacy, now, now_iso, maxlen, reason, n_explicit, (jti, ttl, payload)*n,
-# n_sessions, sid*n, nbf_key, nbf_value, nbf_ttl, n_spent, (uid, rjti, rexp)*n
+# All or nothing: blacklist entries with their events, the ended sessions (each with its access
+# token's entry and event, its refresh token spent), the not-before time with every session the
+# user holds, v1's records of the user. KEYS[1] stream. ARGV: legacy, now, now_iso, maxlen,
+# reason, n_explicit, (jti, ttl, payload)*n, n_sessions, sid*n, nbf_key, nbf_value, nbf_ttl,
+# n_spent, (uid, rjti, rexp)*n
 REVOKE = (
     PRELUDE
     + """
 LEGACY = ARGV[1] == '1'
 local stream, now, now_iso, maxlen, reason = KEYS[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
+local function check_revoke()
+  expect(stream, 'stream')
+  local j = 7 + 3 * tonumber(ARGV[6])
+  local n = tonumber(ARGV[j]); j = j + 1
+  for _ = 1, n do check_session(ARGV[j]); j = j + 1 end
+  if ARGV[j] ~= '' then
+    local uid = string.match(ARGV[j], '[^:]+$')
+    expect(USER_SESSIONS .. uid, 'set')
+    for _, sid in ipairs(redis.call('SMEMBERS', USER_SESSIONS .. uid)) do check_session(sid) end
+    if LEGACY then expect(V1_TOKENS .. uid, 'set') end
+  end
+  j = j + 3
+  n = tonumber(ARGV[j]); j = j + 1
+  for _ = 1, n do
+    if LEGACY then expect(V1_TOKENS .. ARGV[j], 'set') end
+    j = j + 3
+  end
+end
+check_revoke()
 local i, skip = 6, {}
 local n = tonumber(ARGV[i]); i = i + 1
 for _ = 1, n do
@@ -143,6 +193,9 @@ return ended
 """
 )
 
+# All or nothing: a rotation (old access token blacklisted with its event, old refresh token
+# spent, new pair stored, successor kept), or a reuse or expiry ending the session, or nothing.
+# The rotation budget is charged only by a rotation that then applies in full.
 # KEYS[1] session, KEYS[2] stream. ARGV: presented, client, rjti, ajti, aexp, aexp_iso, now,
 # now_iso, grace, sealed successor ('' for none), maxlen, legacy, rexp, budget key ('' for
 # none), budget limit, budget window
@@ -157,6 +210,9 @@ local f = redis.call('HMGET', key, 'uid', 'expires', 'rjti', 'ajti', 'aexp', 'ae
   'rotated', 'rotby', 'rexp')
 if not f[1] then return {'missing'} end
 local sid = string.sub(key, string.len(SESSION) + 1)
+expect(stream, 'stream')
+check_session(sid)
+if ARGV[14] ~= '' then expect(ARGV[14], 'string') end
 if now >= tonumber(f[2]) then
   end_session(stream, maxlen, sid, 'session_expired', now, now_iso, {})
   return {'expired', f[1]}
@@ -196,6 +252,8 @@ return {'reuse', f[1]}
 """
 )
 
+# All or nothing: the v1 token leaves v1's records, is blacklisted with its event and mapped,
+# and the new session is stored with its records; or nothing changes.
 # A v1 refresh token presented to v2 becomes a v2 session in one step, or maps to the session it
 # already became. KEYS[1] stream. ARGV: v1 jti, uid, v1 exp, v1 exp_iso, now, now_iso, sid,
 # session fields (provider, ip, ua, device, expires), rjti, ajti, aexp, aexp_iso, rexp, v1 meta,
@@ -208,6 +266,11 @@ local stream = KEYS[1]
 local v1, uid, now, now_iso, sid = ARGV[1], ARGV[2], tonumber(ARGV[5]), ARGV[6], ARGV[7]
 local maxlen = ARGV[22]
 local adopted = 'auth:adopted:' .. v1
+expect(stream, 'stream')
+expect(adopted, 'string')
+expect(SESSION .. sid, 'hash')
+expect(USER_SESSIONS .. uid, 'set')
+expect(V1_TOKENS .. uid, 'set')
 local mapped = redis.call('GET', adopted)
 if mapped then return {'adopted', mapped} end
 if redis.call('EXISTS', BLACKLIST .. v1) == 1 then return {'revoked'} end
