@@ -128,6 +128,8 @@ def create_app(
     )
     app.state.api.metrics.outbox_cap.set(settings.outbox_maxlen)
     app.state.runtime = runtime
+    # Read by the HTTP server (`serve.server_config`), which bounds each request's time.
+    app.state.request_timeout_seconds = settings.request_timeout_seconds
     for collector in store.collectors:
         app.state.api.metrics.registry.register(collector)
     install_error_handlers(app)

@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     # is a memory valve that can drop undelivered events: off (0) unless an operator sets it.
     outbox_maxlen: int = Field(0, ge=0)
 
+    # The whole request, body included, from when the server starts waiting for it; then 408.
+    request_timeout_seconds: float = Field(30.0, ge=5, le=300)
     trusted_proxy_hops: int = Field(0, ge=0, le=10)
     rate_limit_window_seconds: int = Field(60, ge=1)
     rate_limit_authorize: int = Field(60, ge=0)
