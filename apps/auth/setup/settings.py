@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     redis_sentinels: Annotated[list[str], NoDecode] = Field(default_factory=list)
     redis_sentinel_master: str | None = None
     redis_replica_wait_ms: int = Field(200, ge=0, le=1000)
+    # Unset: required in prod. A revocation no replica acknowledged within the wait is 503.
+    redis_replica_ack_required: bool | None = None
 
     public_base_url: str = "http://127.0.0.1:8000"
     frontend_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)

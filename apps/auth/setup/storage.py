@@ -62,7 +62,11 @@ from apps.auth.infrastructure.persistence_redis.replica_ack import (
     RedisReplicaAck,
     replica_wait_counter,
 )
-from apps.auth.setup.settings import Settings
+from apps.auth.infrastructure.persistence_redis.replica_retry import (
+    ReplicationRetry,
+    replica_retry_counter,
+)
+from apps.auth.setup.settings import Environment, Settings
 from apps.auth.setup.token_lifetimes import not_before_ttl
 
 logger = logging.getLogger("auth.setup")
@@ -154,8 +158,15 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
         master=settings.redis_sentinel_master,
         resources=resources,
     )
-    waits = replica_wait_counter()
-    acks = RedisReplicaAck(redis, timeout_ms=settings.redis_replica_wait_ms, counter=waits)
+    waits, retries = replica_wait_counter(), replica_retry_counter()
+    required = settings.redis_replica_ack_required
+    if required is None:
+        required = settings.environment is Environment.PROD
+    acks = RedisReplicaAck(
+        redis, timeout_ms=settings.redis_replica_wait_ms, counter=waits, required=required
+    )
+    retry = ReplicationRetry(counter=retries)
+    resources.push_async_callback(retry.aclose)
     engine = create_engine(settings.database_url, settings.database_pool_size)
     resources.push_async_callback(engine.dispose)
     audit = BufferedSqlAuditLog(engine)
@@ -190,6 +201,7 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
             legacy=legacy,
             replica_ack=acks,
             leeway_seconds=leeway,
+            retry=retry,
         ),
         revocation_checker=RedisRevocationChecker(redis),
         legacy=(
@@ -199,8 +211,8 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
         ),
         limiter=RedisRateLimiter(redis),
         audit=audit,
-        probes=(PostgresHealthProbe(engine), RedisHealthProbe(redis)),
+        probes=(PostgresHealthProbe(engine), RedisHealthProbe(redis, expect_replicas=required)),
         outbox_depth=outbox_depth,
         flush_audit=audit.flush,
-        collectors=(waits,),
+        collectors=(waits, retries),
     )
