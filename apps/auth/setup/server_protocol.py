@@ -17,15 +17,15 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import orjson
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from apps.auth.setup.server_answers import error_answer
 
 logger = logging.getLogger("auth.server")
 # Envoy's default request-header limit is 60 KiB: anything the mesh forwards fits.
 MAX_HEAD_BYTES = 64 * 1024
 HEAD_TIMEOUT_SECONDS = 5.0
 REQUEST_TIMEOUT_SECONDS = 30.0
-_SECURITY_HEADERS = b"x-content-type-options: nosniff\r\ncache-control: no-store\r\n"
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
@@ -140,7 +140,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         """Answers in the API's error format and closes: the rest of the stream is unreadable."""
         self._head_pending = False
         self._disarm()
-        answer = _error_answer(status, code, detail)
+        answer = error_answer(status, code, detail)
         cycle = self.cycle
         if cycle is not None and cycle.more_body:
             # The refused request is the one in progress: the app must not answer it as well,
@@ -168,15 +168,4 @@ def bounded_protocol(request_timeout: float) -> type[BoundedHttpToolsProtocol]:
         "BoundedHttpToolsProtocol",
         (BoundedHttpToolsProtocol,),
         {"request_timeout": max(request_timeout, HEAD_TIMEOUT_SECONDS)},
-    )
-
-
-def _error_answer(status: int, code: str, detail: str) -> bytes:
-    body = orjson.dumps({"code": code, "detail": detail})
-    return (
-        STATUS_LINE[status]
-        + b"content-type: application/json\r\n"
-        + _SECURITY_HEADERS
-        + b"connection: close\r\ncontent-length: %d\r\n\r\n" % len(body)
-        + body
     )
