@@ -65,6 +65,8 @@ def create_app(
             settings.jwt_leeway_seconds,
             clock,
             require_session=not settings.legacy_sessions,
+            also_issuers=tuple(settings.jwt_accept_issuers),
+            also_audiences=tuple(settings.jwt_accept_audiences),
         )
     )
     providers = settings.active_providers

@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from apps.auth.domain.errors import ConfigurationError
 from apps.auth.infrastructure.persistence_redis.connection import sentinel_address
-from apps.auth.setup import settings_checks
+from apps.auth.setup import key_settings, settings_checks
 from apps.auth.setup.provider_settings import ProviderSettings
 
 PROVIDERS = ("kakao", "google", "naver")
@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     session_max_seconds: int = Field(2_592_000, ge=3600)
     refresh_grace_seconds: int = Field(10, ge=0, le=120)
     legacy_sessions: bool = False
+    # Keys and claims accepted besides the signing ones, while they change (docs/tokens.md).
+    jwt_accept_hs256: bool = False
+    jwt_standby_public_key: str | None = None
+    jwt_standby_key_id: str | None = None
+    jwt_accept_issuers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    jwt_accept_audiences: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     outbox_stream: str = "auth:outbox:revocations"
     # Retention of the outbox belongs to the relay (it trims only what it delivered). A cap here
@@ -118,6 +124,9 @@ class Settings(BaseSettings):
     _csv = field_validator(
         "frontend_origins", "enabled_providers", "redis_sentinels", mode="before"
     )(_split_csv)
+    _accepted_csv = field_validator("jwt_accept_issuers", "jwt_accept_audiences", mode="before")(
+        _split_csv
+    )
 
     @field_validator("frontend_origins")
     @classmethod
@@ -178,7 +187,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_environment(self) -> Settings:
-        problems = settings_checks.profile_problems(self)
+        problems = settings_checks.profile_problems(self) + key_settings.transition_problems(self)
         if not self.environment.is_embedded_allowed:
             problems += settings_checks.deployment_problems(self)
         if problems:
