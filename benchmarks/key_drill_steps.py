@@ -71,7 +71,7 @@ def walk(keys: Keys) -> list[Step]:
              v1_sessions=True),
         Step(name="gateway on /verify", env=_hs256(keys, **old, **profile)),
         Step(name="profile off", env=_hs256(keys, **old), retires=True),
-        Step(name="sign ES256, accept HS256", env=_es256(keys, *first, **old, **accept_hs)),
+        Step(name="sign ES256", env=_es256(keys, *first, **old, **accept_hs)),
         Step(name="roll back to HS256", env=_hs256(keys, **old, **es1_prev)),
         Step(name="ES256 again", env=_es256(keys, *first, **old, **accept_hs)),
         Step(name="retire HS256", env=_es256(keys, *first, **old), retires=True),
