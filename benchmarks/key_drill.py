@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
-import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass
 
@@ -31,13 +29,18 @@ from benchmarks.key_drill_gateway import (
 )
 from benchmarks.key_drill_population import Population, Tally
 from benchmarks.key_drill_report import StepResult, table
-from benchmarks.key_drill_steps import Keys, Step, walk, without_acceptance
+from benchmarks.key_drill_steps import (
+    ACCESS_SECONDS,
+    LEEWAY,
+    REDIS_URL,
+    Keys,
+    Step,
+    base_env,
+    signing,
+    walk,
+    without_acceptance,
+)
 from benchmarks.servers import Server, throwaway_database
-
-REDIS_URL = os.environ.get("AUTH_DRILL_REDIS_URL", "redis://127.0.0.1:6379/0")
-# No clock leeway: a blacklist entry lives exactly its token's remaining life, so with a leeway
-# a revoked token would verify again for the leeway's last seconds, whatever the keys do.
-ACCESS_SECONDS, LEEWAY = 60, 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,31 +53,6 @@ class Pace:
 
 FULL = Pace(sessions=30, v1_sessions=6, seconds_per_step=20, refresh_after=(20, 45))
 SHORT = Pace(sessions=8, v1_sessions=3, seconds_per_step=3, refresh_after=(0.5, 2.0))
-
-
-def base_env(database_url: str) -> dict[str, str]:
-    return {
-        "AUTH_ENVIRONMENT": "test",
-        "AUTH_DATABASE_URL": database_url,
-        "AUTH_REDIS_URL": REDIS_URL,
-        "AUTH_LOG_LEVEL": "WARNING",
-        "AUTH_FRONTEND_ORIGINS": "https://app.eco2.test",
-        "AUTH_ENABLED_PROVIDERS": "dev",
-        "AUTH_OUTBOX_STREAM": f"drill:outbox:{uuid.uuid4().hex}",
-        "AUTH_RATE_LIMIT_AUTHORIZE": "0",
-        "AUTH_RATE_LIMIT_CALLBACK": "0",
-        "AUTH_RATE_LIMIT_REFRESH_PER_IP": "0",
-        "AUTH_RATE_LIMIT_REFRESH_PER_USER": "0",
-        "AUTH_ACCESS_TOKEN_TTL_SECONDS": str(ACCESS_SECONDS),
-        "AUTH_REFRESH_TOKEN_TTL_SECONDS": "3600",
-        "AUTH_JWT_LEEWAY_SECONDS": str(LEEWAY),
-    }
-
-
-def signing(env: dict[str, str]) -> tuple[str, str | None, str]:
-    algorithm = env["AUTH_JWT_ALGORITHM"]
-    kid = "hs-1" if algorithm == "HS256" else env["AUTH_JWT_KEY_ID"]
-    return algorithm, kid, env["AUTH_JWT_ISSUER"]
 
 
 async def fill(population: Population, client: httpx.AsyncClient, redis: Redis, step: Step,

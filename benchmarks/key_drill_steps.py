@@ -8,12 +8,18 @@ prevent.
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import uuid
 from dataclasses import dataclass, field, replace
 
 from apps.auth.infrastructure.security.key_set import load_ec_private, public_pem_of
 from apps.auth.infrastructure.security.keys import generate_ec_private_pem
 
+REDIS_URL = os.environ.get("AUTH_DRILL_REDIS_URL", "redis://127.0.0.1:6379/0")
+# No clock leeway: a blacklist entry lives exactly its token's remaining life, so with a leeway
+# a revoked token would verify again for the leeway's last seconds, whatever the keys do.
+ACCESS_SECONDS, LEEWAY = 60, 0
 V1_ISSUER, V1_AUDIENCE = "api.dev.growbin.app/api/v1/auth", "api"
 OUR_ISSUER, OUR_AUDIENCE = "https://api.growbin.app/api/v1/auth", "eco2"
 ACCEPTANCE = (
@@ -91,3 +97,28 @@ def without_acceptance(step: Step) -> Step:
     else:
         env.pop("AUTH_JWT_SECRET", None)
     return replace(step, env=env, retires=False)
+
+
+def base_env(database_url: str) -> dict[str, str]:
+    return {
+        "AUTH_ENVIRONMENT": "test",
+        "AUTH_DATABASE_URL": database_url,
+        "AUTH_REDIS_URL": REDIS_URL,
+        "AUTH_LOG_LEVEL": "WARNING",
+        "AUTH_FRONTEND_ORIGINS": "https://app.eco2.test",
+        "AUTH_ENABLED_PROVIDERS": "dev",
+        "AUTH_OUTBOX_STREAM": f"drill:outbox:{uuid.uuid4().hex}",
+        "AUTH_RATE_LIMIT_AUTHORIZE": "0",
+        "AUTH_RATE_LIMIT_CALLBACK": "0",
+        "AUTH_RATE_LIMIT_REFRESH_PER_IP": "0",
+        "AUTH_RATE_LIMIT_REFRESH_PER_USER": "0",
+        "AUTH_ACCESS_TOKEN_TTL_SECONDS": str(ACCESS_SECONDS),
+        "AUTH_REFRESH_TOKEN_TTL_SECONDS": "3600",
+        "AUTH_JWT_LEEWAY_SECONDS": str(LEEWAY),
+    }
+
+
+def signing(env: dict[str, str]) -> tuple[str, str | None, str]:
+    algorithm = env["AUTH_JWT_ALGORITHM"]
+    kid = "hs-1" if algorithm == "HS256" else env["AUTH_JWT_KEY_ID"]
+    return algorithm, kid, env["AUTH_JWT_ISSUER"]
