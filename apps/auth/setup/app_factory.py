@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
+from apps.auth.application.common.health import ReadinessQuery
 from apps.auth.application.common.ports import Clock, IdGenerator
 from apps.auth.application.common.token_ports import TokenCodec
 from apps.auth.infrastructure.oauth.dev_idp import DEV_CLIENT_ID, build_dev_idp_app
@@ -22,10 +23,12 @@ from apps.auth.presentation.http.errors import install_error_handlers
 from apps.auth.presentation.http.metrics import AuthMetrics
 from apps.auth.presentation.http.middleware import CorsForBrowsers, ObservabilityMiddleware
 from apps.auth.presentation.http.routers import account, health, login, tokens
+from apps.auth.setup import secret_strength
 from apps.auth.setup.identity import user_directory
 from apps.auth.setup.services import build_services, origin_policy, signing_keys
 from apps.auth.setup.settings import Settings
 from apps.auth.setup.storage import Storage, StorageFactory, storage_for
+from apps.auth.setup.token_lifetimes import longest_token_lifetime
 from apps.auth.setup.tracing import configure_tracing
 
 logger = logging.getLogger("auth.setup")
@@ -67,6 +70,7 @@ def create_app(
             require_session=not settings.legacy_sessions,
             also_issuers=tuple(settings.jwt_accept_issuers),
             also_audiences=tuple(settings.jwt_accept_audiences),
+            max_lifetime_seconds=longest_token_lifetime(settings),
         )
     )
     providers = settings.active_providers
@@ -115,6 +119,7 @@ def create_app(
                 "users": settings.users_grpc_target or "tables",
             },
         )
+        await _report_readiness(services.readiness)
         async with resources:
             yield
 
@@ -136,7 +141,10 @@ def create_app(
         jwks=tuple(keys.public_jwks),
     )
     app.state.api.metrics.outbox_cap.set(settings.outbox_maxlen)
+    secret_strength.report_at_start(settings, app.state.api.metrics)
     app.state.runtime = runtime
+    # Read by the HTTP server (`serve.server_config`), which bounds each request's time.
+    app.state.request_timeout_seconds = settings.request_timeout_seconds
     for collector in (*store.collectors, *users_collectors):
         app.state.api.metrics.registry.register(collector)
     install_error_handlers(app)
@@ -172,6 +180,15 @@ def create_app(
     return app
 
 
+async def _report_readiness(readiness: ReadinessQuery) -> None:
+    """Says at start-up what `/ready` will say, so a misconfigured dependency is in the first
+    lines of the log; the process still starts, as the dependency may be fixed while it runs."""
+    result = await readiness.execute()
+    for name, check in result.checks.items():
+        if check != "ok":
+            logger.error("%s is not ready: %s", name, check, extra={"dependency": name})
+
+
 def _http_config(settings: Settings, providers: list[str]) -> HttpConfig:
     local = settings.environment.is_embedded_allowed
     plain_http_local = local and settings.public_base_url.startswith("http://")
@@ -194,4 +211,5 @@ def _http_config(settings: Settings, providers: list[str]) -> HttpConfig:
         unconfigured_providers=settings.unconfigured_providers if local else {},
         canonical_base_url=settings.public_base_url if local else None,
         environment=settings.environment.value,
+        legacy_cookies=settings.legacy_sessions,
     )

@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from apps.auth.domain.errors import ConfigurationError
 from apps.auth.infrastructure.persistence_redis.connection import sentinel_address
-from apps.auth.setup import key_settings, settings_checks
+from apps.auth.setup import cutover_profile, key_settings, settings_checks, token_lifetimes
 from apps.auth.setup.provider_settings import ProviderSettings
 
 PROVIDERS = ("kakao", "google", "naver")
@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     redis_sentinels: Annotated[list[str], NoDecode] = Field(default_factory=list)
     redis_sentinel_master: str | None = None
     redis_replica_wait_ms: int = Field(200, ge=0, le=1000)
+    # v1's login-state database under v1's own variable name; read in the cut-over profile.
+    redis_oauth_state_url: str | None = None
 
     # Eco²'s users service as the owner of identities; without it, this service's own tables.
     users_grpc_target: str | None = None
@@ -64,6 +66,9 @@ class Settings(BaseSettings):
     users_grpc_attempts: int = Field(2, ge=1, le=5)
     users_http_base_url: str | None = None
     users_cache_seconds: int = Field(30, ge=0, le=60)
+
+    # Unset: required in prod. A revocation no replica acknowledged within the wait is 503.
+    redis_replica_ack_required: bool | None = None
 
     public_base_url: str = "http://127.0.0.1:8000"
     frontend_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -97,7 +102,8 @@ class Settings(BaseSettings):
     jwt_issuer: str = "https://api.growbin.app/api/v1/auth"
     jwt_audience: str = "eco2"
     jwt_leeway_seconds: int = Field(10, ge=0, le=120)
-    access_token_ttl_seconds: int = Field(900, ge=60, le=3600)
+    # The upper bound depends on the cut-over profile: cutover_profile.lifetime_problems.
+    access_token_ttl_seconds: int = Field(900, ge=60)
     refresh_token_ttl_seconds: int = Field(1_209_600, ge=3600)
     session_max_seconds: int = Field(2_592_000, ge=3600)
     refresh_grace_seconds: int = Field(10, ge=0, le=120)
@@ -108,12 +114,21 @@ class Settings(BaseSettings):
     jwt_standby_key_id: str | None = None
     jwt_accept_issuers: Annotated[list[str], NoDecode] = Field(default_factory=list)
     jwt_accept_audiences: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The lifetimes v1 gives its tokens (its ConfigMap: 4320 and 8640 minutes). In the cut-over
+    # profile v2 accepts v1's tokens, refuses any that claims to live longer, and keeps every
+    # logout-all for the longest of them.
+    legacy_access_token_ttl_seconds: int = Field(259_200, ge=60)
+    legacy_refresh_token_ttl_seconds: int = Field(518_400, ge=3600)
+    # Unset: derived (longest accepted token lifetime plus leeway). Shorter refuses to start.
+    user_not_before_ttl_seconds: int | None = Field(None, ge=60)
 
     outbox_stream: str = "auth:outbox:revocations"
     # Retention of the outbox belongs to the relay (it trims only what it delivered). A cap here
     # is a memory valve that can drop undelivered events: off (0) unless an operator sets it.
     outbox_maxlen: int = Field(0, ge=0)
 
+    # The whole request, body included, from when the server starts waiting for it; then 408.
+    request_timeout_seconds: float = Field(30.0, ge=5, le=300)
     trusted_proxy_hops: int = Field(0, ge=0, le=10)
     rate_limit_window_seconds: int = Field(60, ge=1)
     rate_limit_authorize: int = Field(60, ge=0)
@@ -158,6 +173,11 @@ class Settings(BaseSettings):
             sentinel_address(sentinel)
         return sentinels
 
+    @model_validator(mode="before")
+    @classmethod
+    def _profile_lifetimes(cls, data: Any) -> Any:
+        return cutover_profile.with_v1_lifetimes(data)
+
     @model_validator(mode="after")
     def _check_sentinel_pair(self) -> Settings:
         if bool(self.redis_sentinels) != bool(self.redis_sentinel_master):
@@ -193,6 +213,18 @@ class Settings(BaseSettings):
         if problems:
             raise ConfigurationError("\n".join(problems))
         return self
+
+    @model_validator(mode="after")
+    def _check_token_lifetimes(self) -> Settings:
+        problems = token_lifetimes.lifetime_problems(self)
+        if problems:
+            raise ConfigurationError("\n".join(problems))
+        return self
+
+    @property
+    def jwt_secret_weak(self) -> bool:
+        """HS256 with a secret that fails the strength check (it runs only in the profile)."""
+        return self.jwt_algorithm == "HS256" and settings_checks.weak_secret(self.jwt_secret or "")
 
     @property
     def account_page_enabled(self) -> bool:

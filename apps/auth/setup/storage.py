@@ -13,6 +13,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
 from prometheus_client.registry import Collector
+from redis.asyncio import Redis
 
 from apps.auth.application.common.health import HealthProbe
 from apps.auth.application.common.ports import AuditLog, Clock, UnitOfWorkFactory
@@ -52,6 +53,9 @@ from apps.auth.infrastructure.persistence_redis.connection import open_redis
 from apps.auth.infrastructure.persistence_redis.redis_health_probe import RedisHealthProbe
 from apps.auth.infrastructure.persistence_redis.redis_legacy_census import RedisLegacyCensus
 from apps.auth.infrastructure.persistence_redis.redis_legacy_sessions import RedisLegacySessions
+from apps.auth.infrastructure.persistence_redis.redis_legacy_state_store import (
+    RedisLegacyStateStore,
+)
 from apps.auth.infrastructure.persistence_redis.redis_rate_limiter import RedisRateLimiter
 from apps.auth.infrastructure.persistence_redis.redis_revocation_checker import (
     RedisRevocationChecker,
@@ -63,7 +67,12 @@ from apps.auth.infrastructure.persistence_redis.replica_ack import (
     RedisReplicaAck,
     replica_wait_counter,
 )
-from apps.auth.setup.settings import Settings
+from apps.auth.infrastructure.persistence_redis.replica_retry import (
+    ReplicationRetry,
+    replica_retry_counter,
+)
+from apps.auth.setup.settings import Environment, Settings
+from apps.auth.setup.token_lifetimes import not_before_ttl
 
 logger = logging.getLogger("auth.setup")
 
@@ -115,16 +124,13 @@ def storage_for(settings: Settings) -> StorageFactory:
     return embedded_storage
 
 
-def _not_before_ttl(settings: Settings) -> int:
-    return settings.access_token_ttl_seconds + settings.jwt_leeway_seconds + 60
-
-
 def embedded_storage(
     settings: Settings, clock: Clock, resources: AsyncExitStack, data: EmbeddedData | None = None
 ) -> Storage:
     logger.warning("embedded mode: in-memory storage, nothing survives a restart")
     data = data or EmbeddedData()
     state, memory = data.tokens, data.users
+    state.leeway_seconds = settings.jwt_leeway_seconds
     limiter = MemoryRateLimiter(clock)
 
     async def outbox_depth() -> float:
@@ -138,7 +144,7 @@ def embedded_storage(
         uow=functools.partial(MemoryUnitOfWork, memory),
         states=MemoryStateStore(clock),
         sessions=MemorySessionStore(state, clock, limiter),
-        revocations=MemoryRevocationStore(state, _not_before_ttl(settings)),
+        revocations=MemoryRevocationStore(state, not_before_ttl(settings)),
         revocation_checker=MemoryRevocationChecker(state),
         legacy=NoLegacySessions(),
         limiter=limiter,
@@ -149,6 +155,28 @@ def embedded_storage(
     )
 
 
+def _login_states(
+    settings: Settings, clock: Clock, redis: Redis, resources: AsyncExitStack
+) -> StateStore:
+    """In the cut-over profile, logins live where v1 keeps them, so either track finishes a
+    login the other started; otherwise in v2's own keys."""
+    if not settings.legacy_sessions:
+        return RedisStateStore(redis)
+    if not settings.redis_oauth_state_url:
+        logger.warning(
+            "AUTH_LEGACY_SESSIONS without AUTH_REDIS_OAUTH_STATE_URL: logins started on v1 "
+            "cannot finish here, nor logins started here on v1"
+        )
+        return RedisStateStore(redis)
+    v1_states = open_redis(
+        settings.redis_oauth_state_url,
+        sentinels=settings.redis_sentinels,
+        master=settings.redis_sentinel_master,
+        resources=resources,
+    )
+    return RedisLegacyStateStore(v1_states, clock)
+
+
 def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExitStack) -> Storage:
     assert settings.database_url and settings.redis_url
     redis = open_redis(
@@ -157,16 +185,24 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
         master=settings.redis_sentinel_master,
         resources=resources,
     )
-    waits = replica_wait_counter()
-    acks = RedisReplicaAck(redis, timeout_ms=settings.redis_replica_wait_ms, counter=waits)
+    waits, retries = replica_wait_counter(), replica_retry_counter()
+    required = settings.redis_replica_ack_required
+    if required is None:
+        required = settings.environment is Environment.PROD
+    acks = RedisReplicaAck(
+        redis, timeout_ms=settings.redis_replica_wait_ms, counter=waits, required=required
+    )
+    retry = ReplicationRetry(counter=retries)
+    resources.push_async_callback(retry.aclose)
     engine = create_engine(settings.database_url, settings.database_pool_size)
     resources.push_async_callback(engine.dispose)
     audit = BufferedSqlAuditLog(engine)
     resources.push_async_callback(audit.close)
-    stream, maxlen, legacy = (
+    stream, maxlen, legacy, leeway = (
         settings.outbox_stream,
         settings.outbox_maxlen,
         settings.legacy_sessions,
+        settings.jwt_leeway_seconds,
     )
 
     async def outbox_depth() -> float:
@@ -178,28 +214,35 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
     return Storage(
         name="postgres+redis",
         uow=functools.partial(SqlAlchemyUnitOfWork, create_session_factory(engine)),
-        states=RedisStateStore(redis),
+        states=_login_states(settings, clock, redis, resources),
         sessions=RedisSessionStore(
-            redis, stream=stream, maxlen=maxlen, legacy=legacy, replica_ack=acks
+            redis,
+            stream=stream,
+            maxlen=maxlen,
+            legacy=legacy,
+            replica_ack=acks,
+            leeway_seconds=leeway,
         ),
         revocations=RedisRevocationStore(
             redis,
             stream=stream,
             maxlen=maxlen,
-            not_before_ttl_seconds=_not_before_ttl(settings),
+            not_before_ttl_seconds=not_before_ttl(settings),
             legacy=legacy,
             replica_ack=acks,
+            leeway_seconds=leeway,
+            retry=retry,
         ),
         revocation_checker=RedisRevocationChecker(redis),
         legacy=(
-            RedisLegacySessions(redis, stream=stream, maxlen=maxlen)
+            RedisLegacySessions(redis, stream=stream, maxlen=maxlen, leeway_seconds=leeway)
             if legacy
             else NoLegacySessions()
         ),
         limiter=RedisRateLimiter(redis),
         audit=audit,
-        probes=(PostgresHealthProbe(engine), RedisHealthProbe(redis)),
+        probes=(PostgresHealthProbe(engine), RedisHealthProbe(redis, expect_replicas=required)),
         outbox_depth=outbox_depth,
         flush_audit=audit.flush,
-        collectors=(waits, *census),
+        collectors=(waits, retries, *census),
     )
