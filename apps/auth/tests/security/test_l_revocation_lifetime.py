@@ -42,7 +42,9 @@ async def test_logout_all_keeps_refusing_a_v1_token_minted_before_it_until_that_
     app_factory, redis
 ):
     clock = FrozenClock()
-    async with app_factory(clock=clock, **PROFILE) as api:
+    # v2's own access lifetime shorter than v1's, as an operator may set it in the profile: the
+    # not-before must still outlive v1's tokens, not only v2's.
+    async with app_factory(clock=clock, **PROFILE, access_token_ttl_seconds=900) as api:
         user = await v1_user(api)
         start = int(clock.now().timestamp())
         old = v1.mint(user, ttl=v1.V1_ACCESS_SECONDS, now=start - 60)
