@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: install run test screenshots lint fmt bench bench-compare fuzz soak canary-demo migrate clean
+.PHONY: install run test screenshots lint fmt bench bench-compare fuzz soak canary-demo key-drill migrate clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -71,6 +71,12 @@ canary-demo: install
 fuzz: install
 	./scripts/ensure-services.sh
 	$(PY) -m benchmarks.fuzz --examples $${FUZZ_EXAMPLES:-500}
+
+# Every key and claim change of the RUNBOOK's step 4 on real processes, then the control run
+# without the acceptance settings (about 15 minutes; `ARGS=--short` for the suite's pace).
+key-drill: install
+	./scripts/ensure-services.sh
+	$(PY) -m benchmarks.key_drill $(ARGS)
 
 soak: install
 	./scripts/ensure-services.sh

@@ -68,6 +68,8 @@ def create_app(
             settings.jwt_leeway_seconds,
             clock,
             require_session=not settings.legacy_sessions,
+            also_issuers=tuple(settings.jwt_accept_issuers),
+            also_audiences=tuple(settings.jwt_accept_audiences),
             max_lifetime_seconds=longest_token_lifetime(settings),
         )
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.health import ReadinessQuery
@@ -21,9 +22,9 @@ from apps.auth.application.token.refresh import RefreshDeps, RefreshTokensIntera
 from apps.auth.application.token.verify import ValidateTokenQuery
 from apps.auth.application.user.delete_account import DeleteAccountInteractor
 from apps.auth.application.user.get_me import GetCurrentUserQuery
-from apps.auth.domain.errors import ConfigurationError
 from apps.auth.domain.origin import OriginPolicy
 from apps.auth.infrastructure.security.keys import SigningKeys, generate_ec_private_pem
+from apps.auth.setup.key_settings import key_material
 from apps.auth.setup.settings import Settings
 from apps.auth.setup.storage import Storage
 
@@ -31,16 +32,11 @@ logger = logging.getLogger("auth.setup")
 
 
 def signing_keys(settings: Settings) -> SigningKeys:
-    if settings.jwt_algorithm == "HS256":
-        secret = settings.jwt_secret
-        if not secret:
-            raise ConfigurationError("AUTH_JWT_SECRET is required for HS256")
-        return SigningKeys.hs256(secret, settings.jwt_key_id or "hs-1")
-    pem, kid = settings.jwt_private_key, settings.jwt_key_id or "local-1"
-    if not pem:
+    material = key_material(settings)
+    if material.algorithm == "ES256" and not material.private_pem:
         logger.warning("no AUTH_JWT_PRIVATE_KEY: signing with an ephemeral key for this process")
-        pem = generate_ec_private_pem()
-    return SigningKeys.es256(pem, kid, settings.previous_public_keys())
+        material = replace(material, private_pem=generate_ec_private_pem())
+    return SigningKeys.from_material(material)
 
 
 def origin_policy(settings: Settings) -> OriginPolicy:

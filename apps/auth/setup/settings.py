@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from apps.auth.domain.errors import ConfigurationError
 from apps.auth.infrastructure.persistence_redis.connection import sentinel_address
-from apps.auth.setup import cutover_profile, settings_checks, token_lifetimes
+from apps.auth.setup import cutover_profile, key_settings, settings_checks, token_lifetimes
 from apps.auth.setup.provider_settings import ProviderSettings
 
 PROVIDERS = ("kakao", "google", "naver")
@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     session_max_seconds: int = Field(2_592_000, ge=3600)
     refresh_grace_seconds: int = Field(10, ge=0, le=120)
     legacy_sessions: bool = False
+    # Keys and claims accepted besides the signing ones, while they change (docs/tokens.md).
+    jwt_accept_hs256: bool = False
+    jwt_standby_public_key: str | None = None
+    jwt_standby_key_id: str | None = None
+    jwt_accept_issuers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    jwt_accept_audiences: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # The lifetimes v1 gives its tokens (its ConfigMap: 4320 and 8640 minutes). In the cut-over
     # profile v2 accepts v1's tokens, refuses any that claims to live longer, and keeps every
     # logout-all for the longest of them.
@@ -133,6 +139,9 @@ class Settings(BaseSettings):
     _csv = field_validator(
         "frontend_origins", "enabled_providers", "redis_sentinels", mode="before"
     )(_split_csv)
+    _accepted_csv = field_validator("jwt_accept_issuers", "jwt_accept_audiences", mode="before")(
+        _split_csv
+    )
 
     @field_validator("frontend_origins")
     @classmethod
@@ -198,7 +207,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_environment(self) -> Settings:
-        problems = settings_checks.profile_problems(self)
+        problems = settings_checks.profile_problems(self) + key_settings.transition_problems(self)
         if not self.environment.is_embedded_allowed:
             problems += settings_checks.deployment_problems(self)
         if problems:

@@ -51,6 +51,7 @@ from apps.auth.infrastructure.persistence_postgres.sqlalchemy_unit_of_work impor
 )
 from apps.auth.infrastructure.persistence_redis.connection import open_redis
 from apps.auth.infrastructure.persistence_redis.redis_health_probe import RedisHealthProbe
+from apps.auth.infrastructure.persistence_redis.redis_legacy_census import RedisLegacyCensus
 from apps.auth.infrastructure.persistence_redis.redis_legacy_sessions import RedisLegacySessions
 from apps.auth.infrastructure.persistence_redis.redis_legacy_state_store import (
     RedisLegacyStateStore,
@@ -207,6 +208,9 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
     async def outbox_depth() -> float:
         return float(await redis.xlen(stream))
 
+    census = (RedisLegacyCensus(redis),) if legacy else ()
+    for collector in census:
+        resources.push_async_callback(collector.aclose)
     return Storage(
         name="postgres+redis",
         uow=functools.partial(SqlAlchemyUnitOfWork, create_session_factory(engine)),
@@ -240,5 +244,5 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
         probes=(PostgresHealthProbe(engine), RedisHealthProbe(redis, expect_replicas=required)),
         outbox_depth=outbox_depth,
         flush_audit=audit.flush,
-        collectors=(waits, retries),
+        collectors=(waits, retries, *census),
     )

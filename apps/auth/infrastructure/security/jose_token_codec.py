@@ -24,11 +24,13 @@ _REQUIRED = ("sub", "jti", "type", "iat", "nbf", "exp", "iss", "aud", "provider"
 
 
 class JoseTokenCodec:
-    """Signs and verifies our JWTs with exactly one algorithm and only our own keys.
+    """Signs with exactly one key; verifies with our own accepted keys only.
 
-    The header is checked before any key is chosen: its `alg` must equal ours and its `kid`
-    must name one of our keys; `jku`, `x5u` and `jwk` are never followed. Time claims are
-    checked against the injected clock, not the library's.
+    The header is checked before any key is chosen: its `kid` must name one of our keys and its
+    `alg` must be that key's algorithm (see `KeySet.key_for`); `jku`, `x5u` and `jwk` are never
+    followed. Tokens are issued with the configured issuer and audience; `also_issuers` and
+    `also_audiences` are further values accepted while they change. Time claims are checked
+    against the injected clock, not the library's.
     """
 
     def __init__(
@@ -40,9 +42,13 @@ class JoseTokenCodec:
         clock: Clock | None = None,
         *,
         require_session: bool = True,
+        also_issuers: tuple[str, ...] = (),
+        also_audiences: tuple[str, ...] = (),
         max_lifetime_seconds: int | None = None,
     ) -> None:
         self._require_session = require_session
+        self._issuers = (issuer, *also_issuers)
+        self._audiences = frozenset((audience, *also_audiences))
         self._max_lifetime = max_lifetime_seconds
         self._clock = clock or SystemClock()
         self._keys = keys
@@ -76,36 +82,50 @@ class JoseTokenCodec:
     def decode(self, token: str, expected: TokenType) -> TokenClaims:
         if not token or len(token) > MAX_TOKEN_BYTES or not _COMPACT.fullmatch(token):
             raise InvalidToken()
-        key = self._key_for(token)
+        alg, key = self._key_for(token)
         try:
             payload = jwt.decode(
                 token,
                 key,
-                algorithms=[self._keys.algorithm],
-                audience=self._audience,
-                issuer=self._issuer,
+                algorithms=[alg],
+                issuer=self._issuers,
                 options={
+                    # The audience is checked below, against every accepted one; requiring it
+                    # here would make the library check it against one.
+                    "verify_aud": False,
                     "verify_exp": False,
                     "verify_nbf": False,
                     "verify_iat": False,
-                    **{f"require_{c}": True for c in ("jti", "sub", "iss", "aud")},
+                    **{f"require_{c}": True for c in ("jti", "sub", "iss")},
                 },
             )
         except (JOSEError, ValueError, TypeError, KeyError) as exc:
             raise InvalidToken() from exc
+        if not self._audience_accepted(payload.get("aud")):
+            raise InvalidToken()
         return self._claims(payload, expected)
 
-    def _key_for(self, token: str) -> Any:
+    def _key_for(self, token: str) -> tuple[str, Any]:
         try:
             header = jws.get_unverified_header(token)
         except (JOSEError, ValueError, TypeError, json.JSONDecodeError) as exc:
             raise InvalidToken() from exc
-        if not isinstance(header, dict) or header.get("alg") != self._keys.algorithm:
+        if not isinstance(header, dict):
             raise InvalidToken()
-        kid = header.get("kid", self._keys.signing_kid if self._keys.algorithm == "HS256" else None)
-        if not isinstance(kid, str) or kid not in self._keys.verification_keys:
+        alg = header.get("alg")
+        key = self._keys.accepted.key_for(alg, header.get("kid"))
+        if key is None or not isinstance(alg, str):
             raise InvalidToken()
-        return self._keys.verification_keys[kid]
+        return alg, key
+
+    def _audience_accepted(self, aud: object) -> bool:
+        """As the library checks one audience (a string, or a list of strings holding ours),
+        for any of the accepted ones."""
+        if isinstance(aud, str):
+            return aud in self._audiences
+        if not isinstance(aud, list) or not all(isinstance(a, str) for a in aud):
+            return False
+        return not self._audiences.isdisjoint(aud)
 
     def _claims(self, payload: dict[str, Any], expected: TokenType) -> TokenClaims:
         if any(name not in payload for name in _REQUIRED):

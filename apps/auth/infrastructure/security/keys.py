@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,6 +10,27 @@ from jose import jwk
 from jose.backends.base import Key
 
 from apps.auth.domain.errors import ConfigurationError
+from apps.auth.infrastructure.security.key_set import (
+    HS256_KID,
+    KeyRole,
+    KeySet,
+    KeySetBuilder,
+    load_ec_private,
+    public_pem_of,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyMaterial:
+    """What the settings say about keys: the one that signs and every one that is accepted."""
+
+    algorithm: str
+    secret: str | None = None
+    private_pem: str | None = None
+    key_id: str = "local-1"
+    accept_hs256: bool = False
+    standby: tuple[str, str] | None = None
+    previous: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,37 +40,57 @@ class SigningKeys:
     algorithm: str
     signing_kid: str
     signing_key: Key
-    verification_keys: dict[str, Key] = field(default_factory=dict)
-    public_jwks: tuple[dict[str, Any], ...] = ()
+    accepted: KeySet = field(default_factory=KeySet)
+
+    @property
+    def public_jwks(self) -> tuple[dict[str, Any], ...]:
+        return self.accepted.published()
+
+    @property
+    def verification_keys(self) -> dict[str, Key]:
+        return {kid: entry.key for kid, entry in self.accepted.by_kid.items()}
 
     @classmethod
-    def es256(cls, private_pem: str, kid: str, previous: dict[str, str]) -> SigningKeys:
-        private = _load_ec_private(private_pem)
-        public_pem = private.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        accepted = {kid: jwk.construct(public_pem.decode(), "ES256")}
-        for old_kid, pem in previous.items():
-            if old_kid == kid:
-                raise ConfigurationError("AUTH_JWT_PREVIOUS_PUBLIC_KEYS repeats the active kid")
-            accepted[old_kid] = _construct_public(old_kid, pem)
-        jwks = tuple(
-            {**key.to_dict(), "kid": k, "use": "sig", "alg": "ES256"} for k, key in accepted.items()
-        )
-        return cls(
-            algorithm="ES256",
-            signing_kid=kid,
-            signing_key=jwk.construct(private_pem, "ES256"),
-            verification_keys=accepted,
-            public_jwks=jwks,
+    def from_material(cls, material: KeyMaterial) -> SigningKeys:
+        builder = KeySetBuilder()
+        secret_key = _add_secret(builder, material)
+        signing_es256 = material.algorithm == "ES256"
+        if material.private_pem and (signing_es256 or material.key_id not in material.previous):
+            # While signing HS256 (a rollback), the ES256 key left configured still verifies
+            # what it signed, unless AUTH_JWT_PREVIOUS_PUBLIC_KEYS already names it.
+            role = KeyRole.ACTIVE if signing_es256 else KeyRole.PREVIOUS
+            public = public_pem_of(load_ec_private(material.private_pem))
+            builder.add_public(material.key_id, public, role, "AUTH_JWT_KEY_ID")
+        if material.standby is not None:
+            kid, pem = material.standby
+            builder.add_public(kid, pem, KeyRole.STANDBY, "AUTH_JWT_STANDBY_PUBLIC_KEY")
+        for kid, pem in material.previous.items():
+            builder.add_public(kid, pem, KeyRole.PREVIOUS, "AUTH_JWT_PREVIOUS_PUBLIC_KEYS")
+        if signing_es256:
+            if not material.private_pem:
+                raise ConfigurationError("AUTH_JWT_PRIVATE_KEY is required for ES256")
+            signing = jwk.construct(material.private_pem, "ES256")
+            return cls("ES256", material.key_id, signing, builder.build())
+        assert secret_key is not None
+        return cls("HS256", HS256_KID, secret_key, builder.build())
+
+    @classmethod
+    def es256(cls, private_pem: str, kid: str, previous: Mapping[str, str]) -> SigningKeys:
+        return cls.from_material(
+            KeyMaterial(algorithm="ES256", private_pem=private_pem, key_id=kid, previous=previous)
         )
 
     @classmethod
-    def hs256(cls, secret: str, kid: str) -> SigningKeys:
-        key = jwk.construct(secret.encode(), "HS256")
-        return cls(
-            algorithm="HS256", signing_kid=kid, signing_key=key, verification_keys={kid: key}
-        )
+    def hs256(cls, secret: str) -> SigningKeys:
+        return cls.from_material(KeyMaterial(algorithm="HS256", secret=secret))
+
+
+def _add_secret(builder: KeySetBuilder, material: KeyMaterial) -> Key | None:
+    if material.algorithm != "HS256" and not material.accept_hs256:
+        return None
+    if not material.secret:
+        raise ConfigurationError("AUTH_JWT_SECRET is required for HS256")
+    return builder.add_secret(material.secret)
 
 
 def generate_ec_private_pem() -> str:
@@ -58,25 +100,3 @@ def generate_ec_private_pem() -> str:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
-
-
-def _load_ec_private(pem: str) -> ec.EllipticCurvePrivateKey:
-    try:
-        key = serialization.load_pem_private_key(pem.encode(), password=None)
-    except (ValueError, TypeError) as exc:
-        raise ConfigurationError("AUTH_JWT_PRIVATE_KEY is not a PEM private key") from exc
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
-        raise ConfigurationError("AUTH_JWT_PRIVATE_KEY must be a P-256 EC key for ES256")
-    return key
-
-
-def _construct_public(kid: str, pem: str) -> Key:
-    try:
-        key = serialization.load_pem_public_key(pem.encode())
-    except (ValueError, TypeError) as exc:
-        raise ConfigurationError(
-            f"AUTH_JWT_PREVIOUS_PUBLIC_KEYS[{kid}] is not a PEM public key"
-        ) from exc
-    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
-        raise ConfigurationError(f"AUTH_JWT_PREVIOUS_PUBLIC_KEYS[{kid}] must be a P-256 EC key")
-    return jwk.construct(pem, "ES256")

@@ -51,7 +51,7 @@ def _library_encoding(claims: TokenClaims, keys: SigningKeys) -> str:
 
 
 def test_hs256_tokens_are_byte_for_byte_what_jwt_encode_writes():
-    keys = SigningKeys.hs256("s" * 48, "hs-1")
+    keys = SigningKeys.hs256("s" * 48)
     codec = JoseTokenCodec(keys, ISSUER, AUDIENCE, 30, FixedClock())
 
     for kind in (TokenType.ACCESS, TokenType.REFRESH):

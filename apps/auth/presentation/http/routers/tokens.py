@@ -165,7 +165,13 @@ router.add_api_route(
 router.add_api_route("/verify", verify, methods=["GET"], response_model=VerifyResponse)
 
 
+# How long a verifier may keep the key set: a standby key is published at least this long
+# before it signs, and the RUNBOOK's waits between key changes are longer.
+JWKS_MAX_AGE_SECONDS = 300
+
+
 @router.get("/.well-known/jwks.json")
 async def jwks(request: Request) -> JSONResponse:
     keys = api_of(request).jwks
-    return JSONResponse({"keys": list(keys)}, headers={"Cache-Control": "public, max-age=300"})
+    cache = f"public, max-age={JWKS_MAX_AGE_SECONDS}"
+    return JSONResponse({"keys": list(keys)}, headers={"Cache-Control": cache})
