@@ -91,6 +91,8 @@ def handover(
             for number, step in enumerate(STEPS, start=1):
                 step.apply(Context(target=checkout, source=Path(tmp)))
                 _git(checkout, "add", "--all")
+                if step.writes:
+                    _git(checkout, "add", "--force", "--", *step.writes)
                 if not _git(checkout, "status", "--porcelain").strip():
                     raise HandoverError(f"step {number} ({step.slug}) changed nothing")
                 message = (

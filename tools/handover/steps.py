@@ -66,6 +66,8 @@ class Step:
     body: str
     apply: Callable[[Context], None]
     check: str  # what the operator checks once Argo CD has synced this commit
+    # Added with `git add --force`: eco2-team/backend's .gitignore ignores every pyproject.toml.
+    writes: tuple[str, ...] = ()
 
 
 def _edit(ctx: Context, path: str, change: Callable[[str], str]) -> None:
@@ -294,6 +296,7 @@ STEPS: tuple[Step, ...] = (
         network_policy,
         "kubectl get networkpolicy -n auth allow-auth-redis-sentinel"
         " allow-auth-egress-to-users-http; v1's auth keeps answering /api/v1/auth/health",
+        (bases.NETPOL_NEW,),
     ),
     Step(
         "ci-ownership",
@@ -330,6 +333,7 @@ STEPS: tuple[Step, ...] = (
         "ci-auth-v2.yml is green on develop and pushed auth-api-dev-latest and"
         " auth-relay-dev-latest (docker buildx imagetools inspect docker.io/mng990/eco2:"
         "auth-api-dev-latest)",
+        (*SERVICE_DIRS, bases.OUR_TAGS_SCRIPT, bases.OUR_WORKFLOW),
     ),
     Step(
         "manifests",
@@ -339,6 +343,7 @@ STEPS: tuple[Step, ...] = (
         manifests,
         "kubectl kustomize workloads/domains/auth/dev and workloads/domains/auth-relay/dev"
         " render; nothing in the cluster changed",
+        MANIFEST_DIRS,
     ),
     Step(
         "application-sets",
@@ -349,6 +354,12 @@ STEPS: tuple[Step, ...] = (
         "kubectl get application -n argocd dev-api-auth dev-api-auth-relay are Synced and"
         " Healthy; kubectl get virtualservice -n auth auth-api exists; /api/v1/auth/health"
         " answers 200 with and without X-Canary: true",
+        (
+            bases.DEV_AUTH_APPSET,
+            bases.PROD_AUTH_APPSET,
+            bases.DEV_IMAGE_UPDATER,
+            bases.PROD_IMAGE_UPDATER,
+        ),
     ),
     Step(
         "route",
