@@ -109,13 +109,15 @@ def handover(
     return _git(checkout, "rev-list", "--reverse", f"{base}..{BRANCH}").split()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, known: Mapping[str, bases.Fingerprint] = bases.KNOWN
+) -> int:
     parser = argparse.ArgumentParser(prog="make handover", description=__doc__)
     parser.add_argument("checkout", type=Path, help="a clean checkout of eco2-team/backend")
     args = parser.parse_args(argv)
     checkout = args.checkout.resolve()
     try:
-        commits = handover(checkout)
+        commits = handover(checkout, known=known)
     except HandoverError as error:
         print(f"handover refused: {error}", file=sys.stderr)
         return 1
