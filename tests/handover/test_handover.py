@@ -71,8 +71,8 @@ def test_handover_makes_one_commit_per_step_in_the_documented_order(handed_over)
         "network-policy",
         "ci-ownership",
         "leave-shared-sets",
-        "services",
         "manifests",
+        "services",
         "application-sets",
         "route",
     ]

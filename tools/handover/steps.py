@@ -7,9 +7,9 @@
    this project's code arrives, so no commit has two pipelines pushing the same tag.
 4. `auth` and `auth-relay` leave the shared ApplicationSets; their Applications go, v1's
    resources stay (step 1), and nothing generates `dev-api-auth` twice.
-5. This project's services, their Python project (under apps/auth) and their workflow: the
-   images exist before anything deploys them.
-6. This project's manifests under workloads/domains/auth and auth-relay.
+5. This project's manifests under workloads/domains/auth and auth-relay, read by nothing yet.
+6. This project's services, their Python project (under apps/auth) and their workflow, whose
+   tests read those manifests: the images exist before anything deploys them.
 7. The ApplicationSets `dev-auth` / `prod-auth` at the platform's sync waves.
 8. Only now, with `auth-api`'s VirtualService live, `auth-vs` leaves the routes' sets.
 """
@@ -45,6 +45,8 @@ SOURCE_PATHS = (
     "uv.lock",
     ".dockerignore",
     "scripts/ci-tools.sh",
+    "scripts/pip-audit.sh",
+    ".pip-audit-exceptions.toml",
     ".github/scripts/image_tags.py",
     "clusters",
 )
@@ -186,6 +188,12 @@ def leave_shared_sets(ctx: Context) -> None:
 
 
 # 5 ─────────────────────────────────────────────────────────────────────────────────────────
+def manifests(ctx: Context) -> None:
+    for path in MANIFEST_DIRS:
+        _replace_tree(ctx, path)
+
+
+# 6 ─────────────────────────────────────────────────────────────────────────────────────────
 DOCKERIGNORE_HEAD = """\
 # BuildKit reads <Dockerfile>.dockerignore instead of the root .dockerignore for this Dockerfile
 # only: the other services' builds keep the context they always had.
@@ -225,17 +233,18 @@ def services(ctx: Context) -> None:
         (ctx.target / f"{dockerfile}.dockerignore").write_text(_dockerignore(ctx))
     for name in ("pyproject.toml", "uv.lock"):
         shutil.copyfile(ctx.source / name, ctx.target / PROJECT_DIR / name)
-    shutil.copyfile(ctx.source / "scripts/ci-tools.sh", ctx.target / PROJECT_DIR / "ci-tools.sh")
+    # What ci-auth-v2.yml runs beside the project: the tools the tests drive, and the
+    # dependency gate with its reviewed exceptions.
+    for source, name in (
+        ("scripts/ci-tools.sh", "ci-tools.sh"),
+        ("scripts/pip-audit.sh", "pip-audit.sh"),
+        (".pip-audit-exceptions.toml", ".pip-audit-exceptions.toml"),
+    ):
+        shutil.copyfile(ctx.source / source, ctx.target / PROJECT_DIR / name)
     (ctx.target / bases.OUR_TAGS_SCRIPT).parent.mkdir(parents=True, exist_ok=True)
     tags_script = ctx.source / ".github/scripts/image_tags.py"
     shutil.copyfile(tags_script, ctx.target / bases.OUR_TAGS_SCRIPT)
     shutil.copyfile(FILES / "ci-auth-v2.yml", ctx.target / bases.OUR_WORKFLOW)
-
-
-# 6 ─────────────────────────────────────────────────────────────────────────────────────────
-def manifests(ctx: Context) -> None:
-    for path in MANIFEST_DIRS:
-        _replace_tree(ctx, path)
 
 
 # 7 ─────────────────────────────────────────────────────────────────────────────────────────
@@ -322,6 +331,17 @@ STEPS: tuple[Step, ...] = (
         " auth-config; /api/v1/auth/health answers 200",
     ),
     Step(
+        "manifests",
+        "auth v2 manifests: workloads/domains/auth and workloads/domains/auth-relay",
+        "Stable and canary tracks, the VirtualService auth-api, ExternalSecrets, the\n"
+        "migration Job and monitoring. No Application points at them before the auth\n"
+        "ApplicationSets arrive.",
+        manifests,
+        "kubectl kustomize workloads/domains/auth/dev and workloads/domains/auth-relay/dev"
+        " render; nothing in the cluster changed",
+        MANIFEST_DIRS,
+    ),
+    Step(
         "services",
         "auth v2: apps/auth and apps/auth_relay, their locked Python project, ci-auth-v2.yml",
         "The API and the relay replace v1's sources. Their Python project and uv.lock live in\n"
@@ -334,16 +354,6 @@ STEPS: tuple[Step, ...] = (
         " auth-relay-dev-latest (docker buildx imagetools inspect docker.io/mng990/eco2:"
         "auth-api-dev-latest)",
         (*SERVICE_DIRS, bases.OUR_TAGS_SCRIPT, bases.OUR_WORKFLOW),
-    ),
-    Step(
-        "manifests",
-        "auth v2 manifests: workloads/domains/auth and workloads/domains/auth-relay",
-        "Stable and canary tracks, the VirtualService auth-api, ExternalSecrets, the\n"
-        "migration Job and monitoring. No Application points at them until the next commit.",
-        manifests,
-        "kubectl kustomize workloads/domains/auth/dev and workloads/domains/auth-relay/dev"
-        " render; nothing in the cluster changed",
-        MANIFEST_DIRS,
     ),
     Step(
         "application-sets",
