@@ -4,8 +4,14 @@ and nothing the platform contradicts (workloads/domains/auth/RUNBOOK.md)."""
 from __future__ import annotations
 
 import re
+import shlex
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from apps.auth.tests.pg import migrate, throwaway_database
 from tools.handover import cli
 from tools.handover.steps import STEPS
 
@@ -106,3 +112,82 @@ def test_the_checklist_make_handover_prints_is_in_the_runbook() -> None:
     for words in ("kakao-client-secret", "jwt-previous-public-keys", "redirect URIs"):
         assert words in text
         assert any(words in item for item in cli.CHECKLIST), words
+
+
+# The users service's tables as the cut-over's queries read them (eco2-team/backend
+# migrations/users/versions/20260103_0001_initial_users_schema.py: users.accounts with
+# created_at, users.social_accounts keyed by provider and provider_user_id); only the columns
+# the queries touch.
+USERS_SCHEMA = """
+CREATE SCHEMA users;
+CREATE TABLE users.accounts (id uuid PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE users.social_accounts (
+    user_id uuid NOT NULL REFERENCES users.accounts (id),
+    provider text NOT NULL,
+    provider_user_id text NOT NULL
+);
+"""
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[str]:
+    """v1's database as v2 finds it after step 1: our migrations plus the users schema."""
+    with throwaway_database() as url:
+        migrate(url)
+        libpq = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        _psql(libpq, "-c", USERS_SCHEMA)
+        yield libpq
+
+
+def _psql(url: str, *args: str, sql: str | None = None) -> str:
+    result = subprocess.run(
+        ["psql", url, "-X", "-q", "-v", "ON_ERROR_STOP=1", *args],
+        input=sql,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _shell_commands(section: str) -> list[list[str]]:
+    blocks = re.findall(r"```(?:bash|sh|shell)\n(.*?)```", section, re.DOTALL)
+    lines = [line.strip() for block in blocks for line in block.splitlines()]
+    return [shlex.split(line) for line in lines if line and not line.startswith("#")]
+
+
+def test_every_psql_command_and_sql_block_of_the_cut_over_runs(database: str) -> None:
+    section = _section("Cut-over from v1")
+    commands = [argv for argv in _shell_commands(section) if argv[0] == "psql"]
+    blocks = re.findall(r"```sql\n(.*?)```", section, re.DOTALL)
+
+    assert len(commands) >= 3 and len(blocks) >= 3
+    for argv in commands:
+        assert argv[1].startswith("postgresql://"), argv
+        _psql(database, *argv[2:])
+    for block in blocks:
+        _psql(database, sql=block)
+    [owner_query] = [argv[-1] for argv in commands if "tableowner" in argv[-1]]
+    owners = _psql(database, "-A", "-t", "-c", owner_query)
+    assert "auth|login_audits|" in owners and "users|accounts|" in owners
+
+
+def test_the_backup_of_both_schemas_is_written_and_restorable(
+    database: str, tmp_path: Path
+) -> None:
+    commands = _shell_commands(_section("Cut-over from v1"))
+    [dump] = [argv for argv in commands if argv[0] == "pg_dump"]
+    [listing] = [argv for argv in commands if argv[0] == "pg_restore"]
+    target = tmp_path / listing[-1]
+    dump = [database if token == dump[1] else token for token in dump]
+    dump = [f"--file={target}" if token.startswith("--file=") else token for token in dump]
+
+    subprocess.run(dump, check=True, capture_output=True, timeout=120)
+    restore = subprocess.run(
+        [*listing[:-1], str(target)], check=True, capture_output=True, text=True
+    )
+
+    assert "TABLE auth login_audits" in restore.stdout
+    assert "TABLE users social_accounts" in restore.stdout
+    assert "TABLE public" not in restore.stdout
