@@ -396,3 +396,32 @@ def test_the_known_base_names_every_file_the_steps_edit_or_create() -> None:
     assert set(base) == set(bases.WATCHED)
     assert all(base[path] is None for path in bases.CREATED)
     assert all(len(base[path] or "") == 64 for path in bases.EDITED)
+
+
+def test_our_trees_arrive_whole_and_unchanged_but_the_dockerfiles(handed_over) -> None:
+    repo, _ = handed_over
+    added = {
+        f"apps/auth/{name}"
+        for name in (
+            "pyproject.toml",
+            "uv.lock",
+            "ci-tools.sh",
+            "pip-audit.sh",
+            ".pip-audit-exceptions.toml",
+            "Dockerfile.dockerignore",
+        )
+    } | {"apps/auth_relay/Dockerfile.dockerignore"}
+    transformed = {"apps/auth/Dockerfile", "apps/auth_relay/Dockerfile"}
+
+    for directory in OURS:
+
+        def blobs(root: Path, rev: str, directory: str = directory) -> dict[str, str]:
+            rows = git(root, "ls-tree", "-r", rev, directory).splitlines()
+            return {row.split("\t")[1]: row.split()[2] for row in rows}
+
+        ours = blobs(ROOT, "HEAD")
+        theirs = blobs(repo, cli.BRANCH)
+        assert set(theirs) - set(ours) == added & set(theirs)
+        assert set(ours) == set(theirs) - added
+        changed = {path for path in ours if ours[path] != theirs[path]}
+        assert changed == transformed & set(ours), directory
