@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: install run test lint fmt bench bench-compare fuzz soak canary-demo migrate clean handover
+.PHONY: install run test screenshots lint fmt bench bench-compare fuzz soak canary-demo migrate clean handover
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -29,6 +29,11 @@ test: install
 	./scripts/ci-tools.sh
 	./scripts/ensure-services.sh
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The browser tests again, writing their screenshots into docs/screenshots.
+screenshots: install
+	./scripts/ci-tools.sh
+	AUTH_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(VENV)/bin/pytest apps/auth/tests/browser
 
 bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -6,6 +6,7 @@ import functools
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -132,3 +133,55 @@ def track(deployment: Doc) -> str:
 
 def load_yaml_documents(path: Path) -> list[Doc]:
     return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+# The states an API overlay goes through during the cut-over from v1:
+#   first-sync  the overlay as committed: v1 stable (component `v1-stable`), canary parked;
+#   canary      Image Updater has written a canary digest and the RUNBOOK scaled it up;
+#   promoted    the `v1-stable` line removed: v2 is stable.
+STATES = ("first-sync", "canary", "promoted")
+V1_STABLE_LINE = "  - v1-stable\n"
+CANARY_DIGEST = "sha256:" + "c0" * 32
+
+
+def _edited(overlay: str, state: str, workdir: Path) -> Path:
+    domain, environment = overlay.split("/")
+    copy = workdir / domain
+    shutil.copytree(DOMAINS / domain, copy)
+    path = copy / environment / "kustomization.yaml"
+    text = path.read_text()
+    if state == "promoted":
+        assert text.count(V1_STABLE_LINE) == 1, "the overlay must list v1-stable exactly once"
+        text = text.replace(V1_STABLE_LINE, "")
+    if state == "canary":
+        kustomization = yaml.safe_load(text)
+        [entry] = [e for e in kustomization["images"] if e["name"] == "auth-api-canary"]
+        entry.pop("newTag")
+        entry["digest"] = CANARY_DIGEST
+        kustomization["patches"].append(
+            {
+                "target": {"kind": "Deployment", "name": "auth-api-canary"},
+                "patch": '[{"op": "replace", "path": "/spec/replicas", "value": 1}]',
+            }
+        )
+        text = yaml.safe_dump(kustomization)
+    path.write_text(text)
+    return copy / environment
+
+
+@functools.cache
+def _render_state_cached(overlay: str, state: str) -> tuple[Doc, ...]:
+    if state == "first-sync" or not overlay.startswith("auth/"):
+        return _render_cached(overlay)
+    with tempfile.TemporaryDirectory() as workdir:
+        return tuple(kustomize(_edited(overlay, state, Path(workdir))))
+
+
+def render_state(overlay: str, state: str) -> list[Doc]:
+    """The rendered documents of `overlay` in one state of the cut-over (see STATES)."""
+    assert state in STATES, state
+    return yaml.safe_load(yaml.safe_dump(list(_render_state_cached(overlay, state))))
+
+
+def render_promoted(overlay: str) -> list[Doc]:
+    return render_state(overlay, "promoted")

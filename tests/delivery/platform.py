@@ -93,3 +93,47 @@ JWT_AUDIENCE = "api"
 # platform's own ApplicationSets (names dev-apis / prod-apis) generate dev-api-auth etc.
 PLATFORM_APPSETS = {"dev": "dev-apis", "prod": "prod-apis"}
 ARGOCD_PROJECT = {"dev": "dev", "prod": "prod"}
+
+# workloads/network-policies/base/allow-observability.yaml, NetworkPolicy
+# allow-observability-collection in namespace auth (podSelector {}): from namespace
+# prometheus it admits these ports only, so every port Prometheus scrapes must be one of them.
+SCRAPE_PORTS_ADMITTED = {8000, 9090}
+# Same policy: the sidecars' ports 15020 (merged metrics) and 15090 (Envoy's
+# /stats/prometheus, istio-proxy's port http-envoy-prom) are admitted only from istio-system
+# pods labelled app in (kiali, jaeger, prometheus).
+SIDECAR_STATS_PORT = 15090
+
+# The auth node pool. terraform/main.tf module "api_auth": one instance, `k8s-api-auth`,
+# instance_type t3.small, in both environments (terraform/env/{dev,prod}.tfvars change no
+# instance). AWS: t3.small has 2 vCPU and 2 GiB. terraform/user-data/common.sh passes the
+# kubelet only labels and taints (local.kubelet_profiles), so no kube-reserved or
+# system-reserved: allocatable = capacity minus the kubelet's default hard eviction
+# threshold memory.available<100Mi.
+AUTH_POOL_NODES = 1
+AUTH_NODE_CPU_MILLI = 2000
+AUTH_NODE_MEMORY_MI = 2048
+KUBELET_EVICTION_HARD_MI = 100
+# Not a platform fact but our margin: the kernel keeps part of the 2 GiB out of MemTotal,
+# which is what the kubelet reports as capacity; we plan as if it were 10 % smaller.
+KERNEL_RESERVE_MI = 205
+
+# Pods of the platform on the auth node, requests per pod (cpu milli, memory Mi) at their
+# most replicas. Istio's sidecar defaults (istiod chart 1.24.1 values global.proxy.resources,
+# not overridden in clusters/<env>/apps/05-istio.yaml) apply to every injected pod of
+# namespace auth (workloads/namespaces/base/namespaces.yaml: istio-injection enabled).
+ISTIO_SIDECAR_DEFAULT = (100, 128)
+AUTH_POOL_PLATFORM_PODS = {
+    env: {
+        # ansible/playbooks/04-cni-install.yml: Calico v3.27.3 manifest, calico-node requests
+        # cpu 250m on every node (DaemonSet, tolerates every taint).
+        "calico-node": {"replicas": 1, "requests": (250, 0)},
+        # workloads/domains/ext-authz/base/deployment.yaml (200m/64Mi + sidecar) and
+        # hpa.yaml maxReplicas 4; deployment-canary.yaml, one replica, no autoscaler.
+        "ext-authz": {"replicas": 4, "requests": (200 + 100, 64 + 128)},
+        "ext-authz-canary": {"replicas": 1, "requests": (200 + 100, 64 + 128)},
+    }
+    for env in ENVIRONMENTS
+}
+# workloads/logging/base/fluent-bit.yaml: DaemonSet tolerating every NoSchedule taint,
+# requests 50m/64Mi; only dev runs it (clusters/dev/apps/63-eck-cr.yaml, no prod Application).
+AUTH_POOL_PLATFORM_PODS["dev"]["fluent-bit"] = {"replicas": 1, "requests": (50, 64)}

@@ -13,12 +13,14 @@ from tests.delivery.manifests import (
     IMAGE_UPDATERS,
     OVERLAYS,
     REPO_ROOT,
+    V1_STABLE_LINE,
     containers,
     environment_of,
     kustomize,
     load_yaml_documents,
     of_kind,
     render,
+    render_state,
     track,
 )
 
@@ -59,7 +61,8 @@ def test_applicationset_tracks_its_branch_with_automated_self_heal(environment):
         assert spec["source"]["targetRevision"] == BRANCHES[environment]
         assert spec["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
         options = spec["syncPolicy"]["syncOptions"]
-        assert "CreateNamespace=true" in options
+        # Namespace auth belongs to the platform's namespaces Application.
+        assert "CreateNamespace=false" in options
         assert "RespectIgnoreDifferences=true" in options
         assert {"group": "apps", "kind": "Deployment", "jsonPointers": ["/spec/replicas"]} in spec[
             "ignoreDifferences"
@@ -89,6 +92,11 @@ def test_an_operator_can_turn_automated_sync_off_for_one_application(environment
     assert any("/spec/syncPolicy/automated" in entry.get("jsonPointers", []) for entry in ignored)
 
 
+# Image Updater follows both tracks of the API, and only the canary of the relay: the stable
+# relay is a pinned build (RUNBOOK: The relay).
+ALIASES = {"auth": ["canary", "stable"], "auth-relay": ["canary"]}
+
+
 @pytest.mark.parametrize("environment", sorted(APPSETS))
 def test_each_image_updater_alias_updates_only_its_own_deployment(environment):
     for element, app in _applications(environment):
@@ -96,13 +104,14 @@ def test_each_image_updater_alias_updates_only_its_own_deployment(environment):
         overlay = f"{element['name']}/{environment}"
         kustomization = yaml.safe_load((DOMAINS / overlay / "kustomization.yaml").read_text())
         images = {entry["name"]: entry for entry in kustomization["images"]}
-        docs = render(overlay)
+        # The API's stable alias matters once v2 is stable; before, v1's image is pinned.
+        docs = render_state(overlay, "promoted")
 
         assert annotations[UPDATER + "write-back-method"] == "git"
         assert annotations[UPDATER + "write-back-target"] == "kustomization"
         assert annotations[UPDATER + "git-branch"] == BRANCHES[environment]
         aliases = _image_list(annotations)
-        assert sorted(aliases) == ["canary", "stable"]
+        assert sorted(aliases) == ALIASES[element["name"]]
         for alias, reference in aliases.items():
             assert annotations[UPDATER + f"{alias}.update-strategy"] == "digest"
             entry = images[annotations[UPDATER + f"{alias}.kustomize.image-name"]]
@@ -164,14 +173,18 @@ def test_image_updater_1x_resource_repeats_the_0_11_annotations(environment):
     assert _updater_images(environment) == from_annotations
 
 
-def _write_back(overlay: str, tmp_path, image_name: str) -> list[str]:
-    """What Image Updater's kustomize write-back of `image_name` does to the rendered overlay:
-    the tracks whose image changes. (`kustomize edit set image <name>=<ref>@<digest>`.)"""
+def _write_back(overlay: str, tmp_path, image_name: str, state: str = "first-sync") -> list[str]:
+    """What Image Updater's kustomize write-back of `image_name` does to the rendered overlay
+    in one state of the cut-over: the workloads whose image changes, by track (the migration
+    Job as `hook`). (`kustomize edit set image <name>=<ref>@<digest>`.)"""
     domain = overlay.split("/")[0]
     copy = tmp_path / domain
     shutil.copytree(DOMAINS / domain, copy, dirs_exist_ok=True)
     path = copy / environment_of(overlay) / "kustomization.yaml"
-    kustomization = yaml.safe_load(path.read_text())
+    text = path.read_text()
+    if state == "promoted":
+        text = text.replace(V1_STABLE_LINE, "")
+    kustomization = yaml.safe_load(text)
     entries = kustomization.setdefault("images", [])
     entry = next((e for e in entries if e["name"] == image_name), None)
     if entry is None:
@@ -180,30 +193,44 @@ def _write_back(overlay: str, tmp_path, image_name: str) -> list[str]:
     entry.update(newName="docker.io/mng990/eco2", digest="sha256:" + "ab" * 32)
     entry.pop("newTag", None)
     path.write_text(yaml.safe_dump(kustomization))
-    before = {track(d): list(containers(d)) for d in of_kind(render(overlay), "Deployment")}
-    after = {
-        track(d): list(containers(d))
-        for d in of_kind(kustomize(copy / environment_of(overlay)), "Deployment")
-    }
+
+    def images(docs):
+        return {
+            "hook" if d["kind"] == "Job" else track(d): list(containers(d))
+            for d in of_kind(docs, "Deployment") + of_kind(docs, "Job")
+        }
+
+    before = images(render_state(overlay, state))
+    after = images(kustomize(copy / environment_of(overlay)))
     return sorted(t for t in before if before[t] != after[t])
 
 
+@pytest.mark.parametrize("state", ["first-sync", "promoted"])
 @pytest.mark.parametrize("environment", sorted(APPSETS))
-def test_no_image_updater_write_back_rewrites_both_tracks(environment, tmp_path):
+def test_no_image_updater_write_back_rewrites_both_tracks_or_the_hook(environment, state, tmp_path):
     for application, aliases in _updater_images(environment).items():
         domain = application.removeprefix(f"{environment}-api-")
         overlay = f"{domain}/{environment}"
         for alias, (_, image_name, _) in aliases.items():
-            assert _write_back(overlay, tmp_path / alias, image_name) == [alias], (overlay, alias)
+            changed = _write_back(overlay, tmp_path / state / alias, image_name, state)
+            if (domain, alias, state) == ("auth", "stable", "first-sync"):
+                # v1's image is pinned until promotion: the write-back waits for it.
+                assert changed == [], (overlay, alias)
+            else:
+                assert changed == [alias], (overlay, alias, state)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_every_images_entry_of_an_overlay_rewrites_exactly_one_track(overlay, tmp_path):
+def test_every_images_entry_of_an_overlay_rewrites_exactly_one_workload(overlay, tmp_path):
     kustomization = yaml.safe_load((DOMAINS / overlay / "kustomization.yaml").read_text())
+    names = [entry["name"] for entry in kustomization["images"]]
+    state = "promoted" if overlay.startswith("auth/") else "first-sync"
 
-    assert len(kustomization["images"]) == 2
-    for entry in kustomization["images"]:
-        assert len(_write_back(overlay, tmp_path / entry["name"], entry["name"])) == 1, entry
+    assert len(names) == (3 if overlay.startswith("auth/") else 2)
+    for name in names:
+        changed = _write_back(overlay, tmp_path / name, name, state)
+        assert len(changed) == 1, (name, changed)
+        assert (changed == ["hook"]) == name.endswith("-migrate"), (name, changed)
 
 
 def test_image_updater_on_the_platform_reads_annotations():

@@ -12,19 +12,22 @@ from pydantic_settings import BaseSettings
 
 from apps.auth.setup.settings import Settings
 from apps.auth_relay.setup.settings import RelaySettings
-from tests.delivery import platform
+from tests.delivery import platform, v1
 from tests.delivery.manifests import (
     API_OVERLAYS,
+    DOMAINS,
     ENVIRONMENTS,
     OVERLAYS,
     RELAY_OVERLAYS,
     configmap_data,
     containers,
     environment_of,
+    load_yaml_documents,
     of_kind,
     one,
     remote_keys,
     render,
+    render_promoted,
     secret_keys,
     track,
 )
@@ -33,12 +36,25 @@ EXPECTED = {
     "dev": {
         "host": "api.dev.growbin.app",
         "cookie_domain": ".dev.growbin.app",
-        "origins": ["https://frontend.dev.growbin.app", "http://localhost:5173"],
+        "origins": [
+            "https://frontend.dev.growbin.app",
+            "https://frontend1.dev.growbin.app",
+            "https://frontend2.dev.growbin.app",
+            "https://growbin.app",
+            "http://localhost:3000",
+            "http://localhost:5173",
+        ],
     },
     "prod": {
         "host": "api.growbin.app",
         "cookie_domain": ".growbin.app",
-        "origins": ["https://growbin.app", "https://www.growbin.app"],
+        "origins": [
+            "https://growbin.app",
+            "https://www.growbin.app",
+            "https://frontend.dev.growbin.app",
+            "https://frontend1.dev.growbin.app",
+            "https://frontend2.dev.growbin.app",
+        ],
     },
 }
 
@@ -83,10 +99,18 @@ def _secret_value(key: str) -> str:
 
 
 def _container_env(docs, deployment_name: str) -> dict[str, str]:
+    """The variables one container gets: the ConfigMaps and Secrets it loads, then `env`."""
     deployment = one(docs, "Deployment", deployment_name)
     [container] = containers(deployment)
-    env = {**configmap_data(docs)}
-    env.update({key: _secret_value(key) for key in secret_keys(docs)})
+    loaded = {ref.get("configMapRef", ref.get("secretRef"))["name"] for ref in container["envFrom"]}
+    env: dict[str, str] = {}
+    for configmap in of_kind(docs, "ConfigMap"):
+        if configmap["metadata"]["name"] in loaded:
+            env.update(configmap.get("data", {}))
+    externals = [
+        e for e in of_kind(docs, "ExternalSecret") if e["spec"]["target"]["name"] in loaded
+    ]
+    env.update({key: _secret_value(key) for key in secret_keys(externals)})
     env.update({item["name"]: item["value"] for item in container.get("env", [])})
     return env
 
@@ -101,7 +125,7 @@ def _load(settings_class, env: dict[str, str], monkeypatch):
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_variable_the_manifests_set_is_read_by_the_service(overlay):
-    docs = render(overlay)
+    docs = render_promoted(overlay)
     readable = _env_names(Settings if overlay.startswith("auth/") else RelaySettings)
     for deployment in of_kind(docs, "Deployment"):
         env = _container_env(docs, deployment["metadata"]["name"])
@@ -110,13 +134,15 @@ def test_every_variable_the_manifests_set_is_read_by_the_service(overlay):
 
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
 def test_configmap_auth_keys_are_settings_fields(overlay):
-    docs = render(overlay)
+    docs = render_promoted(overlay)
     keys = {key for key in configmap_data(docs) if key.startswith("AUTH_")}
     ext_authz = one(docs, "ConfigMap", platform.EXT_AUTHZ_CONFIGMAP)["data"]
 
     assert keys
     assert keys - _env_names(Settings) == set()
-    assert {key for key in ext_authz if key.startswith("AUTH_")} - _env_names(Settings) == set()
+    # auth-config is v1's, key for key and value for value: what v1 (while stable),
+    # ext-authz and v1's auth-worker read from it (tests/delivery/v1.py).
+    assert ext_authz == v1.AUTH_CONFIG[environment_of(overlay)]
 
 
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
@@ -124,7 +150,7 @@ def test_configmap_auth_keys_are_settings_fields(overlay):
 def test_settings_validate_when_built_from_configmap_and_secret_keys(
     overlay, deployment, monkeypatch
 ):
-    docs = render(overlay)
+    docs = render_promoted(overlay)
     environment = environment_of(overlay)
     settings = _load(Settings, _container_env(docs, deployment), monkeypatch)
 
@@ -140,7 +166,7 @@ def test_settings_validate_when_built_from_configmap_and_secret_keys(
 
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
 def test_overlay_runs_the_cut_over_compatibility_profile(overlay, monkeypatch):
-    docs = render(overlay)
+    docs = render_promoted(overlay)
     environment = environment_of(overlay)
     settings = _load(Settings, _container_env(docs, "auth-api"), monkeypatch)
 
@@ -154,7 +180,7 @@ def test_overlay_runs_the_cut_over_compatibility_profile(overlay, monkeypatch):
 
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
 def test_ext_authz_keeps_reading_auth_config_in_namespace_auth(overlay):
-    docs = render(overlay)
+    docs = render_promoted(overlay)
     config = one(docs, "ConfigMap", platform.EXT_AUTHZ_CONFIGMAP)
 
     assert config["metadata"]["namespace"] == platform.NAMESPACE
@@ -228,23 +254,8 @@ def test_no_remote_key_is_shared_between_environments():
 
 
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
-def test_previous_public_keys_are_mapped_and_optional(overlay):
-    docs = render(overlay)
-    external = one(docs, "ExternalSecret", "auth-api-previous-keys")
-    [item] = external["spec"]["data"]
-
-    assert item["secretKey"] == "AUTH_JWT_PREVIOUS_PUBLIC_KEYS"
-    assert int(external["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]) > 0
-    for deployment in of_kind(docs, "Deployment"):
-        [container] = containers(deployment)
-        assert {"secretRef": {"name": "auth-api-previous-keys", "optional": True}} in container[
-            "envFrom"
-        ]
-
-
-@pytest.mark.parametrize("overlay", API_OVERLAYS)
 def test_settings_refuse_to_start_when_a_secret_key_is_missing(overlay, monkeypatch):
-    docs = render(overlay)
+    docs = render_promoted(overlay)
     env = _container_env(docs, "auth-api")
     del env["AUTH_DATABASE_URL"]
 
@@ -289,10 +300,15 @@ def test_secrets_are_referenced_never_stored(overlay):
     assert of_kind(docs, "Secret") == []
     for workload in of_kind(docs, "Deployment") + of_kind(docs, "Job"):
         for container in containers(workload):
-            refs = {
-                s["secretRef"]["name"] for s in container.get("envFrom", []) if "secretRef" in s
-            }
-            assert refs and refs <= targets
+            sources = [s["secretRef"] for s in container.get("envFrom", []) if "secretRef" in s]
+            refs = {s["name"] for s in sources if not s.get("optional")}
+            # v1, while stable, loads the platform's Secret, which stays the platform's.
+            v1_stable = container["image"] == v1.API_IMAGE
+            allowed = targets | ({platform.PLATFORM_SECRET} if v1_stable else set())
+            assert refs and refs <= allowed
+            # An optional Secret comes with the ES256 component (RUNBOOK: the gateway switch).
+            optional = {s["name"] for s in sources if s.get("optional")}
+            assert optional <= _es256_targets(overlay)
             assert all(
                 "valueFrom" not in item or "secretKeyRef" not in item["valueFrom"]
                 for item in container.get("env", [])
@@ -300,16 +316,39 @@ def test_secrets_are_referenced_never_stored(overlay):
     assert not [
         k
         for k in configmap_data(docs)
-        if re.search(r"SECRET|PASSWORD|PRIVATE|_URL$", k) and "BASE_URL" not in k
+        if re.search(r"SECRET|PASSWORD|PRIVATE|_URL$", k)
+        and not k.endswith(("BASE_URL", "FRONTEND_URL"))
     ]
 
 
+def _es256_targets(overlay: str) -> set[str]:
+    component = DOMAINS / overlay / "es256"
+    if not component.is_dir():
+        return set()
+    return {
+        doc["spec"]["target"]["name"]
+        for path in component.glob("*.yaml")
+        for doc in load_yaml_documents(path)
+        if doc["kind"] == "ExternalSecret"
+    }
+
+
 @pytest.mark.parametrize("overlay", ["auth/prod", "auth-relay/prod"])
-def test_prod_renders_no_dev_host_or_cookie_domain_beyond_the_shared_issuer(overlay):
+def test_prod_renders_no_dev_host_or_cookie_domain_beyond_the_shared_issuer_and_v1s_frontends(
+    overlay,
+):
     docs = render(overlay)
+    # auth-config carries v1's values as v1's prod runs with them today, dev hosts included
+    # (its prod overlay never overrides them); nothing of v2 reads it.
+    v1_config = [d for d in docs if d["metadata"]["name"] == platform.EXT_AUTHZ_CONFIGMAP]
+    assert [d["data"] for d in v1_config] in ([], [v1.AUTH_CONFIG["prod"]])
+    docs = [d for d in docs if d not in v1_config]
     for configmap in of_kind(docs, "ConfigMap"):
         issuer = configmap.get("data", {}).pop("AUTH_JWT_ISSUER", None)
         assert issuer in (None, platform.JWT_ISSUER["prod"])
+        # v1 serves its dev frontends in prod too (tests/delivery/test_v1_parity.py).
+        origins = configmap.get("data", {}).pop("AUTH_FRONTEND_ORIGINS", None)
+        assert origins in (None, ",".join(EXPECTED["prod"]["origins"]))
     text = yaml.safe_dump_all(docs)
 
     assert not re.search(r"dev\.growbin\.app|localhost|127\.0\.0\.1|-dev-", text)

@@ -24,6 +24,7 @@ from tests.delivery.manifests import (
     one,
     pod_labels,
     render,
+    render_promoted,
     track,
 )
 
@@ -46,7 +47,9 @@ def _service_fqdn(service):
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_shared_service_selects_both_tracks_and_track_services_one_each(overlay):
-    docs = render(overlay)
+    # The routing Services; while v1 is stable the component adds one for the sidecars'
+    # stats (test_coexistence.py).
+    docs = render_promoted(overlay)
     container_ports = {
         p["name"] for d in of_kind(docs, "Deployment") for c in containers(d) for p in c["ports"]
     }
@@ -64,7 +67,7 @@ def test_shared_service_selects_both_tracks_and_track_services_one_each(overlay)
 
 @pytest.mark.parametrize("overlay", API_OVERLAYS)
 def test_each_track_has_its_own_service_for_callers_that_bypass_routing(overlay):
-    names = {service["metadata"]["name"] for service in of_kind(render(overlay), "Service")}
+    names = {s["metadata"]["name"] for s in of_kind(render_promoted(overlay), "Service")}
 
     assert names == {"auth-api", "auth-api-stable", "auth-api-canary"}
 
@@ -269,7 +272,8 @@ def test_probe_paths_exist_in_the_api_route_table(overlay):
 
 
 def test_liveness_and_readiness_use_health_and_ready():
-    [container] = containers(one(render("auth/prod"), "Deployment", "auth-api"))
+    # v2's probes; while v1 is stable it is probed on v1's /health (test_coexistence.py).
+    [container] = containers(one(render_promoted("auth/prod"), "Deployment", "auth-api"))
 
     assert container["livenessProbe"]["httpGet"]["path"] == "/health"
     assert container["readinessProbe"]["httpGet"]["path"] == "/ready"

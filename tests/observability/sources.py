@@ -19,7 +19,15 @@ from apps.auth_relay.application.trim_outbox import TrimOutboxResult
 from apps.auth_relay.infrastructure.prometheus_observer import PrometheusRelayObserver
 from apps.auth_relay.infrastructure.uvicorn_probe_server import UvicornProbeServer, probe_app
 from benchmarks.canary_report import ROWS
-from tests.delivery.manifests import API_OVERLAYS, DOMAINS, Doc, kustomize, of_kind, render
+from tests.delivery.manifests import (
+    API_OVERLAYS,
+    DOMAINS,
+    Doc,
+    kustomize,
+    of_kind,
+    render,
+    render_promoted,
+)
 
 RUNBOOK = DOMAINS / "auth" / "RUNBOOK.md"
 ANALYSIS_DIR = DOMAINS / "auth" / "analysis"
@@ -29,6 +37,16 @@ GRAFANA_VARIABLES = {"$__rate_interval": "5m", "$__interval": "1m", "$__range": 
 
 def analysis_templates() -> list[Doc]:
     return of_kind(kustomize(ANALYSIS_DIR), "AnalysisTemplate")
+
+
+# The template for a canary beside v2 stable (our own metrics), and beside v1 (Istio's).
+OWN_METRICS_TEMPLATE = "auth-api-canary-vs-stable"
+V1_STABLE_TEMPLATE = "auth-api-canary-vs-v1"
+
+
+def analysis_template(name: str) -> Doc:
+    [template] = [t for t in analysis_templates() if t["metadata"]["name"] == name]
+    return template
 
 
 def dashboards(docs: list[Doc]) -> dict[str, dict]:
@@ -55,10 +73,13 @@ def all_queries() -> list[tuple[str, str]]:
     """(where, PromQL) for every query in manifests, dashboard, runbook and demo."""
     queries: list[tuple[str, str]] = []
     docs = render(API_OVERLAYS[-1])
-    for rule in of_kind(docs, "PrometheusRule"):
-        for group in rule["spec"]["groups"]:
-            for item in group["rules"]:
-                queries.append((f"rule {item.get('alert') or item.get('record')}", item["expr"]))
+    # The rules while stable is v1 (as committed) and after promotion (our own metrics).
+    for state_docs in (docs, render_promoted(API_OVERLAYS[-1])):
+        for rule in of_kind(state_docs, "PrometheusRule"):
+            for group in rule["spec"]["groups"]:
+                for item in group["rules"]:
+                    name = item.get("alert") or item.get("record")
+                    queries.append((f"rule {name}", item["expr"]))
     for template in analysis_templates():
         for metric in template["spec"]["metrics"]:
             queries.append(

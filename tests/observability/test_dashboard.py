@@ -7,6 +7,7 @@ from tests.delivery.manifests import API_OVERLAYS, render
 from tests.observability.promql import metric_names, selectors
 from tests.observability.sources import (
     Exposition,
+    all_queries,
     dashboards,
     panel_queries,
     scrape_live_api,
@@ -124,3 +125,12 @@ def test_route_matchers_select_routes_the_api_reports(exposed):
     assert any(route.startswith("/api/v1/auth/") for route in routes)
     assert "/api/v1/auth/sessions/{session_id}" in routes
     assert "unmatched" in routes
+
+
+def test_every_alert_reads_metrics_the_api_or_relay_expose(exposed):
+    rules = [(where, query) for where, query in all_queries() if where.startswith("rule ")]
+
+    assert rules
+    for where, query in rules:
+        for name in metric_names(query):
+            assert name in exposed.names | PLATFORM_METRICS, f"{where}: {name} is not exposed"

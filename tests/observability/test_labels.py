@@ -11,7 +11,16 @@ import pytest
 import yaml
 
 from benchmarks.prometheus_config import Pod, rule_file, scrape_job
-from tests.delivery.manifests import OVERLAYS, of_kind, one, pod_labels, render, track
+from tests.delivery.manifests import (
+    API_OVERLAYS,
+    OVERLAYS,
+    of_kind,
+    one,
+    pod_labels,
+    render,
+    render_promoted,
+    track,
+)
 from tests.observability.sources import Exposition, scrape_live_api, scrape_live_relay
 
 APP_LABELS = {"method", "route", "status", "provider", "result", "outcome", "reason", "state"}
@@ -39,9 +48,11 @@ def _relabelled(monitor: dict, deployments: list[dict], directory: Path) -> dict
     )
     assert run.returncode == 0, run.stdout + run.stderr
     targets = [target["labels"] for target in json.loads(run.stdout)]
+    # A target dropped by a relabeling comes back without labels.
     return {
         labels["pod"]: {k: v for k, v in labels.items() if not k.startswith("__")}
         for labels in targets
+        if labels
     }
 
 
@@ -49,7 +60,7 @@ def _relabelled(monitor: dict, deployments: list[dict], directory: Path) -> dict
 def test_service_monitor_scrapes_the_metrics_port_of_the_service(overlay):
     docs = render(overlay)
     service = one(docs, "Service", SERVICES[overlay.split("/")[0]])
-    [monitor] = of_kind(docs, "ServiceMonitor")
+    monitor = one(docs, "ServiceMonitor", SERVICES[overlay.split("/")[0]])
     ports = {port["name"] for port in service["spec"]["ports"]}
 
     assert monitor["metadata"]["namespace"] == service["metadata"]["namespace"] == "auth"
@@ -65,8 +76,8 @@ def test_service_monitor_scrapes_the_metrics_port_of_the_service(overlay):
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_scraped_series_carry_the_track_of_their_pod(overlay, tmp_path):
-    docs = render(overlay)
-    [monitor] = of_kind(docs, "ServiceMonitor")
+    docs = render_promoted(overlay)
+    monitor = one(docs, "ServiceMonitor", SERVICES[overlay.split("/")[0]])
     deployments = of_kind(docs, "Deployment")
 
     targets = _relabelled(monitor, deployments, tmp_path)
@@ -77,6 +88,17 @@ def test_scraped_series_carry_the_track_of_their_pod(overlay, tmp_path):
         expected_version = "v2" if track(deployment) == "canary" else "v1"
         assert (labels["release"], labels["version"]) == (track(deployment), expected_version)
         assert (labels["namespace"], labels["job"]) == ("auth", SERVICES[overlay.split("/")[0]])
+
+
+@pytest.mark.parametrize("overlay", API_OVERLAYS)
+def test_v1_pods_are_no_target_while_v1_is_stable(overlay, tmp_path):
+    docs = render(overlay)
+    monitor = one(docs, "ServiceMonitor", SERVICES[overlay.split("/")[0]])
+
+    targets = _relabelled(monitor, of_kind(docs, "Deployment"), tmp_path)
+
+    assert set(targets) == {"auth-api-canary"}
+    assert targets["auth-api-canary"]["version"] == "v2"
 
 
 @pytest.fixture(scope="module")
@@ -129,4 +151,4 @@ def test_demo_prometheus_configuration_passes_promtool_check(tmp_path):
     )
 
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "SUCCESS: 6 rules found" in run.stdout
+    assert "SUCCESS: 7 rules found" in run.stdout

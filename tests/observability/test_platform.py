@@ -41,16 +41,22 @@ def test_prometheus_rule_of_one_environment_is_not_loaded_by_the_other_platform(
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_service_monitor_is_selected_when_its_namespace_is_watched(overlay):
     platform = PLATFORM[environment_of(overlay)]
-    [monitor] = of_kind(render(overlay), "ServiceMonitor")
+    monitors = of_kind(render(overlay), "ServiceMonitor")
 
-    assert _selects(platform["service_monitor_selector"], monitor["metadata"].get("labels", {}))
-    assert monitor["metadata"]["namespace"] in platform["service_monitor_namespaces"]
+    assert monitors
+    for monitor in monitors:
+        labels = monitor["metadata"].get("labels", {})
+        assert _selects(platform["service_monitor_selector"], labels)
+        assert monitor["metadata"]["namespace"] in platform["service_monitor_namespaces"]
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_analysis_template_queries_the_platform_prometheus(env):
-    [template] = analysis_templates()
-    addresses = {m["provider"]["prometheus"]["address"] for m in template["spec"]["metrics"]}
+    addresses = {
+        m["provider"]["prometheus"]["address"]
+        for template in analysis_templates()
+        for m in template["spec"]["metrics"]
+    }
 
     assert addresses == {prometheus_url(env)}
     assert addresses == {"http://prometheus-operated.prometheus.svc:9090"}

@@ -5,9 +5,16 @@ import re
 import promql_parser
 import pytest
 
-from tests.delivery.manifests import API_OVERLAYS, OVERLAYS, of_kind, render
+from tests.delivery.manifests import API_OVERLAYS, OVERLAYS, of_kind, render, render_state
 from tests.delivery.test_schemas import _problems
-from tests.observability.sources import RUNBOOK, all_queries, analysis_templates
+from tests.observability.sources import (
+    OWN_METRICS_TEMPLATE,
+    RUNBOOK,
+    V1_STABLE_TEMPLATE,
+    all_queries,
+    analysis_template,
+    analysis_templates,
+)
 
 RUNBOOK_URL = "https://github.com/eco2-team/backend/blob/main/workloads/domains/auth/RUNBOOK.md#"
 ALERTS = {
@@ -17,6 +24,7 @@ ALERTS = {
     "AuthOutboxNearCap",
     "AuthRelayDown",
     "AuthReadinessFlapping",
+    "AuthWeakSharedSecret",
 }
 
 
@@ -25,10 +33,10 @@ def _anchors() -> set[str]:
     return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
 
 
-def _alerts(overlay: str) -> list[dict]:
+def _alerts(overlay: str, state: str = "first-sync") -> list[dict]:
     return [
         rule
-        for doc in of_kind(render(overlay), "PrometheusRule")
+        for doc in of_kind(render_state(overlay, state), "PrometheusRule")
         for group in doc["spec"]["groups"]
         for rule in group["rules"]
         if "alert" in rule
@@ -61,9 +69,13 @@ def test_every_alert_links_a_runbook_section_that_exists(overlay):
         assert re.fullmatch(r"\d+m", rule["for"])
 
 
-def test_canary_alerts_and_analysis_compare_the_same_series():
-    rules = {rule["alert"]: rule["expr"] for rule in _alerts(API_OVERLAYS[0])}
-    [template] = analysis_templates()
+@pytest.mark.parametrize(
+    ("state", "template_name"),
+    [("first-sync", V1_STABLE_TEMPLATE), ("promoted", OWN_METRICS_TEMPLATE)],
+)
+def test_canary_alerts_and_analysis_compare_the_same_series(state, template_name):
+    rules = {rule["alert"]: rule["expr"] for rule in _alerts(API_OVERLAYS[0], state)}
+    template = analysis_template(template_name)
     analysis = {
         m["name"]: m["provider"]["prometheus"]["query"] for m in template["spec"]["metrics"]
     }
@@ -80,10 +92,12 @@ def test_canary_alerts_and_analysis_compare_the_same_series():
 
 @pytest.mark.needs_shared
 def test_analysis_template_validates_against_the_argo_rollouts_schema():
-    [template] = analysis_templates()
+    templates = analysis_templates()
 
-    assert template["metadata"]["namespace"] == "auth"
-    assert _problems(template) == []
+    assert {t["metadata"]["name"] for t in templates} == {OWN_METRICS_TEMPLATE, V1_STABLE_TEMPLATE}
+    for template in templates:
+        assert template["metadata"]["namespace"] == "auth"
+        assert _problems(template) == []
 
 
 def test_analysis_template_stays_out_of_the_overlays():
@@ -92,8 +106,8 @@ def test_analysis_template_stays_out_of_the_overlays():
 
 
 def test_every_analysis_metric_has_both_conditions_so_low_signal_holds():
-    [template] = analysis_templates()
+    metrics = [m for template in analysis_templates() for m in template["spec"]["metrics"]]
 
-    for metric in template["spec"]["metrics"]:
+    for metric in metrics:
         assert metric["successCondition"] and metric["failureCondition"], metric["name"]
         assert "prometheus" in metric["provider"]

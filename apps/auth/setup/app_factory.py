@@ -22,6 +22,7 @@ from apps.auth.presentation.http.errors import install_error_handlers
 from apps.auth.presentation.http.metrics import AuthMetrics
 from apps.auth.presentation.http.middleware import CorsForBrowsers, ObservabilityMiddleware
 from apps.auth.presentation.http.routers import account, health, login, tokens
+from apps.auth.setup import secret_strength
 from apps.auth.setup.identity import user_directory
 from apps.auth.setup.services import build_services, origin_policy, signing_keys
 from apps.auth.setup.settings import Settings
@@ -134,6 +135,7 @@ def create_app(
         jwks=tuple(keys.public_jwks),
     )
     app.state.api.metrics.outbox_cap.set(settings.outbox_maxlen)
+    secret_strength.report_at_start(settings, app.state.api.metrics)
     app.state.runtime = runtime
     for collector in (*store.collectors, *users_collectors):
         app.state.api.metrics.registry.register(collector)
@@ -192,4 +194,5 @@ def _http_config(settings: Settings, providers: list[str]) -> HttpConfig:
         unconfigured_providers=settings.unconfigured_providers if local else {},
         canonical_base_url=settings.public_base_url if local else None,
         environment=settings.environment.value,
+        legacy_cookies=settings.legacy_sessions,
     )

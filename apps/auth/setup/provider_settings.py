@@ -2,6 +2,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Kakao's client secret is optional: an app enables it in Kakao's console, or sends none (v1
+# runs so: eco2-team/backend@4c3eebb3 apps/auth/setup/config/settings.py, kakao_client_secret
+# Optional). Google and Naver always require theirs.
+SECRET_OPTIONAL = frozenset({"kakao"})
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProviderSettings:
@@ -21,7 +26,7 @@ class ProviderSettings:
             f"{prefix}_{part}"
             for part, value in (
                 ("CLIENT_ID", self.client_id),
-                ("CLIENT_SECRET", self.client_secret),
+                ("CLIENT_SECRET", self.client_secret or self.name in SECRET_OPTIONAL),
             )
             if not value
         )

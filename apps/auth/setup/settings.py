@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from apps.auth.domain.errors import ConfigurationError
 from apps.auth.infrastructure.persistence_redis.connection import sentinel_address
-from apps.auth.setup import settings_checks
+from apps.auth.setup import cutover_profile, settings_checks
 from apps.auth.setup.provider_settings import ProviderSettings
 
 PROVIDERS = ("kakao", "google", "naver")
@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     redis_sentinels: Annotated[list[str], NoDecode] = Field(default_factory=list)
     redis_sentinel_master: str | None = None
     redis_replica_wait_ms: int = Field(200, ge=0, le=1000)
+    # v1's login-state database under v1's own variable name; read in the cut-over profile.
+    redis_oauth_state_url: str | None = None
 
     # Eco²'s users service as the owner of identities; without it, this service's own tables.
     users_grpc_target: str | None = None
@@ -97,7 +99,8 @@ class Settings(BaseSettings):
     jwt_issuer: str = "https://api.growbin.app/api/v1/auth"
     jwt_audience: str = "eco2"
     jwt_leeway_seconds: int = Field(10, ge=0, le=120)
-    access_token_ttl_seconds: int = Field(900, ge=60, le=3600)
+    # The upper bound depends on the cut-over profile: cutover_profile.lifetime_problems.
+    access_token_ttl_seconds: int = Field(900, ge=60)
     refresh_token_ttl_seconds: int = Field(1_209_600, ge=3600)
     session_max_seconds: int = Field(2_592_000, ge=3600)
     refresh_grace_seconds: int = Field(10, ge=0, le=120)
@@ -149,6 +152,11 @@ class Settings(BaseSettings):
             sentinel_address(sentinel)
         return sentinels
 
+    @model_validator(mode="before")
+    @classmethod
+    def _profile_lifetimes(cls, data: Any) -> Any:
+        return cutover_profile.with_v1_lifetimes(data)
+
     @model_validator(mode="after")
     def _check_sentinel_pair(self) -> Settings:
         if bool(self.redis_sentinels) != bool(self.redis_sentinel_master):
@@ -184,6 +192,11 @@ class Settings(BaseSettings):
         if problems:
             raise ConfigurationError("\n".join(problems))
         return self
+
+    @property
+    def jwt_secret_weak(self) -> bool:
+        """HS256 with a secret that fails the strength check (it runs only in the profile)."""
+        return self.jwt_algorithm == "HS256" and settings_checks.weak_secret(self.jwt_secret or "")
 
     @property
     def account_page_enabled(self) -> bool:

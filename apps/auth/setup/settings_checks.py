@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from apps.auth.domain.errors import ConfigurationError
+from apps.auth.setup import cutover_profile
 
 if TYPE_CHECKING:
     from apps.auth.setup.settings import Settings
@@ -92,15 +93,33 @@ def deployment_problems(settings: Settings) -> list[str]:
 
 def profile_problems(settings: Settings) -> list[str]:
     """The cut-over profile shares v1's sessions and tokens, which are HS256 only."""
+    problems = cutover_profile.lifetime_problems(settings)
     if settings.legacy_sessions and settings.jwt_algorithm != "HS256":
-        return ["AUTH_LEGACY_SESSIONS=true needs AUTH_JWT_ALGORITHM=HS256 (v1's tokens are HS256)"]
-    return []
+        problems.append(
+            "AUTH_LEGACY_SESSIONS=true needs AUTH_JWT_ALGORITHM=HS256 (v1's tokens are HS256)"
+        )
+    return problems
+
+
+def weak_secret(secret: str) -> bool:
+    return len(secret.encode()) < MIN_SECRET_BYTES or guessable(secret)
+
+
+def tolerated_weak_secret(settings: Settings) -> bool:
+    """A weak HS256 secret the service runs with: the cut-over profile's shared one.
+
+    v1 and the platform's gateway already sign and verify with it, so refusing it would stop
+    the cut-over without protecting a single token; it is reported instead (log and metric).
+    """
+    secret = settings.jwt_secret or ""
+    shared = settings.legacy_sessions and settings.jwt_algorithm == "HS256"
+    return shared and bool(secret) and weak_secret(secret)
 
 
 def key_problems(settings: Settings) -> list[str]:
     if settings.jwt_algorithm == "HS256":
         secret = settings.jwt_secret or ""
-        if len(secret.encode()) < MIN_SECRET_BYTES or guessable(secret):
+        if weak_secret(secret) and not tolerated_weak_secret(settings):
             return [
                 f"AUTH_JWT_SECRET must be at least {MIN_SECRET_BYTES} random bytes for HS256 "
                 "(e.g. `openssl rand -base64 48`)"

@@ -13,6 +13,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
 from prometheus_client.registry import Collector
+from redis.asyncio import Redis
 
 from apps.auth.application.common.health import HealthProbe
 from apps.auth.application.common.ports import AuditLog, Clock, UnitOfWorkFactory
@@ -51,6 +52,9 @@ from apps.auth.infrastructure.persistence_postgres.sqlalchemy_unit_of_work impor
 from apps.auth.infrastructure.persistence_redis.connection import open_redis
 from apps.auth.infrastructure.persistence_redis.redis_health_probe import RedisHealthProbe
 from apps.auth.infrastructure.persistence_redis.redis_legacy_sessions import RedisLegacySessions
+from apps.auth.infrastructure.persistence_redis.redis_legacy_state_store import (
+    RedisLegacyStateStore,
+)
 from apps.auth.infrastructure.persistence_redis.redis_rate_limiter import RedisRateLimiter
 from apps.auth.infrastructure.persistence_redis.redis_revocation_checker import (
     RedisRevocationChecker,
@@ -148,6 +152,28 @@ def embedded_storage(
     )
 
 
+def _login_states(
+    settings: Settings, clock: Clock, redis: Redis, resources: AsyncExitStack
+) -> StateStore:
+    """In the cut-over profile, logins live where v1 keeps them, so either track finishes a
+    login the other started; otherwise in v2's own keys."""
+    if not settings.legacy_sessions:
+        return RedisStateStore(redis)
+    if not settings.redis_oauth_state_url:
+        logger.warning(
+            "AUTH_LEGACY_SESSIONS without AUTH_REDIS_OAUTH_STATE_URL: logins started on v1 "
+            "cannot finish here, nor logins started here on v1"
+        )
+        return RedisStateStore(redis)
+    v1_states = open_redis(
+        settings.redis_oauth_state_url,
+        sentinels=settings.redis_sentinels,
+        master=settings.redis_sentinel_master,
+        resources=resources,
+    )
+    return RedisLegacyStateStore(v1_states, clock)
+
+
 def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExitStack) -> Storage:
     assert settings.database_url and settings.redis_url
     redis = open_redis(
@@ -174,7 +200,7 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
     return Storage(
         name="postgres+redis",
         uow=functools.partial(SqlAlchemyUnitOfWork, create_session_factory(engine)),
-        states=RedisStateStore(redis),
+        states=_login_states(settings, clock, redis, resources),
         sessions=RedisSessionStore(
             redis, stream=stream, maxlen=maxlen, legacy=legacy, replica_ack=acks
         ),

@@ -56,6 +56,7 @@ class StartLoginInteractor:
             self._ids.new_secret() + self._ids.new_secret() if provider.supports_pkce else None
         )
         expires_at = self._clock.now() + timedelta(seconds=self._ttl)
+        redirect_uri = self._providers.redirect_uri(provider.name)
         await self._states.save(
             LoginState(
                 state=state,
@@ -65,12 +66,13 @@ class StartLoginInteractor:
                 frontend_origin=self._origins.resolve(request.frontend_origin),
                 device_id=request.device_id,
                 expires_at=expires_at,
+                redirect_uri=redirect_uri,
             ),
             self._ttl,
         )
         url = await provider.authorization_url(
             state=state,
-            redirect_uri=self._providers.redirect_uri(provider.name),
+            redirect_uri=redirect_uri,
             code_challenge=s256_challenge(verifier) if verifier else None,
             login_hint=request.login_hint,
         )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from uuid import UUID
 
@@ -125,17 +125,28 @@ class CompleteLoginInteractor:
     async def _consume_state(self, request: CompleteLoginRequest) -> LoginState:
         usable = request.state is not None and 0 < len(request.state) <= MAX_STATE_LENGTH
         login = await self._states.consume(request.state) if usable and request.state else None
-        valid = (
-            login is not None
-            and login.provider == request.provider
-            and binding_matches(login.browser_binding_hash, request.browser_binding)
-            and self._clock.now() < login.expires_at
-        )
-        if login is None or not valid:
+        if login is None or not self._state_fits(login, request):
             error = InvalidState()
             await self._record(AuditEvent.LOGIN_FAILURE, None, request, reason=error.code)
             raise LoginFailed(error, self._origins.default)
-        return login
+        # A record written by v1 names whatever origin its caller passed: only an allow-listed
+        # one is kept, as for a login started here.
+        return replace(login, frontend_origin=self._origins.resolve(login.frontend_origin))
+
+    def _state_fits(self, login: LoginState, request: CompleteLoginRequest) -> bool:
+        """The state was issued for this provider, this browser and this callback, and is live.
+
+        A login started on v1 carries no browser binding: v1 accepts it on the state alone, and
+        so does this callback (docs/tokens.md, "Sign-in across tracks"). A login started here
+        always carries one and is refused without the cookie that proves it.
+        """
+        if login.provider != request.provider or self._clock.now() >= login.expires_at:
+            return False
+        if login.redirect_uri not in (None, self._providers.redirect_uri(login.provider)):
+            return False
+        if login.browser_binding_hash is None:
+            return True
+        return binding_matches(login.browser_binding_hash, request.browser_binding)
 
     async def _fetch_profile(
         self, request: CompleteLoginRequest, login: LoginState

@@ -9,15 +9,21 @@ from apps.auth.domain.user import ProviderProfile
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LoginState:
-    """What the server remembers between authorize and callback; never leaves the server."""
+    """What the server remembers between authorize and callback; never leaves the server.
+
+    `browser_binding_hash` is None only for a login started by the auth Eco² runs today (v1),
+    which binds no browser; `redirect_uri` is the callback the provider was given, when the
+    record names one (v1's records may name any).
+    """
 
     state: str
     provider: str
-    browser_binding_hash: str
+    browser_binding_hash: str | None
     code_verifier: str | None
     frontend_origin: str
     device_id: str | None
     expires_at: datetime
+    redirect_uri: str | None = None
 
 
 class OAuthProvider(Protocol):

@@ -8,6 +8,7 @@ through the public attributes, so `AUTH_<P>_BASE_URL` can point a client at a te
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -16,7 +17,13 @@ import httpx
 from httpx_oauth.clients.google import GoogleOAuth2
 from httpx_oauth.clients.kakao import KakaoOAuth2
 from httpx_oauth.clients.naver import NaverOAuth2
-from httpx_oauth.oauth2 import BaseOAuth2, GetAccessTokenError, OAuth2RequestError, OAuth2Token
+from httpx_oauth.oauth2 import (
+    BaseOAuth2,
+    GetAccessTokenError,
+    OAuth2ClientAuthMethod,
+    OAuth2RequestError,
+    OAuth2Token,
+)
 
 from apps.auth.infrastructure.oauth.http_client import HttpPool
 from apps.auth.infrastructure.oauth.json_body import MalformedBody, parse_object
@@ -65,7 +72,23 @@ class _Pooled:
 
 
 class PooledKakaoOAuth2(_Pooled, KakaoOAuth2):
-    pass
+    def build_request(
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        url: str,
+        *,
+        auth_method: OAuth2ClientAuthMethod | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> tuple[httpx.Request, httpx.Auth | None]:
+        """Without a client secret (optional at Kakao) the token request names the client only.
+
+        httpx-oauth would send `client_secret=` empty; an app without a secret sends none.
+        """
+        if self.client_secret or auth_method != "client_secret_post" or data is None:
+            return super().build_request(client, method, url, auth_method=auth_method, data=data)
+        named = {**data, "client_id": self.client_id}
+        return super().build_request(client, method, url, auth_method=None, data=named)
 
 
 class PooledGoogleOAuth2(_Pooled, GoogleOAuth2):

@@ -25,6 +25,7 @@ class RedisStateStore:
             "origin": state.frontend_origin,
             "device": state.device_id,
             "expires_at": state.expires_at.isoformat(),
+            "redirect_uri": state.redirect_uri,
         }
         await self._redis.set(
             keys.STATE + state.state, json.dumps(payload), ex=ttl_seconds, nx=True
@@ -46,4 +47,5 @@ class RedisStateStore:
             frontend_origin=data["origin"],
             device_id=data["device"],
             expires_at=datetime.fromisoformat(data["expires_at"]),
+            redirect_uri=data.get("redirect_uri"),
         )

@@ -29,3 +29,5 @@ class HttpConfig:
     # cookie lands on the host the provider's callback returns to.
     canonical_base_url: str | None = None
     environment: str = "local"
+    # The cut-over profile: v1's token cookies are expired whenever v2 writes or removes its own.
+    legacy_cookies: bool = False

@@ -46,3 +46,9 @@ class AuthMetrics:
             "(0: no cap)",
             registry=r,
         )
+        self.weak_secret = Gauge(
+            "auth_config_weak_secret",
+            "1 while AUTH_JWT_SECRET fails the strength check (the service runs with it only as "
+            "the cut-over profile's shared secret), 0 otherwise",
+            registry=r,
+        )

@@ -135,8 +135,9 @@ class CorsForBrowsers:
     Mesh and server-to-server calls (most `/verify` traffic) never send `Origin`, and CORS
     has nothing to add to their responses but `Vary: Origin`: the same URL answered to a
     browser carries CORS headers, so a shared cache must key on it. The ext_authz form of
-    `/verify` checks the token of whatever request Envoy forwards, preflights included, so
-    an `OPTIONS` there is never answered by the CORS layer itself.
+    `/verify` answers whatever request Envoy forwards itself (a preflight with a bare 200,
+    so the service behind the gateway answers it), never the CORS layer: its answers, the
+    denials included, only gain the CORS headers of an allowed origin.
     """
 
     def __init__(

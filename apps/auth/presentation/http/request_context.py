@@ -6,7 +6,8 @@ from apps.auth.domain.errors import CrossSiteRequest
 from apps.auth.domain.session import ClientInfo
 from apps.auth.presentation.http.api import api_of
 from apps.auth.presentation.http.config import HttpConfig
-from apps.auth.presentation.http.cookies import ACCESS_COOKIE, REFRESH_COOKIE
+from apps.auth.presentation.http.cookie_header import cookie_values, newest_token
+from apps.auth.presentation.http.cookies import ACCESS_COOKIE, LOGIN_COOKIE, REFRESH_COOKIE
 
 _SAME_SITE = {"same-origin", "same-site", "none"}
 
@@ -44,12 +45,27 @@ def bearer(value: str | None) -> str | None:
     return token.strip()
 
 
+# Every credential the API takes from a request is read here. Cookies come from the header in
+# the order the browser sent them, not from `request.cookies`, which keeps only the last of two
+# cookies with one name (cookie_header.py says why that matters and which one is taken).
+
+
 def access_token(request: Request) -> str | None:
-    return bearer(request.headers.get("authorization")) or request.cookies.get(ACCESS_COOKIE)
+    return bearer(request.headers.get("authorization")) or newest_token(
+        cookie_values(request.headers, ACCESS_COOKIE)
+    )
 
 
 def refresh_token(request: Request) -> str | None:
-    return request.cookies.get(REFRESH_COOKIE) or bearer(request.headers.get("x-refresh-token"))
+    return newest_token(cookie_values(request.headers, REFRESH_COOKIE)) or bearer(
+        request.headers.get("x-refresh-token")
+    )
+
+
+def login_binding(request: Request) -> str | None:
+    """The browser binding of a login; of several, the one the browser sent first."""
+    values = cookie_values(request.headers, LOGIN_COOKIE)
+    return values[0] if values else None
 
 
 async def refuse_cross_site(request: Request) -> None:

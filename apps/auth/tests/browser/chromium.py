@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -28,7 +28,10 @@ from apps.auth.setup.settings import Settings
 from apps.auth.tests.integration.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[4]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# `make screenshots` points this at docs/screenshots; a plain test run keeps the tree clean.
+SCREENSHOTS = Path(
+    os.environ.get("AUTH_SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "eco2-auth-screenshots"
+)
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 FLAGS = (
@@ -121,12 +124,13 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: IO[bytes]) 
 
 
 @contextmanager
-def service_in_process(clock: Clock) -> Iterator[str]:
-    """The service on uvicorn in this process, so a test can move its clock."""
+def service_in_process(clock: Clock, **settings: Any) -> Iterator[str]:
+    """The service on uvicorn in this process, so a test can move its clock; `settings` add
+    to the embedded test defaults."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     base = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    app = create_app(Settings(environment="test", public_base_url=base), clock=clock)
+    app = create_app(Settings(environment="test", public_base_url=base, **settings), clock=clock)
     server = uvicorn.Server(server_config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()

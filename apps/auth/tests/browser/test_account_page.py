@@ -109,7 +109,7 @@ def test_provider_without_credentials_shows_variables_to_set_when_chosen(service
         visible(browser, 'button[data-provider="kakao"]').click()
 
         assert text_of(browser, "#error-code") == "PROVIDER_NOT_CONFIGURED"
-        assert "AUTH_KAKAO_CLIENT_SECRET" in text_of(browser, "#error-text")
+        assert "AUTH_KAKAO_CLIENT_ID" in text_of(browser, "#error-text")
         assert browser.current_url == f"{service}/"
         screenshot(browser, "09-provider-not-configured")
 

@@ -76,7 +76,17 @@ class FakeProvider:
             self.streamed_bytes = 0
             self._signed_in: dict[str, tuple[FakeUser, dict[str, Any] | None]] = {}
             self._requests: list[RecordedRequest] = []
+            self._secrets: dict[str, str | None] = {}
             self.stall_generation += 1
+
+    def use_client_secret(self, provider: str, secret: str | None) -> None:
+        """The secret the provider's app is registered with; None: an app without one (Kakao
+        allows it), whose token requests must then carry no `client_secret` at all."""
+        with self._lock:
+            self._secrets[provider] = secret
+
+    def client_secret_for(self, provider: str) -> str | None:
+        return self._secrets.get(provider, self.client_secret)
 
     def issue_code(
         self,

@@ -120,7 +120,9 @@ def _authorize(fake: FakeProvider, provider: str, params: dict[str, str]) -> Res
 
 
 def _token(fake: FakeProvider, provider: str, form: dict[str, str]) -> Response:
-    if form.get("client_id") != fake.client_id or form.get("client_secret") != fake.client_secret:
+    # An absent secret matches only an app registered without one (None), never a set one.
+    secret = fake.client_secret_for(provider)
+    if form.get("client_id") != fake.client_id or form.get("client_secret") != secret:
         return formats.token_error(provider, "invalid_client", status=401)
     if form.get("grant_type") != "authorization_code":
         return formats.token_error(provider, "unsupported_grant_type")

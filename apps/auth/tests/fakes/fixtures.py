@@ -6,6 +6,8 @@ uvicorn server is started on first use and shared; each test gets it freshly `re
 - `fake.base_url`: set `AUTH_KAKAO_BASE_URL`, `AUTH_GOOGLE_BASE_URL` and `AUTH_NAVER_BASE_URL`
   (or `ProviderConfig.base_url`) to it; use `fake.client_id` / `fake.client_secret` as the
   credentials, or the token endpoint answers `invalid_client`.
+  `fake.use_client_secret("kakao", None)` registers an app without a secret (optional at
+  Kakao): its token requests must then carry no `client_secret`; `reset()` restores the secret.
 - Following an authorization URL to the fake signs in `FakeUser()` and answers 302 to
   `redirect_uri?code=...&state=...`, remembering the PKCE challenge, redirect_uri and state.
   `fake.sign_in_as("kakao", FakeUser(subject="7", email=None), profile=None)` changes who.

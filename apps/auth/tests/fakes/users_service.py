@@ -71,6 +71,8 @@ class UsersServiceDouble:
         self.malformed: str | None = None  # "empty", "not_uuid", "other_identity", "other_user"
         self.deletion_fails = False
         self.calls: list[str] = []
+        # RPC name -> how many of its next calls answer UNAVAILABLE (a restarting pod).
+        self.unavailable_next: dict[str, int] = {}
         self._resumed = asyncio.Event()
         self._resumed.set()
         self._server: grpc.aio.Server | None = None
@@ -123,6 +125,9 @@ class UsersServiceDouble:
     def _answering(self, name: str, handler: Any) -> Any:
         async def answer(request: Any, context: grpc.aio.ServicerContext) -> Any:
             self.calls.append(name)
+            if self.unavailable_next.get(name, 0) > 0:
+                self.unavailable_next[name] -= 1
+                await context.abort(grpc.StatusCode.UNAVAILABLE, "restarting")
             await self._resumed.wait()
             return await handler(request)
 
@@ -186,16 +191,14 @@ class UsersServiceDouble:
         asked = {"provider": request.provider, "subject": request.provider_user_id}
         async with self.engine.begin() as connection:
             row = (await connection.execute(FIND, asked)).first()
-            is_new = row is None
-            if row is None:
-                await self._insert(connection, request)
+            is_new = row is None and await self._insert(connection, request)
         async with self.engine.connect() as connection:
             row = (await connection.execute(FIND, asked)).one()
         return pb.GetOrCreateFromOAuthResponse(
             user=self._user_info(row), social_account=self._account(row), is_new_user=is_new
         )
 
-    async def _insert(self, connection: Any, request: pb.GetOrCreateFromOAuthRequest) -> None:
+    async def _insert(self, connection: Any, request: pb.GetOrCreateFromOAuthRequest) -> bool:
         """A first login racing another: the identity's unique key decides; the loser's
         account row is removed again and both answer the winner's user."""
         user_id = uuid.uuid4()
@@ -223,10 +226,10 @@ class UsersServiceDouble:
                 "email": optional["email"],
             },
         )
-        if linked.first() is None:
-            await connection.execute(
-                text("DELETE FROM users.accounts WHERE id = :id"), {"id": user_id}
-            )
+        if linked.first() is not None:
+            return True
+        await connection.execute(text("DELETE FROM users.accounts WHERE id = :id"), {"id": user_id})
+        return False
 
     async def _get_user(self, request: pb.GetUserRequest) -> pb.GetUserResponse:
         async with self.engine.connect() as connection:

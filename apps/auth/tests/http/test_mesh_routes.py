@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import Route
 
 from apps.auth.domain.errors import RateLimited
+from apps.auth.tests.conftest import FRONTEND
 from apps.auth.tests.security.attack import client_for, unique_ip
 from apps.auth.tests.support import API, BASE_URL, bearer, dev_login, refresh_header
 
@@ -81,6 +82,9 @@ async def test_mesh_routes_are_labelled_by_template_when_metered_and_logged(
     api: Any, caplog
 ) -> None:
     logged = await dev_login(api.client)
+    # Only the /verify line: the login's own lines are captured too once anything in the
+    # session (e.g. importing the entry point) has set the root logger to INFO.
+    caplog.clear()
     with caplog.at_level("DEBUG", logger="auth.access"):
         answer = await api.client.get(f"{API}/verify/api/v1/scan", headers=bearer(logged.access))
     assert answer.status_code == 200
@@ -90,3 +94,41 @@ async def test_mesh_routes_are_labelled_by_template_when_metered_and_logged(
     metrics = (await api.client.get("/metrics")).text
     assert f'route="{API}/verify/{{original_path}}"' in metrics
     assert 'route="unmatched"' not in metrics
+
+
+IDENTITY = ("x-user-id", "x-auth-provider")
+
+
+async def test_forwarded_preflight_passes_without_naming_anyone(api: Any) -> None:
+    logged = await dev_login(api.client)
+    preflight = {"Origin": FRONTEND, "Access-Control-Request-Method": "POST"}
+
+    for headers in ({}, preflight, {**preflight, **bearer(logged.access)}, bearer("garbage")):
+        answer = await api.client.options(f"{API}/verify/some/path", headers=headers)
+        assert answer.status_code == 200, headers
+        assert not [name for name in IDENTITY if name in answer.headers], headers
+        assert answer.content == b""
+
+
+async def test_other_methods_below_verify_are_still_checked(api: Any) -> None:
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        answer = await api.client.request(method, f"{API}/verify/some/path")
+        assert answer.status_code == 401, method
+        assert not [name for name in IDENTITY if name in answer.headers], method
+
+
+async def test_denial_below_verify_carries_cors_headers_for_an_allowed_origin(api: Any) -> None:
+    denied = await api.client.get(
+        f"{API}/verify/some/path", headers={"Origin": FRONTEND, **bearer("not-a-token")}
+    )
+    foreign = await api.client.get(
+        f"{API}/verify/some/path", headers={"Origin": "https://evil.example", **bearer("x")}
+    )
+
+    assert denied.status_code == 401
+    assert denied.json()["code"] == "INVALID_TOKEN"
+    assert denied.headers["access-control-allow-origin"] == FRONTEND
+    assert denied.headers["access-control-allow-credentials"] == "true"
+    assert "Origin" in denied.headers["vary"]
+    assert foreign.status_code == 401
+    assert "access-control-allow-origin" not in foreign.headers

@@ -34,12 +34,14 @@ async def _signed_in(api: TestApp, fake: Any) -> tuple[str, str]:
     return answer.cookies["s_access"], answer.cookies["s_refresh"]
 
 
-async def _still_works(api: TestApp, access: str, refresh: str) -> None:
+async def _still_works(api: TestApp, access: str, refresh: str) -> str:
+    """Verifies, then rotates; the new access token."""
     verified = await api.client.get(f"{API}/verify", headers=bearer(access))
     assert verified.status_code == 200, verified.text
     api.client.cookies.clear()
     rotated = await api.client.post(f"{API}/refresh", headers=refresh_header(refresh))
     assert rotated.status_code == 201, rotated.text
+    return str(rotated.cookies["s_access"])
 
 
 async def test_login_refused_unavailable_and_tokens_unaffected_when_users_service_stopped(
@@ -54,9 +56,13 @@ async def test_login_refused_unavailable_and_tokens_unaffected_when_users_servic
     assert answer.headers["location"] == f"{FAILED}IDENTITY_UNAVAILABLE"
     assert "s_access" not in answer.cookies
     assert await _rows(api, users_service) == before
-    await _still_works(api, access, refresh)
+    rotated_access = await _still_works(api, access, refresh)
     metrics = (await api.client.get("/metrics")).text
     assert 'auth_users_rpc_total{outcome="unavailable",rpc="GetOrCreateFromOAuth"}' in metrics
+    logout = await api.client.post(
+        f"{API}/logout", headers={**bearer(rotated_access), "Origin": "https://app.eco2.test"}
+    )
+    assert logout.status_code == 200, logout.text
 
 
 async def test_login_refused_at_deadline_when_users_service_stalls(
@@ -91,3 +97,28 @@ async def test_login_refused_invalid_when_users_service_answers_malformed_identi
     assert result.headers["location"] == f"{FAILED}IDENTITY_INVALID"
     assert "s_access" not in result.cookies and "s_refresh" not in result.cookies
     assert await _rows(api, users_service) == before
+
+
+async def test_login_completes_when_get_or_create_unavailable_once_then_answers(
+    api: TestApp, fake_provider: Any, users_service: UsersServiceDouble
+) -> None:
+    users_service.unavailable_next = {"GetOrCreateFromOAuth": 1}
+
+    answer = await callback(api.client, fake_provider, FakeUser(subject="kakao-retried"))
+
+    assert answer.headers["location"].endswith("#/home")
+    assert users_service.calls.count("GetOrCreateFromOAuth") == 2
+    assert await users_service.count("social_accounts", provider_user_id="kakao-retried") == 1
+
+
+async def test_login_time_not_retried_and_login_kept_when_stamp_unavailable(
+    api: TestApp, fake_provider: Any, users_service: UsersServiceDouble
+) -> None:
+    users_service.unavailable_next = {"UpdateLoginTime": 1}
+
+    answer = await callback(api.client, fake_provider, FakeUser(subject="kakao-unstamped"))
+
+    assert answer.headers["location"].endswith("#/home")
+    assert users_service.calls.count("UpdateLoginTime") == 1
+    metrics = (await api.client.get("/metrics")).text
+    assert 'auth_users_rpc_total{outcome="unavailable",rpc="UpdateLoginTime"}' in metrics

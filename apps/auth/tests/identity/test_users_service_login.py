@@ -43,6 +43,7 @@ async def test_same_id_when_identity_created_by_v1_signs_in_through_v2(
     api: TestApp, fake_provider: Any, users_service: UsersServiceDouble
 ) -> None:
     v1_user = await users_service.create_user("kakao", "kakao-1001")
+    ours_before = await _auth_users(api)
 
     answer = await callback(api.client, fake_provider, FakeUser(subject="kakao-1001"))
 
@@ -54,7 +55,7 @@ async def test_same_id_when_identity_created_by_v1_signs_in_through_v2(
         "v1",
         ["kakao"],
     )
-    assert await _auth_users(api) == 0
+    assert await _auth_users(api) == ours_before
     assert "login_success" in await audit_events(api, str(v1_user))
     assert users_service.calls[:3] == ["GetOrCreateFromOAuth", "UpdateLoginTime", "GetUser"]
 
@@ -62,6 +63,7 @@ async def test_same_id_when_identity_created_by_v1_signs_in_through_v2(
 async def test_v1_finds_same_user_when_identity_first_signs_in_through_v2(
     api: TestApp, fake_provider: Any, users_service: UsersServiceDouble
 ) -> None:
+    ours_before = await _auth_users(api)
     answer = await callback(api.client, fake_provider, FakeUser(subject="kakao-2002"))
     user_id = token_payload(answer.cookies["s_access"])["sub"]
 
@@ -69,7 +71,7 @@ async def test_v1_finds_same_user_when_identity_first_signs_in_through_v2(
     assert await users_service.count("social_accounts", provider_user_id="kakao-2002") == 1
     seen_by_v1 = await _get_or_create(users_service, "kakao-2002")
     assert (seen_by_v1.user.id, seen_by_v1.is_new_user) == (user_id, False)
-    assert await _auth_users(api) == 0
+    assert await _auth_users(api) == ours_before
 
 
 async def test_one_user_when_twenty_first_logins_of_one_identity_race(

@@ -113,7 +113,7 @@ def test_j5_process_exits_2_with_one_line_per_variable_when_prod_has_nothing_set
 
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 13, result.stderr
+    assert len(lines) == 12, result.stderr
     assert all(line.startswith("auth-api: configuration error: AUTH_") for line in lines)
     assert "Traceback" not in result.stderr
     for variable in ("AUTH_DATABASE_URL", "AUTH_NAVER_CLIENT_SECRET", "AUTH_JWT_KEY_ID"):

@@ -14,11 +14,11 @@ from apps.auth.application.oauth.authorize import StartLoginRequest
 from apps.auth.application.oauth.callback import CompleteLoginRequest
 from apps.auth.domain.errors import DomainError, UnsupportedProvider
 from apps.auth.presentation.http.api import api_of
-from apps.auth.presentation.http.cookies import AUTH_PATH, LOGIN_COOKIE, CookieWriter
+from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
 from apps.auth.presentation.http.dependencies import rate_limited
 from apps.auth.presentation.http.errors import ERROR_RESPONSES
 from apps.auth.presentation.http.login_guard import canonical_redirect, require_configured
-from apps.auth.presentation.http.request_context import client_info, config_of
+from apps.auth.presentation.http.request_context import client_info, config_of, login_binding
 
 
 class ProviderSegment(Convertor[str]):
@@ -175,7 +175,7 @@ async def callback(
                 state=state,
                 code=code,
                 error=error,
-                browser_binding=request.cookies.get(LOGIN_COOKIE),
+                browser_binding=login_binding(request),
                 client=client_info(request),
             )
         )

@@ -114,6 +114,18 @@ async def verify(request: Request) -> Response:
     )
 
 
+async def verify_forwarded(request: Request) -> Response:
+    """`/verify` as Envoy's HTTP ext_authz calls it, for a request to another service.
+
+    A CORS preflight (`OPTIONS`) carries no credentials by definition, and the service it is
+    addressed to answers it: the check lets it through with 200 and names nobody, so the
+    upstream never receives an identity for it. Every other method is checked like `/verify`.
+    """
+    if request.method == "OPTIONS":
+        return Response(status_code=200)
+    return await verify(request)
+
+
 # Envoy's HTTP ext_authz appends the original path to the configured prefix and keeps the
 # original method, so `/verify` also answers below itself, for every method.
 FORWARDED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -137,7 +149,7 @@ def mesh_routes() -> list[Route]:
         MeshRoute(f"{AUTH_PATH}/verify", verify, methods=["GET"], name="verify"),
         MeshRoute(
             f"{AUTH_PATH}/verify/{{original_path:path}}",
-            verify,
+            verify_forwarded,
             methods=FORWARDED_METHODS,
             name="verify_forwarded",
         ),
