@@ -298,13 +298,16 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(
         "network-policy",
-        "NetworkPolicy: namespace auth reaches Redis Sentinel (26379) and users-api HTTP (8000)",
+        "NetworkPolicy: namespace auth reaches Redis Sentinel (26379) and users-api HTTP (8000),"
+        " Prometheus its sidecars' stats (15090)",
         "The auth API finds the auth-redis master through Sentinel and deletes a user's\n"
         "profile over the users service's HTTP port; both were dropped by the egress policies\n"
-        "that select every pod in namespace auth.",
+        "that select every pod in namespace auth. The canary is judged on the sidecars'\n"
+        "Envoy stats while v1 is stable, which only istio-system's pods could scrape.",
         network_policy,
         "kubectl get networkpolicy -n auth allow-auth-redis-sentinel"
-        " allow-auth-egress-to-users-http; v1's auth keeps answering /api/v1/auth/health",
+        " allow-auth-egress-to-users-http allow-auth-envoy-stats-from-prometheus;"
+        " v1's auth keeps answering /api/v1/auth/health",
         (bases.NETPOL_NEW,),
     ),
     Step(
