@@ -109,7 +109,7 @@ def test_statements_the_platform_contradicts_are_gone() -> None:
 def test_the_checklist_make_handover_prints_is_in_the_runbook() -> None:
     text = RUNBOOK.read_text()
 
-    for words in ("kakao-client-secret", "jwt-previous-public-keys", "redirect URIs"):
+    for words in ("auth-api-secrets", "jwt-previous-public-keys", "redirect URIs", "AUTH_AMQP_URL"):
         assert words in text
         assert any(words in item for item in cli.CHECKLIST), words
 

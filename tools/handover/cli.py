@@ -20,9 +20,9 @@ HERE = Path(__file__).resolve().parents[2]
 # What the platform needs that no commit can carry. Printed after the commits, in the order
 # the RUNBOOK's cut-over meets them.
 CHECKLIST = (
-    "SSM (both envs, before step 7): /sesacthon/<env>/api/auth/kakao-client-secret exists"
-    " (auth-api-secrets does not sync without it); /sesacthon/<env>/api/auth/"
-    "jwt-previous-public-keys holds {} ; the jwt-secret is at least 32 random bytes",
+    "SSM (both envs, before step 7): every /sesacthon/<env>/ parameter auth-api-secrets"
+    " reads exists (kubectl get externalsecret -n auth auth-api-secrets turns Ready); the"
+    " jwt-secret is at least 32 random bytes; jwt-previous-public-keys only with ES256",
     "SSM prod: the prod auth-secret gains AUTH_AMQP_URL (the ext-authz Deployment requires it)",
     "Image Updater (dev, before step 7): git write-back credentials for"
     " https://github.com/eco2-team/backend.git in namespace argocd"
