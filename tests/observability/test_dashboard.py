@@ -15,7 +15,15 @@ from tests.observability.sources import (
 )
 
 TARGET_LABELS = {"namespace", "job", "instance", "release", "version", "pod", "container"}
-PLATFORM_METRICS = {"up", "kube_pod_container_status_restarts_total", "kube_pod_status_ready"}
+PLATFORM_METRICS = {
+    "up",
+    "kube_pod_container_status_restarts_total",
+    "kube_pod_status_ready",
+    # Istio's standard telemetry, from each pod's sidecar: what the canary is judged on while
+    # stable is still v1, which exports no metrics of its own.
+    "istio_requests_total",
+    "istio_request_duration_milliseconds_bucket",
+}
 PANEL_TYPES = {"row", "stat", "timeseries"}
 
 

@@ -113,6 +113,14 @@ class StorageUnavailable(DomainError):
     default_detail = "A storage backend is unavailable; try again"
 
 
+class RevocationNotReplicated(DomainError):
+    """Written on the primary, not yet acknowledged by a replica: kept, re-written until one
+    acknowledges it, but not reported as done, since a failover now could lose it."""
+
+    code = "REVOCATION_NOT_REPLICATED"
+    default_detail = "The revocation is not yet safe from a storage failover; try again"
+
+
 class UserAlreadyExists(DomainError):
     code = "USER_ALREADY_EXISTS"
     default_detail = "A user with this id already exists"

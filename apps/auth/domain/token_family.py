@@ -75,9 +75,10 @@ def decide_rotation(
     return RotationOutcome.GRACE if in_grace else RotationOutcome.REUSE
 
 
-def blacklist_ttl(expires_at: float, now: float) -> int:
-    """Seconds a revoked token stays blacklisted: its remaining life; 0 means no entry."""
-    return max(0, math.ceil(expires_at - now))
+def blacklist_ttl(expires_at: float, now: float, leeway: int = 0) -> int:
+    """Seconds a revoked token stays blacklisted: its remaining life plus the verification
+    leeway (a token is accepted that long past `exp`); 0 means no entry."""
+    return max(0, math.ceil(expires_at - now) + leeway)
 
 
 def client_fingerprint(client: ClientInfo) -> str:

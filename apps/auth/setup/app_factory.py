@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
+from apps.auth.application.common.health import ReadinessQuery
 from apps.auth.application.common.ports import Clock, IdGenerator
 from apps.auth.application.common.token_ports import TokenCodec
 from apps.auth.infrastructure.oauth.dev_idp import DEV_CLIENT_ID, build_dev_idp_app
@@ -27,6 +28,7 @@ from apps.auth.setup.identity import user_directory
 from apps.auth.setup.services import build_services, origin_policy, signing_keys
 from apps.auth.setup.settings import Settings
 from apps.auth.setup.storage import Storage, StorageFactory, storage_for
+from apps.auth.setup.token_lifetimes import longest_token_lifetime
 from apps.auth.setup.tracing import configure_tracing
 
 logger = logging.getLogger("auth.setup")
@@ -66,6 +68,7 @@ def create_app(
             settings.jwt_leeway_seconds,
             clock,
             require_session=not settings.legacy_sessions,
+            max_lifetime_seconds=longest_token_lifetime(settings),
         )
     )
     providers = settings.active_providers
@@ -114,6 +117,7 @@ def create_app(
                 "users": settings.users_grpc_target or "tables",
             },
         )
+        await _report_readiness(services.readiness)
         async with resources:
             yield
 
@@ -137,6 +141,8 @@ def create_app(
     app.state.api.metrics.outbox_cap.set(settings.outbox_maxlen)
     secret_strength.report_at_start(settings, app.state.api.metrics)
     app.state.runtime = runtime
+    # Read by the HTTP server (`serve.server_config`), which bounds each request's time.
+    app.state.request_timeout_seconds = settings.request_timeout_seconds
     for collector in (*store.collectors, *users_collectors):
         app.state.api.metrics.registry.register(collector)
     install_error_handlers(app)
@@ -170,6 +176,15 @@ def create_app(
     )
     configure_tracing(app, settings.otel_endpoint, settings.service_name, settings.release)
     return app
+
+
+async def _report_readiness(readiness: ReadinessQuery) -> None:
+    """Says at start-up what `/ready` will say, so a misconfigured dependency is in the first
+    lines of the log; the process still starts, as the dependency may be fixed while it runs."""
+    result = await readiness.execute()
+    for name, check in result.checks.items():
+        if check != "ok":
+            logger.error("%s is not ready: %s", name, check, extra={"dependency": name})
 
 
 def _http_config(settings: Settings, providers: list[str]) -> HttpConfig:

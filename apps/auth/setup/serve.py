@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 import uvicorn
 from uvicorn.importer import import_from_string
 
-from apps.auth.setup.server_protocol import BoundedHttpToolsProtocol
+from apps.auth.setup.server_protocol import REQUEST_TIMEOUT_SECONDS, bounded_protocol
 
 DEFAULT_APP = "apps.auth.setup.main:app"
 # Requests allocate thousands of short-lived objects; the default (700) runs a young-generation
@@ -31,8 +31,10 @@ GC_YOUNG_THRESHOLD = 20_000
 
 def server_config(app: Any, **options: Any) -> uvicorn.Config:
     """uvicorn settings every start of the service shares; `options` add to or override them."""
+    state = getattr(app, "state", None)
+    request_timeout = getattr(state, "request_timeout_seconds", REQUEST_TIMEOUT_SECONDS)
     settings: dict[str, Any] = {
-        "http": BoundedHttpToolsProtocol,
+        "http": bounded_protocol(request_timeout),
         "proxy_headers": False,
         "access_log": False,
         "server_header": False,

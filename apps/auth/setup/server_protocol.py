@@ -1,12 +1,15 @@
-"""uvicorn's httptools protocol with a bound on the size and the read time of a request head.
+"""uvicorn's httptools protocol with bounds on a request's head and on the whole request.
 
 httptools assembles a header value by concatenating every fragment it receives, so one header of
 tens of MiB costs quadratic time on the event loop, stalling every other connection; and uvicorn
 arms no timer before the first request completes, so a client that never finishes its headers
-holds its connection forever. This protocol counts the bytes of each request line and header
-block and answers 431 once they exceed `max_head_bytes`, and closes a connection whose head is
-not complete `head_timeout` seconds after the server started waiting for it. Parsing stays
-httptools'; only byte counts and one timer per waiting connection are added.
+holds its connection forever, and every byte of a trickling body restarts its keep-alive wait.
+This protocol counts the bytes of each request line and header block and answers 431 once they
+exceed `max_head_bytes`; closes a connection whose head is not complete `head_timeout` seconds
+after the server started waiting for it; and answers 408 and closes when the whole request,
+body included, is not complete `request_timeout` seconds after that start. Answers stay in
+request order: a refusal of a pipelined request waits for the answers before it. Parsing stays
+httptools'; only byte counts and two timers per waiting connection are added.
 """
 
 from __future__ import annotations
@@ -14,23 +17,30 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import orjson
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from apps.auth.setup.server_answers import error_answer
 
 logger = logging.getLogger("auth.server")
 # Envoy's default request-header limit is 60 KiB: anything the mesh forwards fits.
 MAX_HEAD_BYTES = 64 * 1024
 HEAD_TIMEOUT_SECONDS = 5.0
-_SECURITY_HEADERS = b"x-content-type-options: nosniff\r\ncache-control: no-store\r\n"
+REQUEST_TIMEOUT_SECONDS = 30.0
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     max_head_bytes = MAX_HEAD_BYTES
     head_timeout = HEAD_TIMEOUT_SECONDS
+    request_timeout = REQUEST_TIMEOUT_SECONDS
 
     _head_pending = False
     _head_bytes = 0
     _head_timer: asyncio.TimerHandle | None = None
+    _request_timer: asyncio.TimerHandle | None = None
+    _chunk_body = 0
+    _chunk_ended_message = False
+    # A refusal written only once the answers to the requests before it are out.
+    _refusal: bytes | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -41,27 +51,44 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._refusal is not None:
+            return  # the stream after a refused request cannot be read
         if self._head_pending:
             self._head_bytes += len(data)
+        self._chunk_body, self._chunk_ended_message = 0, False
         # The chunk is parsed first: it may end the head and carry a body that must not count.
         super().data_received(data)
+        if self._chunk_ended_message and self._head_pending:
+            # A pipelined head began inside this chunk, after a message ended; what preceded
+            # it is at most the earlier message's head (its body is not counted).
+            self._head_bytes = len(data) - self._chunk_body
         too_large = self._head_pending and self._head_bytes > self.max_head_bytes
-        if too_large and not self.transport.is_closing():
+        if too_large and not self.transport.is_closing() and self._refusal is None:
             logger.warning("request head too large", extra={"bytes": self._head_bytes})
             self._refuse(431, "HEADERS_TOO_LARGE", "Request line and headers are too large")
 
     def on_headers_complete(self) -> None:
         self._head_pending = False
-        self._disarm()
+        self._disarm(request=False)
         super().on_headers_complete()
 
+    def on_body(self, body: bytes) -> None:
+        self._chunk_body += len(body)
+        super().on_body(body)
+
     def on_message_complete(self) -> None:
+        self._chunk_ended_message = True
+        self._disarm()
         super().on_message_complete()
         self._await_head()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if self._head_pending and not self.pipeline and not self.transport.is_closing():
+        if self.transport.is_closing():
+            return
+        if self._refusal is not None and not self._answers_pending():
+            self._close_with(self._refusal)
+        elif self._head_pending and not self.pipeline:
             self._arm()
 
     def send_400_response(self, msg: str) -> None:
@@ -70,19 +97,28 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def _await_head(self) -> None:
         self._head_pending = True
         self._head_bytes = 0
-        # While a response is still being produced the head timer would cut it short; it is
+        # While a response is still being produced the timers would cut it short; they are
         # armed when that response completes instead.
         if self.cycle is None or self.cycle.response_complete:
             self._arm()
 
+    def _answers_pending(self) -> bool:
+        cycle = self.cycle
+        return bool(self.pipeline) or (cycle is not None and not cycle.response_complete)
+
     def _arm(self) -> None:
         self._disarm()
         self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+        self._request_timer = self.loop.call_later(self.request_timeout, self._request_timed_out)
 
-    def _disarm(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+    def _disarm(self, *, request: bool = True) -> None:
+        timers = (self._head_timer, self._request_timer if request else None)
+        for timer in timers:
+            if timer is not None:
+                timer.cancel()
+        self._head_timer = None
+        if request:
+            self._request_timer = None
 
     def _head_timed_out(self) -> None:
         self._head_timer = None
@@ -91,18 +127,45 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self._head_bytes:
             self._refuse(408, "REQUEST_TIMEOUT", "Request headers were not received in time")
         else:
+            self._disarm()
             self.transport.close()
+
+    def _request_timed_out(self) -> None:
+        self._request_timer = None
+        if self._head_pending or self.transport.is_closing():
+            return  # the head has its own, shorter timer
+        self._refuse(408, "REQUEST_TIMEOUT", "The request was not received in time")
 
     def _refuse(self, status: int, code: str, detail: str) -> None:
         """Answers in the API's error format and closes: the rest of the stream is unreadable."""
         self._head_pending = False
         self._disarm()
-        body = orjson.dumps({"code": code, "detail": detail})
-        self.transport.write(
-            STATUS_LINE[status]
-            + b"content-type: application/json\r\n"
-            + _SECURITY_HEADERS
-            + b"connection: close\r\ncontent-length: %d\r\n\r\n" % len(body)
-            + body
-        )
+        answer = error_answer(status, code, detail)
+        cycle = self.cycle
+        if cycle is not None and cycle.more_body:
+            # The refused request is the one in progress: the app must not answer it as well,
+            # and once it has answered (without reading the body) nothing may follow.
+            # `connection_lost`, right after the close, wakes the app to find it disconnected.
+            cycle.disconnected = not cycle.response_complete
+            if cycle.response_started or self.pipeline:
+                answer = b""
+        elif self._answers_pending():
+            self._refusal = answer
+            self.flow.pause_reading()
+            return
+        self._close_with(answer)
+
+    def _close_with(self, answer: bytes) -> None:
+        self._disarm()
+        if answer:
+            self.transport.write(answer)
         self.transport.close()
+
+
+def bounded_protocol(request_timeout: float) -> type[BoundedHttpToolsProtocol]:
+    """The protocol with this process's whole-request deadline (`AUTH_REQUEST_TIMEOUT_SECONDS`)."""
+    return type(
+        "BoundedHttpToolsProtocol",
+        (BoundedHttpToolsProtocol,),
+        {"request_timeout": max(request_timeout, HEAD_TIMEOUT_SECONDS)},
+    )

@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from apps.auth.domain.errors import ConfigurationError
 from apps.auth.infrastructure.persistence_redis.connection import sentinel_address
-from apps.auth.setup import cutover_profile, settings_checks
+from apps.auth.setup import cutover_profile, settings_checks, token_lifetimes
 from apps.auth.setup.provider_settings import ProviderSettings
 
 PROVIDERS = ("kakao", "google", "naver")
@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     users_http_base_url: str | None = None
     users_cache_seconds: int = Field(30, ge=0, le=60)
 
+    # Unset: required in prod. A revocation no replica acknowledged within the wait is 503.
+    redis_replica_ack_required: bool | None = None
+
     public_base_url: str = "http://127.0.0.1:8000"
     frontend_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_frontend_origin: str | None = None
@@ -105,12 +108,21 @@ class Settings(BaseSettings):
     session_max_seconds: int = Field(2_592_000, ge=3600)
     refresh_grace_seconds: int = Field(10, ge=0, le=120)
     legacy_sessions: bool = False
+    # The lifetimes v1 gives its tokens (its ConfigMap: 4320 and 8640 minutes). In the cut-over
+    # profile v2 accepts v1's tokens, refuses any that claims to live longer, and keeps every
+    # logout-all for the longest of them.
+    legacy_access_token_ttl_seconds: int = Field(259_200, ge=60)
+    legacy_refresh_token_ttl_seconds: int = Field(518_400, ge=3600)
+    # Unset: derived (longest accepted token lifetime plus leeway). Shorter refuses to start.
+    user_not_before_ttl_seconds: int | None = Field(None, ge=60)
 
     outbox_stream: str = "auth:outbox:revocations"
     # Retention of the outbox belongs to the relay (it trims only what it delivered). A cap here
     # is a memory valve that can drop undelivered events: off (0) unless an operator sets it.
     outbox_maxlen: int = Field(0, ge=0)
 
+    # The whole request, body included, from when the server starts waiting for it; then 408.
+    request_timeout_seconds: float = Field(30.0, ge=5, le=300)
     trusted_proxy_hops: int = Field(0, ge=0, le=10)
     rate_limit_window_seconds: int = Field(60, ge=1)
     rate_limit_authorize: int = Field(60, ge=0)
@@ -189,6 +201,13 @@ class Settings(BaseSettings):
         problems = settings_checks.profile_problems(self)
         if not self.environment.is_embedded_allowed:
             problems += settings_checks.deployment_problems(self)
+        if problems:
+            raise ConfigurationError("\n".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _check_token_lifetimes(self) -> Settings:
+        problems = token_lifetimes.lifetime_problems(self)
         if problems:
             raise ConfigurationError("\n".join(problems))
         return self

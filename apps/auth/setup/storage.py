@@ -66,7 +66,12 @@ from apps.auth.infrastructure.persistence_redis.replica_ack import (
     RedisReplicaAck,
     replica_wait_counter,
 )
-from apps.auth.setup.settings import Settings
+from apps.auth.infrastructure.persistence_redis.replica_retry import (
+    ReplicationRetry,
+    replica_retry_counter,
+)
+from apps.auth.setup.settings import Environment, Settings
+from apps.auth.setup.token_lifetimes import not_before_ttl
 
 logger = logging.getLogger("auth.setup")
 
@@ -118,16 +123,13 @@ def storage_for(settings: Settings) -> StorageFactory:
     return embedded_storage
 
 
-def _not_before_ttl(settings: Settings) -> int:
-    return settings.access_token_ttl_seconds + settings.jwt_leeway_seconds + 60
-
-
 def embedded_storage(
     settings: Settings, clock: Clock, resources: AsyncExitStack, data: EmbeddedData | None = None
 ) -> Storage:
     logger.warning("embedded mode: in-memory storage, nothing survives a restart")
     data = data or EmbeddedData()
     state, memory = data.tokens, data.users
+    state.leeway_seconds = settings.jwt_leeway_seconds
     limiter = MemoryRateLimiter(clock)
 
     async def outbox_depth() -> float:
@@ -141,7 +143,7 @@ def embedded_storage(
         uow=functools.partial(MemoryUnitOfWork, memory),
         states=MemoryStateStore(clock),
         sessions=MemorySessionStore(state, clock, limiter),
-        revocations=MemoryRevocationStore(state, _not_before_ttl(settings)),
+        revocations=MemoryRevocationStore(state, not_before_ttl(settings)),
         revocation_checker=MemoryRevocationChecker(state),
         legacy=NoLegacySessions(),
         limiter=limiter,
@@ -182,16 +184,24 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
         master=settings.redis_sentinel_master,
         resources=resources,
     )
-    waits = replica_wait_counter()
-    acks = RedisReplicaAck(redis, timeout_ms=settings.redis_replica_wait_ms, counter=waits)
+    waits, retries = replica_wait_counter(), replica_retry_counter()
+    required = settings.redis_replica_ack_required
+    if required is None:
+        required = settings.environment is Environment.PROD
+    acks = RedisReplicaAck(
+        redis, timeout_ms=settings.redis_replica_wait_ms, counter=waits, required=required
+    )
+    retry = ReplicationRetry(counter=retries)
+    resources.push_async_callback(retry.aclose)
     engine = create_engine(settings.database_url, settings.database_pool_size)
     resources.push_async_callback(engine.dispose)
     audit = BufferedSqlAuditLog(engine)
     resources.push_async_callback(audit.close)
-    stream, maxlen, legacy = (
+    stream, maxlen, legacy, leeway = (
         settings.outbox_stream,
         settings.outbox_maxlen,
         settings.legacy_sessions,
+        settings.jwt_leeway_seconds,
     )
 
     async def outbox_depth() -> float:
@@ -202,26 +212,33 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
         uow=functools.partial(SqlAlchemyUnitOfWork, create_session_factory(engine)),
         states=_login_states(settings, clock, redis, resources),
         sessions=RedisSessionStore(
-            redis, stream=stream, maxlen=maxlen, legacy=legacy, replica_ack=acks
+            redis,
+            stream=stream,
+            maxlen=maxlen,
+            legacy=legacy,
+            replica_ack=acks,
+            leeway_seconds=leeway,
         ),
         revocations=RedisRevocationStore(
             redis,
             stream=stream,
             maxlen=maxlen,
-            not_before_ttl_seconds=_not_before_ttl(settings),
+            not_before_ttl_seconds=not_before_ttl(settings),
             legacy=legacy,
             replica_ack=acks,
+            leeway_seconds=leeway,
+            retry=retry,
         ),
         revocation_checker=RedisRevocationChecker(redis),
         legacy=(
-            RedisLegacySessions(redis, stream=stream, maxlen=maxlen)
+            RedisLegacySessions(redis, stream=stream, maxlen=maxlen, leeway_seconds=leeway)
             if legacy
             else NoLegacySessions()
         ),
         limiter=RedisRateLimiter(redis),
         audit=audit,
-        probes=(PostgresHealthProbe(engine), RedisHealthProbe(redis)),
+        probes=(PostgresHealthProbe(engine), RedisHealthProbe(redis, expect_replicas=required)),
         outbox_depth=outbox_depth,
         flush_audit=audit.flush,
-        collectors=(waits,),
+        collectors=(waits, retries),
     )

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from apps.auth_relay.application.entries import (
+    DEFAULT_MAX_EVENT_BYTES,
     OutboxEntry,
     OutboxEvent,
     Refusal,
@@ -61,8 +62,14 @@ class RelayBatchInteractor:
     """
 
     def __init__(
-        self, *, source: OutboxSource, publisher: EventPublisher, max_deliveries: int
+        self,
+        *,
+        source: OutboxSource,
+        publisher: EventPublisher,
+        max_deliveries: int,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
+        self._max_event_bytes = max_event_bytes
         self._source = source
         self._publisher = publisher
         self._max_deliveries = max_deliveries
@@ -74,7 +81,7 @@ class RelayBatchInteractor:
         events: list[OutboxEvent] = []
         rejected: list[Rejection] = []
         for entry in entries:
-            parsed = parse_entry(entry)
+            parsed = parse_entry(entry, max_bytes=self._max_event_bytes)
             if isinstance(parsed, OutboxEvent):
                 events.append(parsed)
             else:

@@ -58,6 +58,7 @@ class RelayApp:
                 source=self.source,
                 publisher=self.publisher,
                 max_deliveries=settings.max_deliveries,
+                max_event_bytes=settings.max_event_bytes,
             ),
             trim=TrimOutboxInteractor(
                 retention=RedisOutboxRetention(self.redis, stream=settings.outbox_stream),

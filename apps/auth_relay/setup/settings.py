@@ -45,6 +45,8 @@ class RelaySettings(BaseSettings):
     block_ms: int = Field(1000, ge=1, le=60_000)
     claim_idle_seconds: float = Field(30.0, gt=0, le=3600)
     max_deliveries: int = Field(5, ge=1, le=1000)
+    # Entries over this are dead-lettered `too_large`; the cap stays under RabbitMQ's 128 MiB.
+    max_event_bytes: int = Field(65_536, ge=1024, le=134_217_728)
     shutdown_grace_seconds: float = Field(10.0, gt=0, le=600)
     dead_letter_stream: str = Field("auth:outbox:revocations:dead", min_length=1)
     dead_letter_maxlen: int = Field(100_000, ge=100)

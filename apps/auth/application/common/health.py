@@ -6,6 +6,19 @@ from dataclasses import dataclass
 from typing import Protocol
 
 
+class ProbeProblem(Exception):
+    """The dependency answers, but is set up so that the service cannot keep its promises;
+    the message names the setting and the value it needs."""
+
+
+class ProbeNote(Exception):
+    """The dependency answers and the service can run, but a setting production needs is
+    missing; `/ready` stays ready and says so."""
+
+
+NOTED = "ok, but "
+
+
 class HealthProbe(Protocol):
     name: str
 
@@ -28,11 +41,16 @@ class ReadinessQuery:
     async def execute(self) -> ReadinessResult:
         results = await asyncio.gather(*(self._run(p) for p in self._probes))
         checks = dict(results)
-        return ReadinessResult(ready=all(v == "ok" for v in checks.values()), checks=checks)
+        ready = all(v == "ok" or v.startswith(NOTED) for v in checks.values())
+        return ReadinessResult(ready=ready, checks=checks)
 
     async def _run(self, probe: HealthProbe) -> tuple[str, str]:
         try:
             await asyncio.wait_for(probe.check(), self._timeout)
+        except ProbeProblem as problem:
+            return probe.name, str(problem)
+        except ProbeNote as note:
+            return probe.name, NOTED + str(note)
         except Exception:
             return probe.name, "unavailable"
         return probe.name, "ok"

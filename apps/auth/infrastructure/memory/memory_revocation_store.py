@@ -22,6 +22,12 @@ class MemoryRevocationStore:
         for session_id in request.session_ids:
             self._state.end_session(session_id, request.reason, now, skip)
         if request.not_before_user is not None:
+            # Whole-second `iat` cannot order tokens within the second of the not-before, so
+            # every session the user holds now ends by jti in this same step.
+            user = request.not_before_user
+            held = [s for s, r in self._state.sessions.items() if r.session.user_id == user]
+            for session_id in held:
+                self._state.end_session(session_id, request.reason, now, skip)
             self._state.not_before[request.not_before_user] = (
                 float(int(now.timestamp())),
                 now.timestamp() + self._nbf_ttl,

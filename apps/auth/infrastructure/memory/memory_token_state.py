@@ -41,9 +41,13 @@ class MemoryTokenState:
     not_before: dict[UUID, tuple[float, float]] = field(default_factory=dict)
     sessions: dict[str, SessionRecord] = field(default_factory=dict)
     outbox: list[bytes] = field(default_factory=list)
+    leeway_seconds: int = 0
 
     def add_to_blacklist(self, revocation: Revocation, now: datetime) -> None:
-        if blacklist_ttl(revocation.expires_at.timestamp(), now.timestamp()) == 0:
+        if (
+            blacklist_ttl(revocation.expires_at.timestamp(), now.timestamp(), self.leeway_seconds)
+            == 0
+        ):
             return
         payload = encode_event(revocation, now)
         self.blacklist[revocation.jti] = (revocation.expires_at.timestamp(), payload)

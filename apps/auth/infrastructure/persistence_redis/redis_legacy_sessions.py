@@ -17,11 +17,11 @@ class RedisLegacySessions:
     follows that session's rules (grace for the same client, otherwise reuse).
     """
 
-    def __init__(self, redis: Redis, *, stream: str, maxlen: int) -> None:
+    def __init__(self, redis: Redis, *, stream: str, maxlen: int, leeway_seconds: int = 0) -> None:
         self._redis = redis
         self._stream = stream
         self._maxlen = maxlen
-        self._script = redis.register_script(lua.ADOPT)
+        self._script = redis.register_script(lua.with_leeway(lua.ADOPT, leeway_seconds))
 
     @redis_call
     async def adopt(self, request: AdoptionRequest) -> AdoptionResult:

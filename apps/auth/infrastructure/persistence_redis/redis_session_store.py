@@ -34,13 +34,14 @@ class RedisSessionStore:
         maxlen: int,
         legacy: bool = False,
         replica_ack: RedisReplicaAck | None = None,
+        leeway_seconds: int = 0,
     ) -> None:
         self._legacy = legacy
         self._redis = redis
         self._replica_ack = replica_ack
         self._stream = stream
         self._maxlen = maxlen
-        self._rotate = BatchedScript(redis, lua.ROTATE)
+        self._rotate = BatchedScript(redis, lua.with_leeway(lua.ROTATE, leeway_seconds))
 
     @redis_call
     async def open(self, session: Session, tokens: SessionTokens) -> None:

@@ -53,7 +53,11 @@ class RedisReplicaAck:
         counter: Counter,
         replicas_ttl_seconds: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
+        required: bool = False,
     ) -> None:
+        # Required (production, where Redis has replicas): a revocation no replica acknowledged
+        # is not reported as done. Otherwise an unacknowledged write is logged and counted only.
+        self.required = required
         self._redis = redis
         self._timeout_ms = timeout_ms
         self._counter = counter

@@ -40,8 +40,10 @@ class JoseTokenCodec:
         clock: Clock | None = None,
         *,
         require_session: bool = True,
+        max_lifetime_seconds: int | None = None,
     ) -> None:
         self._require_session = require_session
+        self._max_lifetime = max_lifetime_seconds
         self._clock = clock or SystemClock()
         self._keys = keys
         self._issuer = issuer
@@ -128,6 +130,13 @@ class JoseTokenCodec:
         if expires.timestamp() < now - self._leeway:
             raise TokenExpired()
         if max(issued.timestamp(), not_before) > now + self._leeway:
+            raise InvalidToken()
+        # A revocation of everything a user holds is kept for the longest lifetime we accept;
+        # a token claiming to live longer (a v1 token minted under other settings) would
+        # outlive it.
+        if self._max_lifetime is not None and (
+            expires.timestamp() - issued.timestamp() > self._max_lifetime
+        ):
             raise InvalidToken()
         if kind is not expected:
             raise TokenTypeMismatch()

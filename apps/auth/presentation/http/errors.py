@@ -17,6 +17,7 @@ logger = logging.getLogger("auth.http")
 STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.RateLimited, 429),
     (errors.StorageUnavailable, 503),
+    (errors.RevocationNotReplicated, 503),
     (errors.ProviderNotConfigured, 503),
     (errors.IdentityUnavailable, 503),
     (errors.AccountNotDeleted, 503),

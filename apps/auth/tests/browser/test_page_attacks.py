@@ -30,12 +30,39 @@ def test_markup_in_the_provider_name_is_shown_as_text_when_signing_in(service):
         _no_alert(browser)
 
 
-def test_markup_in_the_error_route_is_shown_as_text_when_the_link_is_crafted(service):
+GENERIC = "The sign-in did not complete. Start again from this page."
+
+
+@pytest.mark.parametrize(
+    "crafted",
+    [
+        PAYLOAD,
+        "Your account is locked. Call +1 555 0100 to unlock it",
+        "constructor",
+        "__proto__",
+        "toString",
+        "",
+    ],
+    ids=["markup", "phishing-sentence", "constructor", "proto", "to-string", "empty"],
+)
+def test_text_a_crafted_error_link_brings_never_appears_on_the_page(service, crafted):
     with chromium() as browser:
-        browser.get(f"{service}/#/login?error={quote(PAYLOAD)}")
+        browser.get(f"{service}/#/login?error={quote(crafted)}")
         wait_state(browser, "signed-out")
 
-        assert text_of(browser, "#error-code") == PAYLOAD
+        assert text_of(browser, "#error-code") == "SIGN_IN_FAILED"
+        assert text_of(browser, "#error-text") == GENERIC
+        if crafted:
+            assert crafted not in browser.find_element(By.TAG_NAME, "body").text
         assert browser.find_elements(By.CSS_SELECTOR, "#error img") == []
         assert browser.title == "Eco² account"
         _no_alert(browser)
+
+
+def test_a_known_error_code_in_the_link_shows_the_catalogue_sentence(service):
+    with chromium() as browser:
+        browser.get(f"{service}/#/login?error=OAUTH_ACCESS_DENIED")
+        wait_state(browser, "signed-out")
+
+        assert text_of(browser, "#error-code") == "OAUTH_ACCESS_DENIED"
+        assert text_of(browser, "#error-text") == "The sign-in was cancelled at the login provider."

@@ -8,7 +8,8 @@ accepts a refresh token that verifies, is not at `blacklist:{jti}` and is in
 (apps/ext_authz/internal/jwt/verify.go, internal/store/redis.go) accepts HS256 only, with the
 shared secret, exact issuer and audience, non-empty sub and jti, exp/nbf with 5 s leeway, and
 refuses when `blacklist:{jti}` exists. Its settings (workloads/domains/auth/base/configmap.yaml):
-issuer `api.dev.growbin.app/api/v1/auth`, audience `api`, refresh tokens 8640 minutes.
+issuer `api.dev.growbin.app/api/v1/auth`, audience `api`, access tokens 4320 minutes, refresh
+tokens 8640 minutes.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from redis.asyncio import Redis
 ISSUER = "api.dev.growbin.app/api/v1/auth"
 AUDIENCE = "api"
 SECRET = secrets.token_urlsafe(48)
+V1_ACCESS_SECONDS = 4320 * 60
 V1_REFRESH_SECONDS = 8640 * 60
 GATEWAY_LEEWAY = 5
 
@@ -47,9 +49,10 @@ def mint(
     issuer: str = ISSUER,
     audience: str = AUDIENCE,
     provider: str = "kakao",
+    now: int | None = None,
     **extra: Any,
 ) -> V1Token:
-    now = int(time.time())
+    now = int(time.time()) if now is None else now
     jti = str(uuid.uuid4())
     claims = {
         "sub": str(sub),

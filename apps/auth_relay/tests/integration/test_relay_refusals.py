@@ -58,7 +58,7 @@ async def test_others_delivered_and_poison_dead_lettered_when_the_broker_nacks_o
     oversized = _oversized_event()
     poison = (await redis.xadd(names.stream, {"event": oversized})).decode()
     after = [(await redis.xadd(names.stream, event_fields())).decode() for _ in range(3)]
-    app = RelayApp(relay_settings(names, max_deliveries=3))
+    app = RelayApp(relay_settings(names, max_deliveries=3, max_event_bytes=4 * QUEUE_BYTES))
 
     async with running(app):
         await strict_inbox.wait_for_ids(set(before + after))

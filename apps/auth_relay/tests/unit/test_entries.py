@@ -44,7 +44,7 @@ def test_rejected_as_deleted_when_the_entry_left_the_stream() -> None:
 
 def test_rejected_as_invalid_json_when_the_body_is_not_json() -> None:
     assert _rejection_reason({b"event": b"{not json"}) == "invalid_json"
-    assert _rejection_reason({b"event": b"\xff\xfe"}) == "invalid_json"
+    assert _rejection_reason({b"event": b"\xff\xfe"}) == "not_utf8"
 
 
 def test_rejected_as_invalid_event_when_a_field_is_wrong() -> None:

@@ -22,6 +22,13 @@ const SENTENCES = {
   USER_NOT_FOUND: "This account no longer exists.",
   NETWORK_ERROR: "The service did not answer. Check that it is running.",
 };
+// Shown for a code the catalogue does not know: a link may put anything in `#/login?error=`,
+// and the page never repeats it.
+const UNKNOWN = { code: "SIGN_IN_FAILED", sentence: "The sign-in did not complete. Start again from this page." };
+
+function known(code) {
+  return typeof code === "string" && Object.hasOwn(SENTENCES, code);
+}
 
 const state = { refreshing: null, refreshes: 0, expiresAt: 0, timer: 0, renewing: false };
 
@@ -72,10 +79,19 @@ function refresh() {
 }
 
 function showError(code, detail) {
-  const parts = [SENTENCES[code], detail].filter(Boolean);
+  const parts = [known(code) ? SENTENCES[code] : null, detail].filter(Boolean);
   $("error-code").textContent = code || "ERROR";
   $("error-text").textContent = parts.join(" ") || "Something went wrong.";
   $("error").hidden = false;
+}
+
+// The error a link brings: only the catalogue's own words, keyed by a code it knows.
+function showLinkedError(code) {
+  if (known(code)) {
+    showError(code, null);
+  } else {
+    showError(UNKNOWN.code, UNKNOWN.sentence);
+  }
 }
 
 function clearError() {
@@ -240,8 +256,8 @@ function route() {
   clearError();
   if (path === "/login") {
     const code = new URLSearchParams(query || "").get("error");
-    if (code) {
-      showError(code, null);
+    if (code !== null) {
+      showLinkedError(code);
     }
     show("signed-out");
     return;
