@@ -19,7 +19,7 @@ import yaml
 
 from tests.handover import monorepo
 from tests.handover.monorepo import git
-from tools.handover import bases, cli
+from tools.handover import bases, cli, steps
 from tools.handover.edits import HandoverError
 from tools.handover.steps import STEPS
 
@@ -425,3 +425,14 @@ def test_our_trees_arrive_whole_and_unchanged_but_the_dockerfiles(handed_over) -
         assert set(ours) == set(theirs) - added
         changed = {path for path in ours if ours[path] != theirs[path]}
         assert changed == transformed & set(ours), directory
+
+
+def test_the_wave_is_added_kept_or_refused_when_it_differs() -> None:
+    bare = "apiVersion: v1\nkind: ApplicationSet\nmetadata:\n  name: dev-auth\nspec: {}\n"
+    waved = steps._with_wave(bare, "40", "x")
+    assert yaml.safe_load(waved)["metadata"]["annotations"] == {
+        "argocd.argoproj.io/sync-wave": "40"
+    }
+    assert steps._with_wave(waved, "40", "x") == waved
+    with pytest.raises(HandoverError, match="sync-wave '40', the platform's is '60'"):
+        steps._with_wave(waved, "60", "x")
