@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: install run test screenshots lint fmt bench bench-compare fuzz soak canary-demo key-drill migrate clean
+.PHONY: install run test screenshots lint fmt bench bench-compare fuzz soak canary-demo key-drill migrate clean handover
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -81,3 +81,9 @@ key-drill: install
 soak: install
 	./scripts/ensure-services.sh
 	$(PY) -m benchmarks.soak --duration $${SOAK_DURATION:-600}
+
+# This project into a clean checkout of eco2-team/backend: branch auth-v2-handover, one commit
+# per step (tools/handover, docs/delivery.md#handover).
+handover: install
+	@test -n "$(ECO2)" || (echo "usage: make handover ECO2=<clean checkout of eco2-team/backend>" >&2; exit 2)
+	$(PY) -m tools.handover "$(ECO2)"

@@ -8,8 +8,11 @@
 # `make lint` still works offline.
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+# The project's directory: this repository's root, or where PIP_AUDIT_PROJECT_DIR says (in
+# eco2-team/backend the project and its lock live in apps/auth).
+cd "${PIP_AUDIT_PROJECT_DIR:-$(dirname "$0")/..}"
 VENV="${VENV:-.venv}"
+UV="${UV:-$VENV/bin/uv}"
 EXCEPTIONS="${PIP_AUDIT_EXCEPTIONS:-.pip-audit-exceptions.toml}"
 STRICT=0
 if [ "${CI:-}" = "true" ] || [ "${PIP_AUDIT_STRICT:-0}" = "1" ]; then
@@ -50,7 +53,7 @@ for entry in entries:
 sys.exit(1 if failed else 0)
 PY
 
-"$VENV/bin/uv" export --frozen --no-hashes --no-emit-project --format requirements-txt \
+"$UV" export --frozen --no-hashes --no-emit-project --format requirements-txt \
   --output-file "$workdir/requirements.txt" --quiet
 
 ignore_args=()

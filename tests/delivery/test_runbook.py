@@ -36,9 +36,33 @@ KINDS = {
     "service": "Service",
     "externalsecret": "ExternalSecret",
     "configmap": "ConfigMap",
+    "networkpolicy": "NetworkPolicy",
+    "application": "Application",
+    "applicationset": "ApplicationSet",
 }
-FLAGS_WITH_VALUE = {"-n", "--namespace", "-o", "--output", "-l", "--selector", "-c", "-L"}
+FLAGS_WITH_VALUE = {"-n", "--namespace", "-o", "--output", "-l", "--selector", "-c", "-L", "-p"}
+FLAGS_WITH_VALUE |= {"--patch", "--type"}
 VERBS_WITH_KIND = {"get", "describe", "scale", "delete", "edit", "patch", "status"}
+# Names outside our overlays that the cut-over's commands use: the platform's, from
+# eco2-team/backend@4c3eebb3, and the NetworkPolicies the handover adds (tools/handover).
+HANDOVER_POLICIES = REPO_ROOT / "tools/handover/files/allow-auth-sentinel-and-users-http.yaml"
+PLATFORM_NAMES = {
+    # clusters/dev/apps/40-apis-appset.yaml, 41-workers-appset.yaml, 50-istio-routes.yaml
+    ("argocd", "ApplicationSet"): {"dev-apis", "dev-workers", "dev-istio-routes"},
+    # clusters/dev/root-app.yaml; the Applications the shared sets generate for auth
+    # (dev-api-{{name}}, dev-{{name}}, dev-route-{{name}}), which the handover removes
+    ("argocd", "Application"): {"dev-root", "dev-api-auth", "dev-auth-relay", "dev-route-auth"},
+    # clusters/dev/apps/24-postgresql.yaml: the Bitnami release in namespace postgres
+    ("postgres", "Service"): {"dev-postgresql"},
+    # workloads/routing/auth/base/virtual-service.yaml: v1's route, deleted by hand
+    ("auth", "VirtualService"): {"auth-vs"},
+    ("auth", "NetworkPolicy"): {
+        d["metadata"]["name"] for d in load_yaml_documents(HANDOVER_POLICIES)
+    },
+}
+# Node pools (the `domain` label of the platform's tainted pools the manifests tolerate).
+NODE_POOLS = {"auth", "worker-storage"}
+VERBS_OUTSIDE_AUTH = {"get", "describe", "run", "port-forward"}
 
 
 def _commands() -> list[list[str]]:
@@ -97,9 +121,21 @@ def _check_kubectl(argv: list[str]) -> None:
         docs = load_yaml_documents(REPO_ROOT / str(_option(argv, "-f")))
         assert docs and {d["metadata"]["namespace"] for d in docs} == {_option(argv, "-n")}
         return
-    assert _option(argv, "-n", "--namespace") == "auth", f"namespace must be auth: {argv}"
+    if "nodes" in argv:
+        selector = _option(argv, "-l", "--selector") or ""
+        assert selector.split("=", 1) in [["domain", pool] for pool in NODE_POOLS], argv
+        return
+    namespace = _option(argv, "-n", "--namespace")
+    assert namespace in {"auth", "argocd", "postgres", "users"}, f"unknown namespace: {argv}"
+    if namespace != "auth":
+        assert set(argv) & VERBS_OUTSIDE_AUTH, f"only reads and probes outside auth: {argv}"
     for kind, name in _resource_refs(argv):
-        assert name in _names(kind), f"{kind}/{name} is not rendered by any overlay"
+        known = PLATFORM_NAMES.get((namespace, kind), set())
+        if namespace == "auth":
+            known = known | _names(kind)
+        if kind == "Application" and namespace == "argocd":
+            known = known | _applications()
+        assert name in known, f"{kind}/{name} is neither rendered nor the platform's"
     selector = _option(argv, "-l", "--selector")
     if selector:
         wanted = dict(pair.split("=", 1) for pair in selector.split(","))
@@ -114,15 +150,49 @@ def _check_kubectl(argv: list[str]) -> None:
             assert all(container in {c["name"] for c in containers(d)} for d in pods), argv
 
 
-def _check_argocd(argv: list[str]) -> None:
+def _applications() -> set[str]:
     applications = set()
     for path in APPSETS.values():
         [appset] = load_yaml_documents(path)
         template = appset["spec"]["template"]["metadata"]["name"]
         for element in appset["spec"]["generators"][0]["list"]["elements"]:
             applications.add(template.replace("{{name}}", element["name"]))
+    return applications
+
+
+def _check_argocd(argv: list[str]) -> None:
     assert argv[1] == "app"
-    assert argv[3] in applications, f"no Argo CD Application {argv[3]}"
+    assert argv[3] in _applications(), f"no Argo CD Application {argv[3]}"
+
+
+# The in-cluster Postgres as pre-flight 3 forwards it: a plain postgresql:// URL (psql and
+# pg_dump do not read SQLAlchemy's postgresql+asyncpg://), no password in it, database ecoeco
+# (clusters/dev/apps/24-postgresql.yaml).
+DATABASE_URL = "postgresql://sesacthon@127.0.0.1:15432/ecoeco"
+DUMP_SCHEMAS = {"--schema=auth", "--schema=users"}
+
+
+def _check_psql(argv: list[str]) -> None:
+    assert argv[1] == DATABASE_URL, argv
+    sql = _option(argv, "-c")
+    assert sql and sql.lstrip().upper().startswith("SELECT"), f"read-only queries only: {argv}"
+
+
+def _check_pg_dump(argv: list[str]) -> None:
+    assert argv[1] == DATABASE_URL, argv
+    assert set(argv) >= DUMP_SCHEMAS and "--format=custom" in argv, argv
+    assert any(token.startswith("--file=") for token in argv), argv
+
+
+def _check_pg_restore(argv: list[str]) -> None:
+    dumps = [
+        token.split("=", 1)[1]
+        for command in _commands()
+        if command[0] == "pg_dump"
+        for token in command
+        if token.startswith("--file=")
+    ]
+    assert argv[1] == "--list" and argv[2] in dumps, argv
 
 
 def _check_curl(argv: list[str]) -> None:
@@ -141,7 +211,14 @@ def _check_curl(argv: list[str]) -> None:
     assert serves("GET", parts.path), f"{parts.path} is not an API route"
 
 
-CHECKS = {"kubectl": _check_kubectl, "argocd": _check_argocd, "curl": _check_curl}
+CHECKS = {
+    "kubectl": _check_kubectl,
+    "argocd": _check_argocd,
+    "curl": _check_curl,
+    "psql": _check_psql,
+    "pg_dump": _check_pg_dump,
+    "pg_restore": _check_pg_restore,
+}
 
 
 def test_runbook_has_commands_for_every_step():

@@ -4,7 +4,6 @@ that every way of starting the service goes through it."""
 from __future__ import annotations
 
 import json
-import re
 import socket
 import subprocess
 import sys
@@ -16,7 +15,6 @@ import pytest
 
 from apps.auth.tests.security.served_api import ROOT, SERVE, ServedApi, clean_env
 from apps.auth.tests.support import API, dev_login
-from benchmarks.servers import server_command
 
 SPOOFED = "198.51.100.77"
 
@@ -121,19 +119,6 @@ def test_entry_point_freezes_the_heap_and_widens_young_gc_when_app_is_built() ->
     assert (threshold_before, frozen_before) == (700, 0)
     assert threshold == 20_000 and frozen > 10_000
     assert serves_main_app is True
-
-
-def test_service_started_only_through_entry_point_when_start_commands_are_read() -> None:
-    makefile = (ROOT / "Makefile").read_text()
-    run_recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
-    assert "-m apps.auth.setup.serve --host $(HOST) --port $(PORT)" in run_recipe
-    cmd = (ROOT / "apps/auth/Dockerfile").read_text().strip().splitlines()[-1]
-    assert cmd.startswith('CMD ["python", "-m", "apps.auth.setup.serve"')
-    for target in ["apps.auth.setup.main:app", "benchmarks.canary_faulty:app"]:
-        assert server_command(target, 8000)[1:3] == ["-m", "apps.auth.setup.serve"], target
-    direct = re.compile(r"uvicorn\W+apps\.auth")
-    for path in [*ROOT.glob("benchmarks/*.py"), *ROOT.glob("apps/auth/tests/**/*.py")]:
-        assert not direct.search(path.read_text()), f"{path} starts the API past the entry point"
 
 
 def test_app_lifespan_leaves_the_collector_alone_when_started_without_entry_point() -> None:

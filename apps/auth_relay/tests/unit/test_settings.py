@@ -128,15 +128,6 @@ def test_every_variable_is_read_when_the_manifests_set_it() -> None:
     assert manifest_names <= _variables_read()
 
 
-def test_every_variable_is_read_when_the_relay_docs_name_it() -> None:
-    docs = (ROOT / "docs" / "relay.md").read_text()
-    documented = set(re.findall(r"`((?:RELAY|AUTH)_[A-Z0-9_]+)`", docs))
-
-    assert "RELAY_MAX_DELIVERIES" in documented
-    assert documented <= _variables_read()
-    assert _variables_read() <= documented
-
-
 def test_prefixed_variable_read_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RELAY_BATCH_SIZE", "42")
     monkeypatch.setenv("RELAY_MAX_DELIVERIES", "9")

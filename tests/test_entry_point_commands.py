@@ -1,0 +1,24 @@
+"""Every way this repository starts the API goes through its entry point: the Makefile, the
+Dockerfile, the benchmarks' servers and the tests (apps/auth/setup/serve.py)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from benchmarks.servers import server_command
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_service_started_only_through_entry_point_when_start_commands_are_read() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    run_recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "-m apps.auth.setup.serve --host $(HOST) --port $(PORT)" in run_recipe
+    cmd = (ROOT / "apps/auth/Dockerfile").read_text().strip().splitlines()[-1]
+    assert cmd.startswith('CMD ["python", "-m", "apps.auth.setup.serve"')
+    for target in ["apps.auth.setup.main:app", "benchmarks.canary_faulty:app"]:
+        assert server_command(target, 8000)[1:3] == ["-m", "apps.auth.setup.serve"], target
+    direct = re.compile(r"uvicorn\W+apps\.auth")
+    for path in [*ROOT.glob("benchmarks/*.py"), *ROOT.glob("apps/auth/tests/**/*.py")]:
+        assert not direct.search(path.read_text()), f"{path} starts the API past the entry point"

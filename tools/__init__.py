@@ -1,0 +1,1 @@
+"""Tools that work on other repositories than this one (see tools/handover)."""

@@ -1,0 +1,5 @@
+import sys
+
+from tools.handover.cli import main
+
+sys.exit(main())
