@@ -45,9 +45,10 @@ class CookieWriter:
         self._canary = config.release == "canary"
 
     def set_tokens(self, response: Response, tokens: TokenPair) -> None:
+        # v1's expiry first: a client that keeps one value per cookie name keeps the new token.
+        self._expire_v1_tokens(response)
         self._set(response, ACCESS_COOKIE, tokens.access.value, "/", self._access_age)
         self._set(response, REFRESH_COOKIE, tokens.refresh.value, AUTH_PATH, self._refresh_age)
-        self._expire_v1_tokens(response)
 
     def clear_tokens(self, response: Response) -> None:
         self._clear(response, ACCESS_COOKIE, "/")

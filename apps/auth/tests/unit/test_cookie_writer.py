@@ -136,6 +136,18 @@ def test_cut_over_profile_expires_v1s_refresh_cookie_on_its_path_and_domain(writ
     assert ("Max-Age=0" in cookies[("s_refresh", AUTH_PATH)]) == (write == "clear_tokens")
 
 
+def test_new_refresh_token_is_the_last_s_refresh_written_when_v1s_is_expired() -> None:
+    # Clients that keep one value per cookie name (wrk, simple HTTP libraries) keep the last.
+    response = Response()
+    writer = CookieWriter(replace(_config(cookie_domain=".eco2.kr"), legacy_cookies=True))
+
+    writer.set_tokens(response, _pair())
+
+    refresh = [h for h in _set_cookie_headers(response) if h.startswith("s_refresh=")]
+    assert len(refresh) == 2
+    assert "Max-Age=0" in refresh[0] and "Max-Age=0" not in refresh[-1]
+
+
 def test_outside_the_profile_v1s_cookies_are_left_alone() -> None:
     response = Response()
     CookieWriter(_config(**_CONFIGS[1])).set_tokens(response, _pair())
