@@ -139,7 +139,8 @@ def test_cut_over_profile_expires_v1s_refresh_cookie_on_its_path_and_domain(writ
 def test_new_refresh_token_is_the_last_s_refresh_written_when_v1s_is_expired() -> None:
     # Clients that keep one value per cookie name (wrk, simple HTTP libraries) keep the last.
     response = Response()
-    writer = CookieWriter(replace(_config(cookie_domain=".eco2.kr"), legacy_cookies=True))
+    config = _config(cookie_domain=".eco2.kr", cookie_secure=True)
+    writer = CookieWriter(replace(config, legacy_cookies=True))
 
     writer.set_tokens(response, _pair())
 
