@@ -8,8 +8,8 @@ import pytest_asyncio
 
 from apps.auth.tests.fakes.provider_formats import FakeUser
 from apps.auth.tests.fakes.users_service import UsersServiceDouble
-from apps.auth.tests.security.attack import at_provider, provider_settings
-from apps.auth.tests.support import API, TestApp
+from apps.auth.tests.security.attack import provider_login, provider_settings
+from apps.auth.tests.support import TestApp
 
 
 @pytest_asyncio.fixture
@@ -41,8 +41,6 @@ async def api(
 async def callback(
     client: httpx.AsyncClient, fake: Any, user: FakeUser, provider: str = "kakao"
 ) -> httpx.Response:
-    """A browser's whole login at the fake provider; the callback's answer."""
+    """A browser's whole login as `user` at the fake provider; the callback's answer."""
     fake.sign_in_as(provider, user)
-    started = await client.get(f"{API}/{provider}/authorize", params={"redirect": "true"})
-    assert started.status_code == 302, started.text
-    return await client.get(await at_provider(started.headers["location"]))
+    return await provider_login(client, provider)
