@@ -78,6 +78,8 @@ class RotationResult:
     user_id: UUID | None = None
     successor: Successor | None = None
     retry_after: int | None = None
+    # False when the rotation ended the session and a required replica did not acknowledge it.
+    replicated: bool = True
 
 
 class SessionStore(Protocol):

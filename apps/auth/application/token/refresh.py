@@ -28,7 +28,12 @@ from apps.auth.domain.errors import (
 )
 from apps.auth.domain.session import ClientInfo, Session
 from apps.auth.domain.token import Successor, TokenClaims, TokenPair, TokenType
-from apps.auth.domain.token_family import Presented, RotationOutcome, client_fingerprint
+from apps.auth.domain.token_family import (
+    ENDS_SESSION,
+    Presented,
+    RotationOutcome,
+    client_fingerprint,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,6 +92,31 @@ class RefreshTokensInteractor:
             result, pair = await self._adopt(claims, request, now)
         return await self._answer(claims, request, result, pair)
 
+    async def _end_durably(
+        self,
+        claims: TokenClaims,
+        request: RefreshTokensRequest,
+        sid: str,
+        result: RotationResult,
+        now: datetime,
+    ) -> None:
+        """The rotation ended the session on the primary only. The end goes again through the
+        revocation store, which keeps and re-writes it and raises until a replica holds it; the
+        reuse is audited first, since a retry finds the session already gone."""
+        if result.outcome is RotationOutcome.REUSE:
+            await self._d.auditor.record(
+                AuditEvent.REFRESH_REUSE,
+                user_id=claims.sub,
+                provider=claims.provider,
+                client=request.client,
+                reason="reuse",
+            )
+        reason = ENDS_SESSION[result.outcome]
+        await self._d.revocations.revoke(RevocationRequest(session_ids=[sid], reason=reason), now)
+        if result.outcome is RotationOutcome.REUSE:
+            raise RefreshTokenReused()
+        raise SessionExpired()
+
     async def _end_session(self, claims: TokenClaims, sid: str, now: datetime) -> None:
         await self._d.revocations.revoke(
             RevocationRequest(
@@ -131,6 +161,8 @@ class RefreshTokensInteractor:
                 budget=self._budget(claims),
             )
         )
+        if not result.replicated and result.outcome in ENDS_SESSION:
+            await self._end_durably(claims, request, sid, result, now)
         return result, pair
 
     async def _adopt(

@@ -102,8 +102,10 @@ class RedisSessionStore:
             ],
         )
         outcome = RotationOutcome(_text(reply[0]))
+        replicated = True
         if outcome in ENDS_SESSION and self._replica_ack is not None:
-            await self._replica_ack.wait()
+            acknowledged = await self._replica_ack.wait()
+            replicated = acknowledged or not self._replica_ack.required
         user_id = UUID(_text(reply[1])) if len(reply) > 1 else None
         successor, retry_after = None, None
         if outcome is RotationOutcome.GRACE:
@@ -111,7 +113,11 @@ class RedisSessionStore:
         elif outcome is RotationOutcome.LIMITED:
             retry_after = int(_text(reply[2]))
         return RotationResult(
-            outcome=outcome, user_id=user_id, successor=successor, retry_after=retry_after
+            outcome=outcome,
+            user_id=user_id,
+            successor=successor,
+            retry_after=retry_after,
+            replicated=replicated,
         )
 
     @redis_call

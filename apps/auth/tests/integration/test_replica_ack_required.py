@@ -10,7 +10,14 @@ from typing import Any
 
 from apps.auth.tests.integration.redis_topology import Topology
 from apps.auth.tests.security.attack import client_for
-from apps.auth.tests.support import API, bearer, dev_login, token_payload
+from apps.auth.tests.support import (
+    API,
+    audit_events,
+    bearer,
+    dev_login,
+    refresh_header,
+    token_payload,
+)
 
 
 async def _until(condition: Callable[[], bool], seconds: float = 15.0) -> None:
@@ -52,6 +59,54 @@ async def test_logout_is_not_reported_done_while_no_replica_has_acknowledged_it(
 
         await _until(retried)
         assert on_replica()
+
+
+async def test_reuse_that_ends_a_session_is_not_reported_done_while_no_replica_holds_it(
+    servers: Topology, app_factory: Callable[..., Any]
+) -> None:
+    replica = servers.replica
+    assert replica is not None
+    primary_url = f"redis://127.0.0.1:{servers.primary.port}/0"
+    async with app_factory(
+        redis_url=primary_url,
+        redis_replica_ack_required=True,
+        redis_replica_wait_ms=100,
+        refresh_grace_seconds=0,
+    ) as api:
+        logged = await dev_login(api.client)
+        claims = token_payload(logged.access)
+        session_key = f"auth:session:{claims['sid']}"
+
+        async def refresh() -> Any:
+            async with client_for(api.app) as client:
+                return await client.post(f"{API}/refresh", headers=refresh_header(logged.refresh))
+
+        rotated = await refresh()
+        assert rotated.status_code == 201, rotated.text
+        replica.pause()
+        try:
+            reused = await refresh()
+            assert reused.status_code == 503, reused.text
+            assert reused.json()["code"] == "REVOCATION_NOT_REPLICATED"
+            with servers.primary.client() as primary:
+                assert not primary.exists(session_key), "the session ended on the primary"
+            again = await refresh()
+            assert again.status_code == 401, "a retry finds the family revoked"
+        finally:
+            replica.resume()
+        assert "refresh_reuse" in await audit_events(api, claims["sub"])
+
+        def retried() -> bool:
+            registry = api.app.state.api.metrics.registry
+            name = "auth_redis_replica_retries_total"
+            return (registry.get_sample_value(name, {"result": "acknowledged"}) or 0) >= 1
+
+        def ended_on_replica() -> bool:
+            with replica.client() as client:
+                return not client.exists(session_key)
+
+        await _until(retried)
+        assert ended_on_replica()
 
 
 async def test_ready_notes_missing_min_replicas_settings_in_the_production_profile(
