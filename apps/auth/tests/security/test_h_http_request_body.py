@@ -17,9 +17,9 @@ from apps.auth.setup.server_protocol import MAX_HEAD_BYTES
 from apps.auth.tests.security.served_api import ServedApi
 
 DEADLINE_SECONDS = 6.0
-# The server closes at the deadline; the client, one process juggling 201 sockets on a machine
-# shared by several test runs, may notice up to this much later (as in test_h_http_server).
-CLOSE_MARGIN_SECONDS = 3.0
+# The server closes at the deadline, counted from when it accepted the connection; the client
+# counts from its own connect, a little earlier when 201 connections wait in the accept queue.
+CLOSE_MARGIN_SECONDS = 1.0
 BODY = 1000
 # An endpoint that reads its body before answering.
 HEAD = (
@@ -97,7 +97,10 @@ async def test_trickling_and_stopped_bodies_closed_at_the_deadline_while_others_
     # attack (a single slow answer is the test process's own loop, busy with 201 sockets).
     assert _p95(latencies) <= max(0.25, 5 * usual), (usual, sorted(latencies)[-10:])
     kept = [elapsed for elapsed, _ in results]
-    assert max(kept) < DEADLINE_SECONDS + CLOSE_MARGIN_SECONDS, sorted(kept)[-5:]
+    assert max(kept) < DEADLINE_SECONDS + CLOSE_MARGIN_SECONDS, (
+        sorted(kept)[:3],
+        sorted(kept)[-3:],
+    )
     assert min(kept) > DEADLINE_SECONDS - 1, sorted(kept)[:5]
     told = [answer for _, answer in results if answer]
     # A byte the client trickles just as the server closes makes the kernel reset the
