@@ -84,6 +84,42 @@ apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 {body}"""
 
+# The platform's RedisFailover resources (workloads/redis/base/*-redis-failover.yaml at
+# eco2-team/backend@4c3eebb3): customConfig is a list of `directive value` lines, and the prod
+# overlay ends with a `patches:` list whose last entry is a block scalar.
+REDIS_FAILOVER = """\
+apiVersion: databases.spotahome.com/v1
+kind: RedisFailover
+metadata:
+  name: {name}
+  namespace: redis
+spec:
+  sentinel:
+    replicas: 3
+  redis:
+    replicas: 3
+    customConfig:
+    - maxmemory-policy {policy}
+"""
+
+REDIS_PROD = """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- ../base
+patches:
+  # The cache keeps less.
+- target:
+    kind: RedisFailover
+    name: cache-redis
+  patch: |-
+    - op: replace
+      path: /spec/redis/customConfig
+      value:
+        - "maxmemory-policy allkeys-lru"
+        - "save \\"\\""
+"""
+
 DEPLOYMENT = """\
 apiVersion: apps/v1
 kind: Deployment
@@ -353,6 +389,15 @@ def _files() -> dict[str, str]:
                 body=f"resources:\n- ../base\nimages:\n- name: docker.io/mng990/eco2\n"
                 f"  newTag: {name}-{env}-latest\n"
             )
+    for name, policy in (("auth-redis", "noeviction"), ("cache-redis", "allkeys-lru")):
+        files[f"workloads/redis/base/{name}.yaml"] = REDIS_FAILOVER.format(name=name, policy=policy)
+    files["workloads/redis/base/kustomization.yaml"] = KUSTOMIZATION.format(
+        body="resources:\n- auth-redis.yaml\n- cache-redis.yaml\n"
+    )
+    files["workloads/redis/dev/kustomization.yaml"] = KUSTOMIZATION.format(
+        body="resources:\n- ../base\n"
+    )
+    files["workloads/redis/prod/kustomization.yaml"] = REDIS_PROD
     for name in ("auth", "auth_relay", "auth_worker", "users"):
         files[f"apps/{name}/__init__.py"] = ""
         files[f"apps/{name}/main.py"] = f'print("{name} v1")\n'

@@ -69,6 +69,7 @@ def test_handover_makes_one_commit_per_step_in_the_documented_order(handed_over)
     assert [s.slug for s in STEPS] == [
         "preserve",
         "network-policy",
+        "redis-settings",
         "ci-ownership",
         "leave-shared-sets",
         "manifests",
@@ -183,6 +184,7 @@ def test_shared_files_change_only_in_lines_about_auth(handed_over) -> None:
         "    preserveResourcesOnDeletion: true",
         "- allow-auth-sentinel-and-users-http.yaml",
         '          API_SERVICES = ["users", "character", "location", "scan", "images", "chat"]',
+        *steps.REDIS_PATCH.splitlines(),
     }
 
     for path in bases.EDITED:
@@ -436,3 +438,44 @@ def test_the_wave_is_added_kept_or_refused_when_it_differs() -> None:
     assert steps._with_wave(waved, "40", "x") == waved
     with pytest.raises(HandoverError, match="sync-wave '40', the platform's is '60'"):
         steps._with_wave(waved, "60", "x")
+
+
+def test_production_auth_redis_refuses_writes_no_replica_follows_and_dev_is_left_alone(
+    handed_over, tmp_path: Path
+) -> None:
+    repo, _ = handed_over
+    kubectl = shutil.which("kubectl")
+    assert kubectl
+    tree = tmp_path / "head"
+    git(repo, "worktree", "add", "--quiet", "--detach", str(tree), cli.BRANCH)
+
+    def config(env: str, name: str) -> list[str]:
+        rendered = subprocess.run(
+            [kubectl, "kustomize", str(tree / "workloads" / "redis" / env)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        found = [d for d in yaml.safe_load_all(rendered) if d["metadata"]["name"] == name]
+        return list(found[0]["spec"]["redis"]["customConfig"])
+
+    try:
+        assert config("prod", "auth-redis") == [
+            "maxmemory-policy noeviction",
+            "min-replicas-to-write 1",
+            "min-replicas-max-lag 10",
+        ]
+        assert config("dev", "auth-redis") == ["maxmemory-policy noeviction"]
+        assert config("prod", "cache-redis") == ["maxmemory-policy allkeys-lru", 'save ""']
+    finally:
+        git(repo, "worktree", "remove", "--force", str(tree))
+
+
+def test_redis_settings_refuses_an_overlay_that_already_sets_them(tmp_path: Path) -> None:
+    target = tmp_path / "backend"
+    (target / "workloads/redis/prod").mkdir(parents=True)
+    (target / bases.REDIS_PROD).write_text(
+        monorepo.REDIS_PROD.replace("- ../base\n", "- ../base\n# min-replicas-to-write 2\n")
+    )
+    with pytest.raises(HandoverError, match="already sets"):
+        steps.redis_settings(steps.Context(target=target, source=ROOT))

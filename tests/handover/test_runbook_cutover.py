@@ -20,6 +20,7 @@ RUNBOOK = Path(__file__).resolve().parents[2] / "workloads/domains/auth/RUNBOOK.
 ENTRY = {
     "preserve": "`preserveResourcesOnDeletion` on the shared sets",
     "network-policy": "NetworkPolicy",
+    "redis-settings": "`auth-redis` in production refuses a write no replica follows",
     "ci-ownership": "CI ownership",
     "leave-shared-sets": "`auth` and `auth-relay` leave `dev-apis` and `dev-workers`",
     "services": "This project's services",

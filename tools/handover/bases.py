@@ -25,6 +25,7 @@ CI_SERVICES = ".github/workflows/ci-services.yml"
 CI_CANARY = ".github/workflows/ci-canary.yml"
 CI_AUTH_RELAY = ".github/workflows/ci-auth-relay.yml"
 CI_EXT_AUTHZ = ".github/workflows/ci-ext-authz.yml"
+REDIS_PROD = "workloads/redis/prod/kustomization.yaml"
 
 NETPOL_NEW = "workloads/network-policies/base/allow-auth-sentinel-and-users-http.yaml"
 OUR_WORKFLOW = ".github/workflows/ci-auth-v2.yml"
@@ -46,6 +47,7 @@ EDITED = (
     CI_CANARY,
     CI_AUTH_RELAY,
     CI_EXT_AUTHZ,
+    REDIS_PROD,
 )
 CREATED = (
     NETPOL_NEW,
@@ -81,6 +83,7 @@ ECO2_4C3EEBB3: Fingerprint = {
     CI_CANARY: "84ae9458127c6d2f05326e34b9c18aaa56e07cdde7270d5bb85c09941588939c",
     CI_AUTH_RELAY: "6cc7faad6ca572615934991a575aaba4283658ad33a94544bd3a561cc0d8c28f",
     CI_EXT_AUTHZ: "40c2b1dc595931c296b18555f3b5cfd109c95c66da000df44160dcc1685c8d0f",
+    REDIS_PROD: "07f8a1b38230982b1d1afb82f7de5924311a2fa9daea5d907dcd499e913d4c22",
     **dict.fromkeys(CREATED),
 }
 

@@ -3,15 +3,17 @@
 1. The platform's ApplicationSets keep what they generated when an element leaves them
    (`preserveResourcesOnDeletion`); until then, dropping `auth` deletes v1's running auth.
 2. NetworkPolicy: namespace `auth` may reach Redis Sentinel and the users service's HTTP port.
-3. v1's pipelines stop building auth and the relay and stop writing auth's overlays, before
+3. Production's auth-redis refuses a write no replica can follow (`min-replicas-to-write`,
+   `min-replicas-max-lag`), which the API's replica acknowledgement and `/ready` expect.
+4. v1's pipelines stop building auth and the relay and stop writing auth's overlays, before
    this project's code arrives, so no commit has two pipelines pushing the same tag.
-4. `auth` and `auth-relay` leave the shared ApplicationSets; their Applications go, v1's
+5. `auth` and `auth-relay` leave the shared ApplicationSets; their Applications go, v1's
    resources stay (step 1), and nothing generates `dev-api-auth` twice.
-5. This project's manifests under workloads/domains/auth and auth-relay, read by nothing yet.
-6. This project's services, their Python project (under apps/auth) and their workflow, whose
+6. This project's manifests under workloads/domains/auth and auth-relay, read by nothing yet.
+7. This project's services, their Python project (under apps/auth) and their workflow, whose
    tests read those manifests: the images exist before anything deploys them.
-7. The ApplicationSets `dev-auth` / `prod-auth` at the platform's sync waves.
-8. Only now, with `auth-api`'s VirtualService live, `auth-vs` leaves the routes' sets.
+8. The ApplicationSets `dev-auth` / `prod-auth` at the platform's sync waves.
+9. Only now, with `auth-api`'s VirtualService live, `auth-vs` leaves the routes' sets.
 """
 
 from __future__ import annotations
@@ -125,6 +127,39 @@ def network_policy(ctx: Context) -> None:
 
 
 # 3 ─────────────────────────────────────────────────────────────────────────────────────────
+# What production's auth-redis needs beside its `maxmemory-policy noeviction`
+# (docs/redis-failover.md): a primary that accepts a write only while a replica follows it.
+REDIS_SETTINGS = ("min-replicas-to-write 1", "min-replicas-max-lag 10")
+REDIS_PATCH = """\
+  # auth-redis: a write is accepted only while a replica follows within 10 s, so a revocation
+  # the API reports as done survives a failover (auth v2, docs/redis-failover.md).
+- target:
+    kind: RedisFailover
+    name: auth-redis
+  patch: |-
+""" + "".join(
+    f"    - op: add\n      path: /spec/redis/customConfig/-\n      value: {setting}\n"
+    for setting in REDIS_SETTINGS
+)
+
+
+def redis_settings(ctx: Context) -> None:
+    def change(text: str) -> str:
+        document = yaml.safe_load(text)
+        if not isinstance(document.get("patches"), list) or not text.endswith("\n"):
+            raise HandoverError(f"{bases.REDIS_PROD}: expected a trailing `patches:` list")
+        if any(setting.split()[0] in text for setting in REDIS_SETTINGS):
+            raise HandoverError(f"{bases.REDIS_PROD}: already sets a min-replicas setting")
+        edited = text + REDIS_PATCH
+        added = yaml.safe_load(edited)["patches"][-1]
+        if added["target"] != {"kind": "RedisFailover", "name": "auth-redis"}:
+            raise HandoverError(f"{bases.REDIS_PROD}: the patch did not come out as intended")
+        return edited
+
+    _edit(ctx, bases.REDIS_PROD, change)
+
+
+# 4 ─────────────────────────────────────────────────────────────────────────────────────────
 def v1_ci_lets_go(ctx: Context) -> None:
     where = bases.CI_SERVICES
 
@@ -165,7 +200,7 @@ def v1_ci_lets_go(ctx: Context) -> None:
     (ctx.target / bases.CI_AUTH_RELAY).unlink()
 
 
-# 4 ─────────────────────────────────────────────────────────────────────────────────────────
+# 5 ─────────────────────────────────────────────────────────────────────────────────────────
 def leave_shared_sets(ctx: Context) -> None:
     for path in (bases.DEV_APIS, bases.PROD_APIS):
         _edit(
@@ -187,13 +222,13 @@ def leave_shared_sets(ctx: Context) -> None:
         )
 
 
-# 5 ─────────────────────────────────────────────────────────────────────────────────────────
+# 6 ─────────────────────────────────────────────────────────────────────────────────────────
 def manifests(ctx: Context) -> None:
     for path in MANIFEST_DIRS:
         _replace_tree(ctx, path)
 
 
-# 6 ─────────────────────────────────────────────────────────────────────────────────────────
+# 7 ─────────────────────────────────────────────────────────────────────────────────────────
 DOCKERIGNORE_HEAD = """\
 # BuildKit reads <Dockerfile>.dockerignore instead of the root .dockerignore for this Dockerfile
 # only: the other services' builds keep the context they always had.
@@ -247,7 +282,7 @@ def services(ctx: Context) -> None:
     shutil.copyfile(FILES / "ci-auth-v2.yml", ctx.target / bases.OUR_WORKFLOW)
 
 
-# 7 ─────────────────────────────────────────────────────────────────────────────────────────
+# 8 ─────────────────────────────────────────────────────────────────────────────────────────
 def _with_wave(text: str, wave: str, where: str) -> str:
     metadata = yaml.safe_load(text)["metadata"]
     annotations = metadata.get("annotations") or {}
@@ -271,7 +306,7 @@ def application_sets(ctx: Context) -> None:
         shutil.copyfile(ctx.source / path, ctx.target / path)
 
 
-# 8 ─────────────────────────────────────────────────────────────────────────────────────────
+# 9 ─────────────────────────────────────────────────────────────────────────────────────────
 def hand_over_route(ctx: Context) -> None:
     for env, path in (("dev", bases.DEV_ROUTES), ("prod", bases.PROD_ROUTES)):
         block = (
@@ -309,6 +344,19 @@ STEPS: tuple[Step, ...] = (
         " allow-auth-egress-to-users-http allow-auth-envoy-stats-from-prometheus;"
         " v1's auth keeps answering /api/v1/auth/health",
         (bases.NETPOL_NEW,),
+    ),
+    Step(
+        "redis-settings",
+        "auth-redis (prod): a write needs a replica within 10 s (min-replicas-to-write 1,"
+        " min-replicas-max-lag 10)",
+        "The API reports a revocation as done only once a replica holds it, and its /ready\n"
+        "notes a primary without these settings. With them the primary itself refuses a\n"
+        "write that no replica follows, so nothing acknowledged can vanish in a failover.\n"
+        "Production's auth-redis runs three nodes; dev's single node is left as it is.",
+        redis_settings,
+        "kubectl exec -n redis rfr-auth-redis-0 -c redis -- redis-cli config get"
+        " min-replicas-to-write answers 1 (and min-replicas-max-lag 10); /api/v1/auth/ready"
+        ' answers 200 with checks.redis "ok"',
     ),
     Step(
         "ci-ownership",
