@@ -20,21 +20,21 @@ HERE = Path(__file__).resolve().parents[2]
 # What the platform needs that no commit can carry. Printed after the commits, in the order
 # the RUNBOOK's cut-over meets them.
 CHECKLIST = (
-    "SSM (both envs, before step 7): every /sesacthon/<env>/ parameter auth-api-secrets"
+    "SSM (both envs, before step 8): every /sesacthon/<env>/ parameter auth-api-secrets"
     " reads exists (kubectl get externalsecret -n auth auth-api-secrets turns Ready); the"
     " jwt-secret is at least 32 random bytes; jwt-previous-public-keys only with ES256",
     "SSM prod: the prod auth-secret gains AUTH_AMQP_URL (the ext-authz Deployment requires it)",
-    "Image Updater (dev, before step 7): git write-back credentials for"
+    "Image Updater (dev, before step 8): git write-back credentials for"
     " https://github.com/eco2-team/backend.git in namespace argocd"
     " (argocd-image-updater.argoproj.io/write-back-method: git)",
-    "Image Updater (prod, before prod's step 7): prod runs none; install it with the same"
+    "Image Updater (prod, before prod's step 8): prod runs none; install it with the same"
     " credentials, or pin prod's overlays to immutable tags",
     "Provider consoles: register https://api.dev.growbin.app/api/v1/auth/{kakao,google,naver}"
     "/callback (prod: https://api.growbin.app/…) as redirect URIs",
     "Node capacity: the domain=auth pool holds stable, one canary pod and the migration Job at"
     " once; the domain=worker-storage pool one more relay pod",
     "Registry: DOCKERHUB_USERNAME and DOCKERHUB_TOKEN repository secrets push to mng990/eco2",
-    "After step 8 is synced: kubectl delete virtualservice -n auth auth-vs (it was preserved)",
+    "After step 9 is synced: kubectl delete virtualservice -n auth auth-vs (it was preserved)",
 )
 
 

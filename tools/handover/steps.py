@@ -196,7 +196,7 @@ def v1_ci_lets_go(ctx: Context) -> None:
             text, "      # Kustomize Manifest Update (Auto Deploy)", where=bases.CI_EXT_AUTHZ
         ),
     )
-    # It builds nothing but the relay, whose tags ci-auth-v2.yml owns from step 5 on.
+    # It builds nothing but the relay, whose tags ci-auth-v2.yml owns from the services step on.
     (ctx.target / bases.CI_AUTH_RELAY).unlink()
 
 
