@@ -39,6 +39,7 @@ KINDS = {
     "networkpolicy": "NetworkPolicy",
     "application": "Application",
     "applicationset": "ApplicationSet",
+    "redisfailover": "RedisFailover",
 }
 FLAGS_WITH_VALUE = {"-n", "--namespace", "-o", "--output", "-l", "--selector", "-c", "-L", "-p"}
 FLAGS_WITH_VALUE |= {"--patch", "--type"}
@@ -54,6 +55,8 @@ PLATFORM_NAMES = {
     ("argocd", "Application"): {"dev-root", "dev-api-auth", "dev-auth-relay", "dev-route-auth"},
     # clusters/dev/apps/24-postgresql.yaml: the Bitnami release in namespace postgres
     ("postgres", "Service"): {"dev-postgresql"},
+    # workloads/redis/base/auth-redis-failover.yaml: the Spotahome RedisFailover of auth's Redis
+    ("redis", "RedisFailover"): {"auth-redis"},
     # workloads/routing/auth/base/virtual-service.yaml: v1's route, deleted by hand
     ("auth", "VirtualService"): {"auth-vs"},
     ("auth", "NetworkPolicy"): {
@@ -126,7 +129,9 @@ def _check_kubectl(argv: list[str]) -> None:
         assert selector.split("=", 1) in [["domain", pool] for pool in NODE_POOLS], argv
         return
     namespace = _option(argv, "-n", "--namespace")
-    assert namespace in {"auth", "argocd", "postgres", "users"}, f"unknown namespace: {argv}"
+    assert namespace in {"auth", "argocd", "postgres", "redis", "users"}, (
+        f"unknown namespace: {argv}"
+    )
     if namespace != "auth":
         assert set(argv) & VERBS_OUTSIDE_AUTH, f"only reads and probes outside auth: {argv}"
     for kind, name in _resource_refs(argv):

@@ -354,9 +354,9 @@ STEPS: tuple[Step, ...] = (
         "write that no replica follows, so nothing acknowledged can vanish in a failover.\n"
         "Production's auth-redis runs three nodes; dev's single node is left as it is.",
         redis_settings,
-        "kubectl exec -n redis rfr-auth-redis-0 -c redis -- redis-cli config get"
-        " min-replicas-to-write answers 1 (and min-replicas-max-lag 10); /api/v1/auth/ready"
-        ' answers 200 with checks.redis "ok"',
+        "in prod, kubectl get redisfailover -n redis auth-redis -o"
+        " jsonpath='{.spec.redis.customConfig}' ends with min-replicas-to-write 1 and"
+        ' min-replicas-max-lag 10, and /api/v1/auth/ready answers 200 with checks.redis "ok"',
     ),
     Step(
         "ci-ownership",
