@@ -33,7 +33,9 @@ def read_ijson(body: bytes, *, max_bytes: int) -> Any:
         raise NotIJson(reason="not_utf8", detail=str(exc)[:200]) from exc
     if text.startswith("\ufeff"):
         raise NotIJson(reason="not_utf8", detail="starts with a byte-order mark")
-    if _depth(text) > MAX_DEPTH:
+    # Brackets inside strings only add to the count: at most MAX_DEPTH of them in all cannot
+    # nest deeper, and a revocation event has one or two, so the scan runs only when needed.
+    if text.count("{") + text.count("[") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
         raise NotIJson(reason="too_deep", detail=f"nested deeper than {MAX_DEPTH}")
     try:
         value = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_unique_members)
