@@ -41,15 +41,13 @@ def validator(kind: NoticeType) -> Draft202012Validator:
 
 
 def test_new_device_notice_matches_the_published_bytes_when_encoded() -> None:
-    assert (
-        encode_notice(notice(NoticeType.NEW_DEVICE_SIGN_IN))
-        == (
-            '{"type":"auth.new_device_sign_in","event_id":"0b9d6f43-52a4-4c8e-9d0c-3f1f2b7e9a10",'
-            '"user_id":"6a3c4f5e-0000-4000-8000-000000000001","occurred_at":"2026-12-07T15:00:01Z",'
-            '"provider":"kakao","device":{"label":"KakaoTalk in-app browser","browser":"iOS WebView",'
-            '"os":"iPhone","in_app":"KakaoTalk"},"network":"203.0.113.x"}'
-        ).encode()
+    expected = (
+        '{"type":"auth.new_device_sign_in","event_id":"0b9d6f43-52a4-4c8e-9d0c-3f1f2b7e9a10",'
+        '"user_id":"6a3c4f5e-0000-4000-8000-000000000001","occurred_at":"2026-12-07T15:00:01Z",'
+        '"provider":"kakao","device":{"label":"KakaoTalk in-app browser",'
+        '"browser":"iOS WebView","os":"iPhone","in_app":"KakaoTalk"},"network":"203.0.113.x"}'
     )
+    assert encode_notice(notice(NoticeType.NEW_DEVICE_SIGN_IN)) == expected.encode()
 
 
 @pytest.mark.parametrize("kind", list(NoticeType))
