@@ -104,6 +104,7 @@ async def test_hostile_user_agent_capped_and_named_unknown_when_shown(api: Any, 
     assert sessions.headers["content-type"] == "application/json"
     [session] = sessions.json()["sessions"]
     assert len(session["user_agent"]) <= 512
+    assert not [c for c in session["user_agent"] if ord(c) < 32 or ord(c) == 127]
     assert "<" not in session["device"]["label"]
     [item] = activity.json()["items"]
     assert item["device"]["label"] in {"Unknown device", "Safari · iPhone", "iOS WebView · iPhone"}
