@@ -9,6 +9,7 @@ from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.health import ReadinessQuery
 from apps.auth.application.common.issuance import TokenIssuer, TokenLifetimes
 from apps.auth.application.common.ports import Clock, IdGenerator, UserDirectory
+from apps.auth.application.common.security_notices import SecurityNotices
 from apps.auth.application.common.token_ports import TokenCodec
 from apps.auth.application.common.user_presence import UserPresence
 from apps.auth.application.oauth.authorize import StartLoginInteractor
@@ -20,10 +21,12 @@ from apps.auth.application.session.logout_all import LogoutAllInteractor
 from apps.auth.application.session.sessions import ListSessionsQuery, RevokeSessionInteractor
 from apps.auth.application.token.refresh import RefreshDeps, RefreshTokensInteractor
 from apps.auth.application.token.verify import ValidateTokenQuery
+from apps.auth.application.user.activity import ListActivityQuery
 from apps.auth.application.user.delete_account import DeleteAccountInteractor
 from apps.auth.application.user.get_me import GetCurrentUserQuery
 from apps.auth.domain.origin import OriginPolicy
 from apps.auth.infrastructure.security.keys import SigningKeys, generate_ec_private_pem
+from apps.auth.infrastructure.user_agent_names import UapDeviceNamer
 from apps.auth.setup.key_settings import key_material
 from apps.auth.setup.settings import Settings
 from apps.auth.setup.storage import Storage
@@ -66,6 +69,14 @@ def build_services(
     )
     auditor = Auditor(st.audit, clock, ids)
     origins = origin_policy(s)
+    devices = UapDeviceNamer()
+    notices = SecurityNotices(
+        log=st.activity,
+        outbox=st.notices,
+        devices=devices,
+        clock=clock,
+        window_days=s.new_device_window_days,
+    )
     return Services(
         start_login=StartLoginInteractor(
             providers, st.states, origins, clock, ids, s.state_ttl_seconds
@@ -82,6 +93,7 @@ def build_services(
             origins,
             clock,
             ids,
+            notices=notices,
         ),
         refresh=RefreshTokensInteractor(
             RefreshDeps(
@@ -96,14 +108,21 @@ def build_services(
                 window_seconds=s.rate_limit_window_seconds,
                 clock=clock,
                 ids=ids,
+                notices=notices,
             )
         ),
         validate_token=ValidateTokenQuery(codec, st.revocation_checker),
         logout=LogoutInteractor(codec, st.revocations, st.revocation_checker, auditor, clock),
         logout_all=LogoutAllInteractor(st.sessions, st.revocations, auditor, clock),
-        list_sessions=ListSessionsQuery(st.sessions),
+        list_sessions=ListSessionsQuery(st.sessions, devices),
         revoke_session=RevokeSessionInteractor(st.sessions, st.revocations, auditor, clock),
         get_me=GetCurrentUserQuery(users),
+        list_activity=ListActivityQuery(
+            log=st.activity,
+            devices=devices,
+            clock=clock,
+            retention_days=s.activity_retention_days,
+        ),
         delete_account=DeleteAccountInteractor(
             users, st.uow, st.sessions, st.revocations, auditor, clock
         ),

@@ -12,6 +12,7 @@ from apps.auth.application.session.logout import LogoutRequest
 from apps.auth.application.session.logout_all import LogoutAllRequest
 from apps.auth.application.session.sessions import RevokeSessionRequest
 from apps.auth.application.user.delete_account import DeleteAccountRequest
+from apps.auth.domain.device import clean_user_agent
 from apps.auth.domain.errors import AccountNotDeleted
 from apps.auth.domain.token import TokenClaims
 from apps.auth.presentation.http.api import api_of
@@ -25,6 +26,7 @@ from apps.auth.presentation.http.request_context import (
     refresh_token,
     refuse_cross_site,
 )
+from apps.auth.presentation.http.schemas import DeviceView
 
 router = APIRouter(prefix=AUTH_PATH, tags=["account"], responses=ERROR_RESPONSES)
 Caller = Annotated[TokenClaims, Depends(current_claims)]
@@ -54,6 +56,7 @@ class SessionView(BaseModel):
     provider: str
     device_id: str | None
     user_agent: str | None
+    device: DeviceView
     ip: str | None
     created_at: datetime
     last_used_at: datetime
@@ -128,7 +131,8 @@ async def sessions(request: Request, caller: Caller) -> SessionsResponse:
                 id=s.id,
                 provider=s.provider,
                 device_id=s.client.device_id,
-                user_agent=s.client.user_agent,
+                user_agent=clean_user_agent(s.client.user_agent),
+                device=DeviceView.of(result.devices[s.id]),
                 ip=s.client.ip,
                 created_at=s.created_at,
                 last_used_at=s.last_used_at,
