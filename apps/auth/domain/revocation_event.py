@@ -1,6 +1,6 @@
 """The revocation event's wire format, as gateways consume it from `blacklist.events`.
 
-The Lua scripts build the same bytes (`persistence_redis/lua.py`, `event`); a golden test
+The Lua scripts build the same bytes (`persistence_redis/helpers.lua`, `event`); a golden test
 compares the two encoders.
 """
 

@@ -5,6 +5,8 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from apps.auth.domain.revocation_reason import RevocationReason
+
 
 class TokenType(StrEnum):
     ACCESS = "access"
@@ -49,8 +51,8 @@ class Revocation:
     jti: str
     user_id: UUID
     expires_at: datetime
-    reason: str
+    reason: RevocationReason
 
     @classmethod
-    def of(cls, claims: TokenClaims, reason: str) -> Revocation:
+    def of(cls, claims: TokenClaims, reason: RevocationReason) -> Revocation:
         return cls(jti=claims.jti, user_id=claims.sub, expires_at=claims.expires_at, reason=reason)

@@ -1,8 +1,11 @@
-"""The rules of a refresh-token family (one session), as a pure decision table.
+"""Every rule of a refresh-token family (one session), as pure decision tables.
 
-The in-memory session store calls `decide_rotation`; the Redis store runs the same table inside
-one Lua script (`infrastructure/persistence_redis/lua.py`), and a property test holds the two to
-the same answers.
+`decide_rotation` decides what a presented refresh token does: rotation, grace, reuse, expiry,
+the refresh budget, and the cut-over's "spent by v1" rule; `decide_adoption` decides whether a
+refresh token of the previous auth (v1) becomes a session. The in-memory stores call these
+functions; the Redis stores run the same tables inside one Lua script each
+(`infrastructure/persistence_redis/lua.py`), and a property test against real Redis holds the
+two to the same answers and the same state.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
+from apps.auth.domain.revocation_reason import RevocationReason
 from apps.auth.domain.session import ClientInfo
 
 
@@ -25,19 +29,29 @@ class RotationOutcome(StrEnum):
 
 
 # What each outcome does to the family:
-# - ROTATED: the presented token is replaced; the old access token is blacklisted ("refresh").
+# - ROTATED: the presented token is replaced; the old access token is blacklisted ("refresh");
+#   one rotation is charged to the user's refresh budget.
 # - GRACE: nothing changes; the caller receives the successor issued by the rotation.
 # - REUSE: the session ends; its current access token is blacklisted ("refresh_reuse").
 # - EXPIRED: the session ends; its current access token is blacklisted ("session_expired").
 # - MISSING: nothing to change.
-# - LIMITED: a rotation the user's refresh budget has no room for; nothing changes. Only a
-#   request that would rotate is charged, so a dead token cannot spend a live session's budget.
-ENDS_SESSION = {RotationOutcome.REUSE: "refresh_reuse", RotationOutcome.EXPIRED: "session_expired"}
+# - LIMITED: a rotation the user's refresh budget has no room for; nothing changes and nothing
+#   is charged. Only a request that would rotate is refused, so a dead token cannot spend a
+#   live session's budget.
+ENDS_SESSION = {
+    RotationOutcome.REUSE: RevocationReason.REFRESH_REUSE,
+    RotationOutcome.EXPIRED: RevocationReason.SESSION_EXPIRED,
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FamilyState:
-    """What the store knows of a session when a refresh token is presented."""
+    """What the store knows of a session when a refresh token is presented.
+
+    `spent_elsewhere`: during the cut-over v1 spends refresh tokens on its own (its rotation,
+    its logout); the current token is spent when v1's records no longer hold it, or it is
+    blacklisted. Presenting it is then reuse, as if v2 had rotated it.
+    """
 
     refresh_jti: str
     previous_refresh_jti: str
@@ -45,6 +59,7 @@ class FamilyState:
     expires_at: float
     rotated_by: str
     successor_kept: bool
+    spent_elsewhere: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,17 +68,31 @@ class Presented:
     client: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BudgetState:
+    """Rotations the user has been charged in the current budget window, and the limit."""
+
+    used: int
+    limit: int
+
+
 def decide_rotation(
-    state: FamilyState | None, presented: Presented, now: float, grace_seconds: int
+    state: FamilyState | None,
+    presented: Presented,
+    now: float,
+    grace_seconds: int,
+    budget: BudgetState | None = None,
 ) -> RotationOutcome:
-    """The current token rotates. The token it replaced, presented again within the grace
-    window by the client that rotated it, receives the same successor; presented any other way
-    it is reuse, and the family ends."""
+    """The current token rotates while the budget has room. The token it replaced, presented
+    again within the grace window by the client that rotated it, receives the same successor;
+    presented any other way it is reuse, and the family ends."""
     if state is None:
         return RotationOutcome.MISSING
     if now >= state.expires_at:
         return RotationOutcome.EXPIRED
-    if presented.refresh_jti == state.refresh_jti:
+    if presented.refresh_jti == state.refresh_jti and not state.spent_elsewhere:
+        if budget is not None and budget.used >= budget.limit:
+            return RotationOutcome.LIMITED
         return RotationOutcome.ROTATED
     in_grace = (
         grace_seconds > 0
@@ -73,6 +102,35 @@ def decide_rotation(
         and presented.client == state.rotated_by
     )
     return RotationOutcome.GRACE if in_grace else RotationOutcome.REUSE
+
+
+def budget_window(now: float, window_seconds: int) -> tuple[int, int]:
+    """The fixed budget window `now` falls in (windows start at multiples of their length
+    since the epoch, so every replica and the clock agree on them) and the whole seconds
+    until it ends: the Retry-After of a LIMITED answer, and the counter's TTL."""
+    index = math.floor(now / window_seconds)
+    return index, max(1, math.ceil((index + 1) * window_seconds - now))
+
+
+class AdoptionOutcome(StrEnum):
+    ADOPTED = "rotated"
+    ALREADY_ADOPTED = "adopted"
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"
+
+
+def decide_adoption(
+    *, adopted_as: str | None, blacklisted: bool, known_to_v1: bool
+) -> AdoptionOutcome:
+    """A v1 refresh token becomes a v2 session once. Presented again, it follows the session
+    it became (grace for the same client, otherwise reuse); one v1 revoked or spent cannot."""
+    if adopted_as is not None:
+        return AdoptionOutcome.ALREADY_ADOPTED
+    if blacklisted:
+        return AdoptionOutcome.REVOKED
+    if not known_to_v1:
+        return AdoptionOutcome.UNKNOWN
+    return AdoptionOutcome.ADOPTED
 
 
 def blacklist_ttl(expires_at: float, now: float, leeway: int = 0) -> int:

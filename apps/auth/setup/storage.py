@@ -152,7 +152,7 @@ def embedded_storage(
         name="embedded",
         uow=functools.partial(MemoryUnitOfWork, memory),
         states=MemoryStateStore(clock),
-        sessions=MemorySessionStore(state, clock, limiter),
+        sessions=MemorySessionStore(state=state, clock=clock),
         revocations=MemoryRevocationStore(state, not_before_ttl(settings)),
         revocation_checker=MemoryRevocationChecker(state),
         legacy=NoLegacySessions(),

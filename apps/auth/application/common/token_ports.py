@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from apps.auth.domain.revocation_reason import RevocationReason
 from apps.auth.domain.session import Session
 from apps.auth.domain.token import Revocation, Successor, TokenClaims, TokenType
 from apps.auth.domain.token_family import Presented, RotationOutcome
@@ -28,7 +29,7 @@ class RevocationRequest:
     revocations: Sequence[Revocation] = ()
     session_ids: Sequence[str] = ()
     not_before_user: UUID | None = None
-    reason: str = "logout"
+    reason: RevocationReason = RevocationReason.LOGOUT
     spent_refresh: Sequence[Revocation] = ()
     """Refresh tokens outside any v2 session (issued by v1) that are spent by this step."""
 

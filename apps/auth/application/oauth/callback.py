@@ -21,6 +21,7 @@ from apps.auth.domain.activity import NEW_DEVICE_REASON
 from apps.auth.domain.audit import AuditEvent, LoginAudit
 from apps.auth.domain.errors import DomainError, InvalidState, OAuthAccessDenied, UserNotFound
 from apps.auth.domain.origin import OriginPolicy
+from apps.auth.domain.revocation_reason import RevocationReason
 from apps.auth.domain.session import ClientInfo, Session
 from apps.auth.domain.token import TokenPair
 from apps.auth.domain.user import ProviderProfile
@@ -133,7 +134,7 @@ class CompleteLoginInteractor:
         """A session whose login could not be recorded is ended before anyone holds its tokens."""
         with contextlib.suppress(DomainError):
             await self._revocations.revoke(
-                RevocationRequest(session_ids=[session_id], reason="login_failed"),
+                RevocationRequest(session_ids=[session_id], reason=RevocationReason.LOGIN_FAILED),
                 self._clock.now(),
             )
 

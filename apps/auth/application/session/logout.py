@@ -13,6 +13,7 @@ from apps.auth.application.common.token_ports import (
 )
 from apps.auth.domain.audit import AuditEvent
 from apps.auth.domain.errors import DomainError, TokenRevoked
+from apps.auth.domain.revocation_reason import RevocationReason
 from apps.auth.domain.session import ClientInfo
 from apps.auth.domain.token import Revocation, TokenClaims, TokenType
 
@@ -60,13 +61,15 @@ class LogoutInteractor:
             raise TokenRevoked()
         now = self._clock.now()
         sessions = {c.sid for c in (access, refresh) if c is not None and c.sid}
-        revocations = [Revocation.of(access, "logout")] if access is not None else []
-        unbound = [Revocation.of(refresh, "logout")] if refresh and not refresh.sid else []
+        revocations = [Revocation.of(access, RevocationReason.LOGOUT)] if access is not None else []
+        unbound = (
+            [Revocation.of(refresh, RevocationReason.LOGOUT)] if refresh and not refresh.sid else []
+        )
         await self._revocations.revoke(
             RevocationRequest(
                 revocations=revocations,
                 session_ids=sorted(sessions),
-                reason="logout",
+                reason=RevocationReason.LOGOUT,
                 spent_refresh=unbound,
             ),
             now,

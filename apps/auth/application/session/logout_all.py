@@ -10,6 +10,7 @@ from apps.auth.application.common.token_ports import (
     SessionStore,
 )
 from apps.auth.domain.audit import AuditEvent
+from apps.auth.domain.revocation_reason import RevocationReason
 from apps.auth.domain.session import ClientInfo
 from apps.auth.domain.token import Revocation, TokenClaims
 
@@ -46,10 +47,10 @@ class LogoutAllInteractor:
         session_ids = sorted({s.id for s in sessions} | {caller.sid})
         await self._revocations.revoke(
             RevocationRequest(
-                revocations=[Revocation.of(caller, "logout_all")],
+                revocations=[Revocation.of(caller, RevocationReason.LOGOUT_ALL)],
                 session_ids=session_ids,
                 not_before_user=caller.sub,
-                reason="logout_all",
+                reason=RevocationReason.LOGOUT_ALL,
             ),
             self._clock.now(),
         )

@@ -13,6 +13,7 @@ from apps.auth.application.common.token_ports import (
 from apps.auth.domain.audit import AuditEvent
 from apps.auth.domain.device import Device
 from apps.auth.domain.errors import SessionNotFound
+from apps.auth.domain.revocation_reason import RevocationReason
 from apps.auth.domain.session import ClientInfo, Session
 from apps.auth.domain.token import TokenClaims
 
@@ -67,7 +68,8 @@ class RevokeSessionInteractor:
         if session is None or session.user_id != request.caller.sub:
             raise SessionNotFound()
         await self._revocations.revoke(
-            RevocationRequest(session_ids=[session.id], reason="session_revoked"), self._clock.now()
+            RevocationRequest(session_ids=[session.id], reason=RevocationReason.SESSION_REVOKED),
+            self._clock.now(),
         )
         await self._audit.record(
             AuditEvent.SESSION_REVOKED,

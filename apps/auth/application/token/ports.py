@@ -2,19 +2,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Protocol
 
 from apps.auth.application.common.token_ports import SessionTokens
 from apps.auth.domain.session import Session
 from apps.auth.domain.token import Successor, TokenClaims
+from apps.auth.domain.token_family import AdoptionOutcome
 
-
-class AdoptionOutcome(StrEnum):
-    ADOPTED = "rotated"
-    ALREADY_ADOPTED = "adopted"
-    REVOKED = "revoked"
-    UNKNOWN = "unknown"
+__all__ = ["AdoptionOutcome", "AdoptionRequest", "AdoptionResult", "LegacySessions"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

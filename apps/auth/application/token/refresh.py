@@ -27,6 +27,7 @@ from apps.auth.domain.errors import (
     SessionExpired,
     TokenRevoked,
 )
+from apps.auth.domain.revocation_reason import RevocationReason
 from apps.auth.domain.session import ClientInfo, Session
 from apps.auth.domain.token import Successor, TokenClaims, TokenPair, TokenType
 from apps.auth.domain.token_family import (
@@ -125,7 +126,7 @@ class RefreshTokensInteractor:
             RevocationRequest(
                 session_ids=[sid],
                 not_before_user=claims.sub,
-                reason="account_deleted",
+                reason=RevocationReason.ACCOUNT_DELETED,
             ),
             now,
         )

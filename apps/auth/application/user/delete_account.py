@@ -11,6 +11,7 @@ from apps.auth.application.common.token_ports import (
 )
 from apps.auth.domain.audit import AuditEvent
 from apps.auth.domain.errors import AccountNotDeleted, IdentityInvalid, IdentityUnavailable
+from apps.auth.domain.revocation_reason import RevocationReason
 from apps.auth.domain.session import ClientInfo
 from apps.auth.domain.token import Revocation, TokenClaims
 
@@ -48,7 +49,9 @@ class DeleteAccountInteractor:
 
     async def execute(self, request: DeleteAccountRequest) -> None:
         caller = request.caller
-        await self._sweep(caller, [Revocation.of(caller, "account_deleted")], {caller.sid})
+        await self._sweep(
+            caller, [Revocation.of(caller, RevocationReason.ACCOUNT_DELETED)], {caller.sid}
+        )
         try:
             await self._users.delete(caller.sub)
         except (IdentityUnavailable, IdentityInvalid) as error:
@@ -82,7 +85,7 @@ class DeleteAccountInteractor:
                 revocations=revocations,
                 session_ids=sorted(({s.id for s in sessions} | extra) - {""}),
                 not_before_user=caller.sub,
-                reason="account_deleted",
+                reason=RevocationReason.ACCOUNT_DELETED,
             ),
             self._clock.now(),
         )

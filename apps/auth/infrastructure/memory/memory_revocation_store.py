@@ -32,6 +32,9 @@ class MemoryRevocationStore:
                 float(int(now.timestamp())),
                 now.timestamp() + self._nbf_ttl,
             )
+            self._state.spend_all_refresh(user, now)
+        for spent in request.spent_refresh:
+            self._state.spend_refresh(spent.user_id, spent.jti, spent.expires_at, now)
 
 
 class MemoryRevocationChecker:

@@ -20,7 +20,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from redis.asyncio import Redis
 
-from apps.auth.infrastructure.persistence_redis.v1_records import META, TOKENS
+from apps.auth.infrastructure.persistence_redis.schema import V1_META, V1_TOKENS
 
 logger = logging.getLogger("auth.legacy")
 _V1_JTI = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -39,7 +39,7 @@ class RedisLegacyCensus(Collector):
         redis: Redis,
         *,
         every_seconds: float = 60.0,
-        match: str = TOKENS + "*",
+        match: str = V1_TOKENS.prefix + "*",
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._redis = redis
@@ -73,7 +73,7 @@ class RedisLegacyCensus(Collector):
         total = 0
         async for key in self._redis.scan_iter(match=self._match, count=1000):
             members = [_text(m) for m in await self._redis.smembers(key)]
-            v1 = [META + m for m in members if _V1_JTI.fullmatch(m)]
+            v1 = [V1_META.of(m) for m in members if _V1_JTI.fullmatch(m)]
             if v1:
                 total += int(await self._redis.exists(*v1))
         return total

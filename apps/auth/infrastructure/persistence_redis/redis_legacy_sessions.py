@@ -6,6 +6,8 @@ from apps.auth.application.token.ports import AdoptionOutcome, AdoptionRequest, 
 from apps.auth.domain.revocation_event import iso_utc
 from apps.auth.infrastructure.persistence_redis import lua, v1_records
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
+from apps.auth.infrastructure.persistence_redis.lua_args import AdoptArgs
+from apps.auth.infrastructure.persistence_redis.schema import USER_AGENT_CAP
 from apps.auth.infrastructure.security.successor_seal import seal_successor
 
 
@@ -21,7 +23,7 @@ class RedisLegacySessions:
         self._redis = redis
         self._stream = stream
         self._maxlen = maxlen
-        self._script = redis.register_script(lua.with_leeway(lua.ADOPT, leeway_seconds))
+        self._script = redis.register_script(lua.script("adopt", leeway_seconds=leeway_seconds))
 
     @redis_call
     async def adopt(self, request: AdoptionRequest) -> AdoptionResult:
@@ -29,33 +31,31 @@ class RedisLegacySessions:
         sealed = b""
         if request.successor is not None:
             sealed = seal_successor(request.successor, request.presented_token)
-        reply = await self._script(
-            keys=[self._stream],
-            args=[
-                v1.jti,
-                str(v1.sub),
-                v1.expires_at.timestamp(),
-                iso_utc(v1.expires_at),
-                now.timestamp(),
-                iso_utc(now),
-                session.id,
-                session.provider,
-                session.client.ip or "",
-                (session.client.user_agent or "")[:512],
-                session.client.device_id or "",
-                session.expires_at.timestamp(),
-                tokens.refresh_jti,
-                tokens.access_jti,
-                int(tokens.access_expires_at.timestamp()),
-                iso_utc(tokens.access_expires_at),
-                int(tokens.refresh_expires_at.timestamp()),
-                v1_records.meta(session, now),
-                request.client,
-                request.grace_seconds,
-                sealed,
-                self._maxlen,
-            ],
+        args = AdoptArgs(
+            v1_jti=v1.jti,
+            uid=str(v1.sub),
+            v1_exp=v1.expires_at.timestamp(),
+            v1_exp_iso=iso_utc(v1.expires_at),
+            now=now.timestamp(),
+            now_iso=iso_utc(now),
+            sid=session.id,
+            provider=session.provider,
+            ip=session.client.ip or "",
+            ua=(session.client.user_agent or "")[:USER_AGENT_CAP],
+            device=session.client.device_id or "",
+            expires=session.expires_at.timestamp(),
+            rjti=tokens.refresh_jti,
+            ajti=tokens.access_jti,
+            aexp=int(tokens.access_expires_at.timestamp()),
+            aexp_iso=iso_utc(tokens.access_expires_at),
+            rexp=int(tokens.refresh_expires_at.timestamp()),
+            meta=v1_records.meta(session, now),
+            client=request.client,
+            grace=request.grace_seconds,
+            sealed=sealed,
+            maxlen=self._maxlen,
         )
+        reply = await self._script(keys=[self._stream], args=args.to_argv())
         outcome = AdoptionOutcome(_text(reply[0]))
         mapped = _text(reply[1]) if outcome is AdoptionOutcome.ALREADY_ADOPTED else None
         if outcome is AdoptionOutcome.ADOPTED:

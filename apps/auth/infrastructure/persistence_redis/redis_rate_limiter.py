@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-from apps.auth.infrastructure.persistence_redis import keys
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
+from apps.auth.infrastructure.persistence_redis.schema import RATE
 
 _FIXED_WINDOW = """
 local count = redis.call('INCR', KEYS[1])
@@ -26,5 +26,5 @@ class RedisRateLimiter:
 
     @redis_call
     async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
-        wait = int(await self._script(keys=[keys.RATE + key], args=[limit, window_seconds]))
+        wait = int(await self._script(keys=[RATE.of(key)], args=[limit, window_seconds]))
         return wait if wait > 0 else None

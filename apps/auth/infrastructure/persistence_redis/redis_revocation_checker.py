@@ -3,9 +3,9 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from apps.auth.domain.token import TokenClaims
-from apps.auth.infrastructure.persistence_redis import keys
 from apps.auth.infrastructure.persistence_redis.batching import TurnBatcher
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
+from apps.auth.infrastructure.persistence_redis.schema import BLACKLIST, USER_NOT_BEFORE
 
 
 class RedisRevocationChecker:
@@ -26,7 +26,7 @@ class RedisRevocationChecker:
     async def _lookup(self, batch: list[TokenClaims]) -> list[bool]:
         names: list[str] = []
         for claims in batch:
-            names += [keys.BLACKLIST + claims.jti, keys.USER_NOT_BEFORE + str(claims.sub)]
+            names += [BLACKLIST.of(claims.jti), USER_NOT_BEFORE.of(claims.sub)]
         values: list[bytes | str | None] = await self._redis.mget(names)
         answers: list[bool] = []
         for index, claims in enumerate(batch):

@@ -12,8 +12,9 @@ from apps.auth.application.common.token_ports import RevocationRequest
 from apps.auth.domain.errors import RevocationNotReplicated
 from apps.auth.domain.revocation_event import encode_event, iso_utc
 from apps.auth.domain.token import Revocation
-from apps.auth.infrastructure.persistence_redis import keys, lua
+from apps.auth.infrastructure.persistence_redis import lua
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
+from apps.auth.infrastructure.persistence_redis.lua_args import RevokeArgs
 from apps.auth.infrastructure.persistence_redis.replica_ack import RedisReplicaAck
 from apps.auth.infrastructure.persistence_redis.replica_retry import ReplicationRetry
 
@@ -43,7 +44,7 @@ class RedisRevocationStore:
         self._stream = stream
         self._maxlen = maxlen
         self._nbf_ttl = not_before_ttl_seconds
-        self._script = redis.register_script(lua.with_leeway(lua.REVOKE, leeway_seconds))
+        self._script = redis.register_script(lua.script("revoke", leeway_seconds=leeway_seconds))
         self._replica_ack = replica_ack
 
     async def revoke(
@@ -55,42 +56,39 @@ class RedisRevocationStore:
 
     @redis_call
     async def _run(self, request: RevocationRequest, now: datetime) -> None:
-        args: list[str | int | float] = [
-            "1" if self._legacy else "0",
-            now.timestamp(),
-            iso_utc(now),
-            self._maxlen,
-            request.reason,
+        # The script adds the leeway: verification accepts a token that long past `exp`.
+        explicit = [
+            (r.jti, math.ceil((r.expires_at - now).total_seconds()), encode_event(r, now).decode())
+            for r in request.revocations
+            if _SAFE_ID.match(r.jti)
         ]
-        explicit = [r for r in request.revocations if _SAFE_ID.match(r.jti)]
-        args.append(len(explicit))
-        for revocation in explicit:
-            # The script adds the leeway: verification accepts a token that long past `exp`.
-            ttl = math.ceil((revocation.expires_at - now).total_seconds())
-            args += [revocation.jti, ttl, encode_event(revocation, now).decode()]
-        sessions = [sid for sid in request.session_ids if _SAFE_ID.match(sid)]
-        args += [len(sessions), *sessions]
-        if request.not_before_user is not None:
-            args += [
-                keys.USER_NOT_BEFORE + str(request.not_before_user),
-                int(now.timestamp()),
-                self._nbf_ttl,
-            ]
-        else:
-            args += ["", "", ""]
-        spent = [r for r in request.spent_refresh if _SAFE_ID.match(r.jti)]
-        args.append(len(spent))
-        for revocation in spent:
-            args += [str(revocation.user_id), revocation.jti, revocation.expires_at.timestamp()]
+        nbf_user = request.not_before_user
+        args = RevokeArgs(
+            legacy=self._legacy,
+            now=now.timestamp(),
+            now_iso=iso_utc(now),
+            maxlen=self._maxlen,
+            reason=request.reason,
+            explicit=explicit,
+            sessions=[sid for sid in request.session_ids if _SAFE_ID.match(sid)],
+            nbf_uid=str(nbf_user) if nbf_user is not None else "",
+            nbf_value=int(now.timestamp()),
+            nbf_ttl=self._nbf_ttl,
+            spent=[
+                (str(r.user_id), r.jti, r.expires_at.timestamp())
+                for r in request.spent_refresh
+                if _SAFE_ID.match(r.jti)
+            ],
+        )
         if not await self._write(args):
             assert self._retry is not None
             self._retry.keep(functools.partial(self._write, args))
             raise RevocationNotReplicated()
 
     @redis_call
-    async def _write(self, args: list[str | int | float]) -> bool:
+    async def _write(self, args: RevokeArgs) -> bool:
         """Writes the revocation; False when a replica is required and none acknowledged it."""
-        await self._script(keys=[self._stream], args=args)
+        await self._script(keys=[self._stream], args=args.to_argv())
         if self._replica_ack is None:
             return True
         acknowledged = await self._replica_ack.wait()

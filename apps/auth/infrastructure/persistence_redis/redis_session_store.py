@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from uuid import UUID
 
 from redis.asyncio import Redis
-from redis.typing import EncodableT
 
 from apps.auth.application.common.token_ports import (
     RotationRequest,
@@ -12,15 +10,20 @@ from apps.auth.application.common.token_ports import (
     SessionTokens,
 )
 from apps.auth.domain.revocation_event import iso_utc
-from apps.auth.domain.session import ClientInfo, Session
-from apps.auth.domain.token_family import ENDS_SESSION, RotationOutcome
-from apps.auth.infrastructure.persistence_redis import keys, lua, v1_records
+from apps.auth.domain.session import Session
+from apps.auth.domain.token_family import ENDS_SESSION, RotationOutcome, budget_window
+from apps.auth.infrastructure.persistence_redis import lua, session_hash, v1_records
 from apps.auth.infrastructure.persistence_redis.batching import BatchedScript
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
+from apps.auth.infrastructure.persistence_redis.lua_args import RotateArgs
 from apps.auth.infrastructure.persistence_redis.replica_ack import RedisReplicaAck
+from apps.auth.infrastructure.persistence_redis.schema import (
+    RATE,
+    SESSION,
+    USER_SESSIONS,
+)
+from apps.auth.infrastructure.persistence_redis.session_hash import text
 from apps.auth.infrastructure.security.successor_seal import open_successor, seal_successor
-
-_FIELDS = ("uid", "provider", "ip", "ua", "device", "created", "last_used", "expires")
 
 
 class RedisSessionStore:
@@ -41,33 +44,15 @@ class RedisSessionStore:
         self._replica_ack = replica_ack
         self._stream = stream
         self._maxlen = maxlen
-        self._rotate = BatchedScript(redis, lua.with_leeway(lua.ROTATE, leeway_seconds))
+        self._rotate = BatchedScript(redis, lua.script("rotate", leeway_seconds=leeway_seconds))
 
     @redis_call
     async def open(self, session: Session, tokens: SessionTokens) -> None:
-        key = keys.SESSION + session.id
-        fields: dict[EncodableT, EncodableT] = {
-            "uid": str(session.user_id),
-            "provider": session.provider,
-            "ip": session.client.ip or "",
-            "ua": (session.client.user_agent or "")[:512],
-            "device": session.client.device_id or "",
-            "created": session.created_at.timestamp(),
-            "last_used": session.last_used_at.timestamp(),
-            "expires": session.expires_at.timestamp(),
-            "rjti": tokens.refresh_jti,
-            "ajti": tokens.access_jti,
-            "aexp": int(tokens.access_expires_at.timestamp()),
-            "aexp_iso": iso_utc(tokens.access_expires_at),
-            "rexp": int(tokens.refresh_expires_at.timestamp()),
-            "prev": "",
-            "rotated": 0,
-            "rotby": "",
-        }
-        user_key = keys.USER_SESSIONS + str(session.user_id)
+        key = SESSION.of(session.id)
+        user_key = USER_SESSIONS.of(session.user_id)
         lifetime = max(1, int((session.expires_at - session.created_at).total_seconds()))
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=fields)
+            pipe.hset(key, mapping=session_hash.fields(session, tokens))
             pipe.expireat(key, int(session.expires_at.timestamp()) + 1)
             pipe.sadd(user_key, session.id)
             pipe.expire(user_key, lifetime, gt=True)
@@ -82,60 +67,64 @@ class RedisSessionStore:
         sealed = b""
         if request.successor is not None:
             sealed = seal_successor(request.successor, request.presented_token)
-        reply = await self._rotate(
-            [keys.SESSION + request.session_id, self._stream],
-            [
-                request.presented.refresh_jti,
-                request.presented.client,
-                tokens.refresh_jti,
-                tokens.access_jti,
-                int(tokens.access_expires_at.timestamp()),
-                iso_utc(tokens.access_expires_at),
-                now.timestamp(),
-                iso_utc(now),
-                request.grace_seconds,
-                sealed,
-                self._maxlen,
-                "1" if self._legacy else "0",
-                int(tokens.refresh_expires_at.timestamp()),
-                *_budget(request),
-            ],
+        budget_key, budget_limit, retry_after = "", 0, 0
+        if request.budget is not None:
+            window, retry_after = budget_window(now.timestamp(), request.budget.window_seconds)
+            budget_key = RATE.of(f"{request.budget.key}:{window}")
+            budget_limit = request.budget.limit
+        args = RotateArgs(
+            sid=request.session_id,
+            presented=request.presented.refresh_jti,
+            client=request.presented.client,
+            rjti=tokens.refresh_jti,
+            ajti=tokens.access_jti,
+            aexp=int(tokens.access_expires_at.timestamp()),
+            aexp_iso=iso_utc(tokens.access_expires_at),
+            rexp=int(tokens.refresh_expires_at.timestamp()),
+            now=now.timestamp(),
+            now_iso=iso_utc(now),
+            grace=request.grace_seconds,
+            sealed=sealed,
+            maxlen=self._maxlen,
+            legacy=self._legacy,
+            budget_key=budget_key,
+            budget_limit=budget_limit,
+            budget_ttl=retry_after,
         )
-        outcome = RotationOutcome(_text(reply[0]))
+        reply = await self._rotate([self._stream], args.to_argv())
+        outcome = RotationOutcome(text(reply[0]))
         replicated = True
         if outcome in ENDS_SESSION and self._replica_ack is not None:
             acknowledged = await self._replica_ack.wait()
             replicated = acknowledged or not self._replica_ack.required
-        user_id = UUID(_text(reply[1])) if len(reply) > 1 else None
-        successor, retry_after = None, None
+        user_id = UUID(text(reply[1])) if len(reply) > 1 else None
+        successor = None
         if outcome is RotationOutcome.GRACE:
             successor = open_successor(reply[2], request.presented_token)
-        elif outcome is RotationOutcome.LIMITED:
-            retry_after = int(_text(reply[2]))
         return RotationResult(
             outcome=outcome,
             user_id=user_id,
             successor=successor,
-            retry_after=retry_after,
+            retry_after=retry_after if outcome is RotationOutcome.LIMITED else None,
             replicated=replicated,
         )
 
     @redis_call
     async def get(self, session_id: str) -> Session | None:
-        values = await self._redis.hmget(keys.SESSION + session_id, _FIELDS)
-        return _session(session_id, values)
+        values = await self._redis.hmget(SESSION.of(session_id), session_hash.READ)
+        return session_hash.read(session_id, values)
 
     @redis_call
     async def list_for_user(self, user_id: UUID) -> list[Session]:
-        user_key = keys.USER_SESSIONS + str(user_id)
-        session_ids = sorted(_text(s) for s in await self._redis.smembers(user_key))
+        user_key = USER_SESSIONS.of(user_id)
+        session_ids = sorted(text(s) for s in await self._redis.smembers(user_key))
         async with self._redis.pipeline(transaction=False) as pipe:
             for sid in session_ids:
-                pipe.hmget(keys.SESSION + sid, _FIELDS)
+                pipe.hmget(SESSION.of(sid), session_hash.READ)
             rows = await pipe.execute()
         sessions, stale = [], []
         for sid, values in zip(session_ids, rows, strict=True):
-            session = _session(sid, values)
+            session = session_hash.read(sid, values)
             if session is None:
                 stale.append(sid)
             else:
@@ -143,31 +132,3 @@ class RedisSessionStore:
         if stale:
             await self._redis.srem(user_key, *stale)
         return sessions
-
-
-def _budget(request: RotationRequest) -> tuple[str, int, int]:
-    budget = request.budget
-    if budget is None:
-        return "", 0, 0
-    return keys.RATE + budget.key, budget.limit, budget.window_seconds
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def _session(session_id: str, values: list[bytes | str | None]) -> Session | None:
-    if values[0] is None:
-        return None
-    uid, provider, ip, ua, device, created, last_used, expires = (
-        _text(v) if v is not None else "" for v in values
-    )
-    return Session(
-        id=session_id,
-        user_id=UUID(uid),
-        provider=provider,
-        client=ClientInfo(ip=ip or None, user_agent=ua or None, device_id=device or None),
-        created_at=datetime.fromtimestamp(float(created), UTC),
-        last_used_at=datetime.fromtimestamp(float(last_used), UTC),
-        expires_at=datetime.fromtimestamp(float(expires), UTC),
-    )

@@ -6,8 +6,8 @@ from datetime import datetime
 from redis.asyncio import Redis
 
 from apps.auth.application.oauth.ports import LoginState
-from apps.auth.infrastructure.persistence_redis import keys
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
+from apps.auth.infrastructure.persistence_redis.schema import STATE
 
 
 class RedisStateStore:
@@ -27,15 +27,13 @@ class RedisStateStore:
             "expires_at": state.expires_at.isoformat(),
             "redirect_uri": state.redirect_uri,
         }
-        await self._redis.set(
-            keys.STATE + state.state, json.dumps(payload), ex=ttl_seconds, nx=True
-        )
+        await self._redis.set(STATE.of(state.state), json.dumps(payload), ex=ttl_seconds, nx=True)
 
     @redis_call
     async def consume(self, state: str) -> LoginState | None:
         if not state or len(state) > 256:
             return None
-        raw = await self._redis.getdel(keys.STATE + state)
+        raw = await self._redis.getdel(STATE.of(state))
         if raw is None:
             return None
         data = json.loads(raw)

@@ -23,10 +23,11 @@ from redis.asyncio import Redis
 from apps.auth.domain.errors import StorageUnavailable
 from apps.auth.infrastructure.persistence_redis.batching import TurnBatcher
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
+from apps.auth.infrastructure.persistence_redis.schema import REPLICA_ACK_MARKER
 
 logger = logging.getLogger("auth.redis")
 
-MARKER_KEY = "auth:replica-ack"
+MARKER_KEY = REPLICA_ACK_MARKER
 RESULTS = ("acknowledged", "unacknowledged", "no_replica")
 
 

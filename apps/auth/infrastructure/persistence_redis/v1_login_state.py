@@ -18,8 +18,9 @@ from datetime import datetime
 from typing import Any
 
 from apps.auth.application.oauth.ports import LoginState
+from apps.auth.infrastructure.persistence_redis.schema import V1_LOGIN_STATE
 
-KEY_PREFIX = "oauth:state:"
+KEY_PREFIX = V1_LOGIN_STATE.prefix
 # Members only v2 writes: the hash of the browser binding and the absolute expiry.
 BINDING = "browser_binding_hash"
 EXPIRES_AT = "expires_at"

@@ -71,7 +71,7 @@ async def token_backend(kind: str) -> AsyncIterator[TokenBackend]:
         state = MemoryTokenState()
         yield TokenBackend(
             states=MemoryStateStore(clock),
-            sessions=MemorySessionStore(state, clock),
+            sessions=MemorySessionStore(state=state, clock=clock),
             revocations=MemoryRevocationStore(state),
             checker=MemoryRevocationChecker(state),
             limiter=MemoryRateLimiter(clock),

@@ -10,19 +10,17 @@ import pytest
 from redis.asyncio import Redis
 
 from apps.auth.domain.revocation_event import encode_event, iso_utc
+from apps.auth.domain.revocation_reason import RevocationReason
 from apps.auth.domain.token import Revocation
-from apps.auth.infrastructure.persistence_redis import lua
+from apps.auth.infrastructure.persistence_redis.lua_prelude import HELPERS, constants
 
-LUA_EVENT = lua.PRELUDE + "\nreturn event(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])"
+LUA_EVENT = constants() + HELPERS + "\nreturn event(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])"
 NOW = datetime(2026, 11, 29, 23, 59, 58, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(
-    "reason",
-    ["logout", "logout_all", "refresh", "refresh_reuse", "session_expired", "account_deleted"],
-)
+@pytest.mark.parametrize("reason", list(RevocationReason))
 async def test_lua_event_bytes_equal_python_encoder_when_encoding_the_same_revocation(
-    redis: Redis, reason: str
+    redis: Redis, reason: RevocationReason
 ) -> None:
     revocation = Revocation(
         jti=uuid.uuid4().hex,

@@ -8,11 +8,15 @@ import pytest
 
 from apps.auth.domain.session import ClientInfo
 from apps.auth.domain.token_family import (
+    AdoptionOutcome,
+    BudgetState,
     FamilyState,
     Presented,
     RotationOutcome,
     blacklist_ttl,
+    budget_window,
     client_fingerprint,
+    decide_adoption,
     decide_rotation,
 )
 
@@ -70,3 +74,63 @@ def test_fingerprint_differs_when_address_or_agent_differs() -> None:
     assert one == client_fingerprint(ClientInfo(ip="192.0.2.1", user_agent="ua"))
     assert one != client_fingerprint(ClientInfo(ip="192.0.2.2", user_agent="ua"))
     assert one != client_fingerprint(ClientInfo(ip="192.0.2.1", user_agent="other"))
+
+
+@pytest.mark.parametrize(
+    ("presented", "used", "outcome"),
+    [
+        ("r2", 2, RotationOutcome.ROTATED),
+        ("r2", 3, RotationOutcome.LIMITED),
+        ("r2", 9, RotationOutcome.LIMITED),
+        # A dead token is judged as before, whatever the budget: it never reaches the charge.
+        ("r1", 3, RotationOutcome.GRACE),
+        ("r0", 3, RotationOutcome.REUSE),
+    ],
+)
+def test_budget_refuses_only_a_rotation_when_the_window_is_spent(
+    presented: str, used: int, outcome: RotationOutcome
+) -> None:
+    budget = BudgetState(used=used, limit=3)
+    assert decide_rotation(STATE, _p(presented, "client-a"), 105, 10, budget) is outcome
+
+
+def test_expiry_comes_before_the_budget() -> None:
+    spent = BudgetState(used=3, limit=3)
+    assert decide_rotation(STATE, _p("r2", "client-a"), 1_000, 10, spent) is RotationOutcome.EXPIRED
+
+
+def test_current_token_spent_by_v1_is_reuse_even_with_budget_left() -> None:
+    spent = replace(STATE, spent_elsewhere=True)
+    budget = BudgetState(used=0, limit=3)
+    assert decide_rotation(spent, _p("r2", "client-a"), 105, 10, budget) is RotationOutcome.REUSE
+    assert decide_rotation(spent, _p("r1", "client-a"), 105, 10) is RotationOutcome.GRACE
+
+
+@pytest.mark.parametrize(
+    ("now", "window", "expected"),
+    [(120.0, 60, (2, 60)), (179.2, 60, (2, 1)), (179.9999, 60, (2, 1)), (61.5, 60, (1, 59))],
+)
+def test_budget_windows_are_fixed_and_retry_after_is_the_rest_of_the_window(
+    now: float, window: int, expected: tuple[int, int]
+) -> None:
+    assert budget_window(now, window) == expected
+
+
+@pytest.mark.parametrize(
+    ("adopted_as", "blacklisted", "known", "outcome"),
+    [
+        ("sid-1", True, False, AdoptionOutcome.ALREADY_ADOPTED),
+        (None, True, True, AdoptionOutcome.REVOKED),
+        (None, False, False, AdoptionOutcome.UNKNOWN),
+        (None, False, True, AdoptionOutcome.ADOPTED),
+    ],
+)
+def test_a_v1_refresh_token_is_adopted_once_and_only_while_v1_would_accept_it(
+    adopted_as: str | None, blacklisted: bool, known: bool, outcome: AdoptionOutcome
+) -> None:
+    decided = decide_adoption(adopted_as=adopted_as, blacklisted=blacklisted, known_to_v1=known)
+    assert decided is outcome
+
+
+def _p(jti: str, client: str) -> Presented:
+    return Presented(refresh_jti=jti, client=client)

@@ -14,6 +14,7 @@ from apps.auth.application.session.sessions import RevokeSessionRequest
 from apps.auth.application.user.delete_account import DeleteAccountRequest
 from apps.auth.domain.device import clean_user_agent
 from apps.auth.domain.errors import AccountNotDeleted
+from apps.auth.domain.revocation_reason import RevocationReason
 from apps.auth.domain.token import TokenClaims
 from apps.auth.presentation.http.api import api_of
 from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
@@ -72,7 +73,9 @@ class SessionsResponse(BaseModel):
     access_expires_at: datetime
 
 
-def _done(request: Request, response: Response, message: str, reason: str) -> MessageResponse:
+def _done(
+    request: Request, response: Response, message: str, reason: RevocationReason
+) -> MessageResponse:
     api_of(request).metrics.revocations.labels(reason).inc()
     CookieWriter(config_of(request)).clear_tokens(response)
     return MessageResponse(data=MessageData(message=message))
@@ -105,7 +108,7 @@ async def logout(
             client=client_info(request),
         )
     )
-    return _done(request, response, "Successfully logged out", "logout")
+    return _done(request, response, "Successfully logged out", RevocationReason.LOGOUT)
 
 
 @router.post(
@@ -119,7 +122,7 @@ async def logout_all(
     await api_of(request).services.logout_all.execute(
         LogoutAllRequest(caller=caller, client=client_info(request))
     )
-    return _done(request, response, "Logged out of every session", "logout_all")
+    return _done(request, response, "Logged out of every session", RevocationReason.LOGOUT_ALL)
 
 
 @router.get("/sessions", response_model=SessionsResponse)
@@ -160,7 +163,7 @@ async def revoke_session(
     await api_of(request).services.revoke_session.execute(
         RevokeSessionRequest(caller=caller, session_id=session_id, client=client_info(request))
     )
-    api_of(request).metrics.revocations.labels("session_revoked").inc()
+    api_of(request).metrics.revocations.labels(RevocationReason.SESSION_REVOKED).inc()
     return MessageResponse(data=MessageData(message="Session revoked"))
 
 
@@ -178,6 +181,6 @@ async def delete_me(
         # Every session has ended: the browser drops its tokens even though the account stays.
         failed = error_response(error.code, error.detail, status_of(error))
         CookieWriter(config_of(request)).clear_tokens(failed)
-        api_of(request).metrics.revocations.labels("account_deleted").inc()
+        api_of(request).metrics.revocations.labels(RevocationReason.ACCOUNT_DELETED).inc()
         return failed
-    return _done(request, response, "Account deleted", "account_deleted")
+    return _done(request, response, "Account deleted", RevocationReason.ACCOUNT_DELETED)

@@ -1,6 +1,0 @@
-STATE = "auth:state:"
-SESSION = "auth:session:"
-USER_SESSIONS = "auth:user-sessions:"
-USER_NOT_BEFORE = "auth:user-nbf:"
-BLACKLIST = "blacklist:"
-RATE = "auth:rl:"
