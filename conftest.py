@@ -17,10 +17,9 @@ os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.envir
 from tests.delivery.manifests import SCHEMA_DIR  # noqa: E402
 
 SHARED_HELP = (
-    "custom-resource schemas not found at {dir}: put the project's shared/ folder beside this "
-    "checkout (../shared/k8s-schemas/<api group>/<kind>_<version>.json) or point "
-    "ECO2_K8S_SCHEMAS at such a folder; {count} test(s) that validate manifests against them "
-    "were not run"
+    "custom-resource schemas not found at {dir}: ECO2_K8S_SCHEMAS must name a folder laid out "
+    "as <api group>/<kind>_<version>.json, or be unset to use the repository's own "
+    "(tests/delivery/schemas/); {count} test(s) that validate manifests against them were not run"
 )
 KUBECTL_HELP = (
     "kubectl is not on PATH and the tests under tests/ render the Kustomize overlays with it: "
@@ -30,7 +29,7 @@ KUBECTL_HELP = (
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "needs_shared: needs ../shared/k8s-schemas beside the checkout"
+        "markers", "needs_shared: needs the custom-resource schemas (tests/delivery/schemas)"
     )
 
 
@@ -55,7 +54,7 @@ class SharedFolderMissing(pytest.Item):
         return str(excinfo.value)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, 0, "shared/ folder beside the checkout"
+        return self.path, 0, "custom-resource schema folder"
 
 
 def pytest_collection_modifyitems(
@@ -70,6 +69,6 @@ def pytest_collection_modifyitems(
     items[:] = [item for item in items if item not in needing]
     items.append(
         SharedFolderMissing.from_parent(
-            needing[0].parent, name="shared_folder_beside_checkout", count=len(needing)
+            needing[0].parent, name="custom_resource_schemas", count=len(needing)
         )
     )
