@@ -12,6 +12,7 @@ from apps.auth.application.session.logout_all import LogoutAllInteractor
 from apps.auth.application.session.sessions import ListSessionsQuery, RevokeSessionInteractor
 from apps.auth.application.token.refresh import RefreshTokensInteractor
 from apps.auth.application.token.verify import ValidateTokenQuery
+from apps.auth.application.user.activity import ListActivityQuery
 from apps.auth.application.user.delete_account import DeleteAccountInteractor
 from apps.auth.application.user.get_me import GetCurrentUserQuery
 
@@ -29,6 +30,7 @@ class Services:
     list_sessions: ListSessionsQuery
     revoke_session: RevokeSessionInteractor
     get_me: GetCurrentUserQuery
+    list_activity: ListActivityQuery
     delete_account: DeleteAccountInteractor
     readiness: ReadinessQuery
     limiter: RateLimiter

@@ -141,3 +141,8 @@ class AccountNotDeleted(DomainError):
     default_detail = (
         "Every session has ended, but the users service did not delete the account; try again"
     )
+
+
+class CursorInvalid(DomainError):
+    code = "CURSOR_INVALID"
+    default_detail = "The cursor is malformed, or was not issued for this account"

@@ -22,7 +22,14 @@ from apps.auth.presentation.http.docs_page import docs_router
 from apps.auth.presentation.http.errors import install_error_handlers
 from apps.auth.presentation.http.metrics import AuthMetrics
 from apps.auth.presentation.http.middleware import CorsForBrowsers, ObservabilityMiddleware
-from apps.auth.presentation.http.routers import account, health, login, session_probe, tokens
+from apps.auth.presentation.http.routers import (
+    account,
+    activity,
+    health,
+    login,
+    session_probe,
+    tokens,
+)
 from apps.auth.setup import secret_strength
 from apps.auth.setup.identity import user_directory
 from apps.auth.setup.services import build_services, origin_policy, signing_keys
@@ -150,8 +157,15 @@ def create_app(
     install_error_handlers(app)
     app.router.routes[0:0] = tokens.mesh_routes()
     docs = docs_router(API_PREFIX, f"{API_PREFIX}/openapi.json", app.title)
-    routers = (tokens.router, health.root_router, health.router, docs, account.router)
-    for router in (*routers, session_probe.router):
+    for router in (
+        tokens.router,
+        health.root_router,
+        health.router,
+        docs,
+        account.router,
+        activity.router,
+        session_probe.router,
+    ):
         app.router.routes.extend(router.routes)
     if settings.account_page_enabled:
         install_account_page(app)

@@ -20,10 +20,12 @@ from apps.auth.application.session.logout_all import LogoutAllInteractor
 from apps.auth.application.session.sessions import ListSessionsQuery, RevokeSessionInteractor
 from apps.auth.application.token.refresh import RefreshDeps, RefreshTokensInteractor
 from apps.auth.application.token.verify import ValidateTokenQuery
+from apps.auth.application.user.activity import ListActivityQuery
 from apps.auth.application.user.delete_account import DeleteAccountInteractor
 from apps.auth.application.user.get_me import GetCurrentUserQuery
 from apps.auth.domain.origin import OriginPolicy
 from apps.auth.infrastructure.security.keys import SigningKeys, generate_ec_private_pem
+from apps.auth.infrastructure.user_agent_names import UapDeviceNamer
 from apps.auth.setup.key_settings import key_material
 from apps.auth.setup.settings import Settings
 from apps.auth.setup.storage import Storage
@@ -66,6 +68,7 @@ def build_services(
     )
     auditor = Auditor(st.audit, clock, ids)
     origins = origin_policy(s)
+    devices = UapDeviceNamer()
     return Services(
         start_login=StartLoginInteractor(
             providers, st.states, origins, clock, ids, s.state_ttl_seconds
@@ -101,9 +104,15 @@ def build_services(
         validate_token=ValidateTokenQuery(codec, st.revocation_checker),
         logout=LogoutInteractor(codec, st.revocations, st.revocation_checker, auditor, clock),
         logout_all=LogoutAllInteractor(st.sessions, st.revocations, auditor, clock),
-        list_sessions=ListSessionsQuery(st.sessions),
+        list_sessions=ListSessionsQuery(st.sessions, devices),
         revoke_session=RevokeSessionInteractor(st.sessions, st.revocations, auditor, clock),
         get_me=GetCurrentUserQuery(users),
+        list_activity=ListActivityQuery(
+            log=st.activity,
+            devices=devices,
+            clock=clock,
+            retention_days=s.activity_retention_days,
+        ),
         delete_account=DeleteAccountInteractor(
             users, st.uow, st.sessions, st.revocations, auditor, clock
         ),

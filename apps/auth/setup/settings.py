@@ -126,6 +126,10 @@ class Settings(BaseSettings):
     # Retention of the outbox belongs to the relay (it trims only what it delivered). A cap here
     # is a memory valve that can drop undelivered events: off (0) unless an operator sets it.
     outbox_maxlen: int = Field(0, ge=0)
+    # A sign-in from a device and network not seen in this many days emits
+    # auth.new_device_sign_in; the activity list shows this many days of records.
+    new_device_window_days: int = Field(30, ge=1, le=365)
+    activity_retention_days: int = Field(90, ge=1, le=3650)
 
     # The whole request, body included, from when the server starts waiting for it; then 408.
     request_timeout_seconds: float = Field(30.0, ge=5, le=300)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from prometheus_client.registry import Collector
 from redis.asyncio import Redis
 
+from apps.auth.application.common.activity_ports import ActivityLog, NoticeOutbox
 from apps.auth.application.common.health import HealthProbe
 from apps.auth.application.common.ports import AuditLog, Clock, UnitOfWorkFactory
 from apps.auth.application.common.rate_limit import RateLimiter
@@ -26,7 +27,9 @@ from apps.auth.application.common.token_ports import (
 from apps.auth.application.oauth.ports import StateStore
 from apps.auth.application.token.ports import LegacySessions
 from apps.auth.domain.errors import ConfigurationError
+from apps.auth.infrastructure.memory.memory_activity_log import MemoryActivityLog
 from apps.auth.infrastructure.memory.memory_audit_log import StandaloneMemoryAuditLog
+from apps.auth.infrastructure.memory.memory_notice_outbox import MemoryNoticeOutbox
 from apps.auth.infrastructure.memory.memory_rate_limiter import MemoryRateLimiter
 from apps.auth.infrastructure.memory.memory_revocation_store import (
     MemoryRevocationChecker,
@@ -46,6 +49,9 @@ from apps.auth.infrastructure.persistence_postgres.database import (
     create_session_factory,
 )
 from apps.auth.infrastructure.persistence_postgres.postgres_health_probe import PostgresHealthProbe
+from apps.auth.infrastructure.persistence_postgres.sqlalchemy_activity_log import (
+    SqlAlchemyActivityLog,
+)
 from apps.auth.infrastructure.persistence_postgres.sqlalchemy_unit_of_work import (
     SqlAlchemyUnitOfWork,
 )
@@ -56,6 +62,7 @@ from apps.auth.infrastructure.persistence_redis.redis_legacy_sessions import Red
 from apps.auth.infrastructure.persistence_redis.redis_legacy_state_store import (
     RedisLegacyStateStore,
 )
+from apps.auth.infrastructure.persistence_redis.redis_notice_outbox import RedisNoticeOutbox
 from apps.auth.infrastructure.persistence_redis.redis_rate_limiter import RedisRateLimiter
 from apps.auth.infrastructure.persistence_redis.redis_revocation_checker import (
     RedisRevocationChecker,
@@ -90,6 +97,8 @@ class Storage:
     legacy: LegacySessions
     limiter: RateLimiter
     audit: AuditLog
+    activity: ActivityLog
+    notices: NoticeOutbox
     probes: tuple[HealthProbe, ...]
     outbox_depth: Callable[[], Awaitable[float]]
     flush_audit: Callable[[], Awaitable[None]]
@@ -149,6 +158,8 @@ def embedded_storage(
         legacy=NoLegacySessions(),
         limiter=limiter,
         audit=StandaloneMemoryAuditLog(memory),
+        activity=MemoryActivityLog(memory),
+        notices=MemoryNoticeOutbox(state),
         probes=(),
         outbox_depth=outbox_depth,
         flush_audit=nothing_buffered,
@@ -241,6 +252,8 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
         ),
         limiter=RedisRateLimiter(redis),
         audit=audit,
+        activity=SqlAlchemyActivityLog(engine),
+        notices=RedisNoticeOutbox(redis, stream=stream, maxlen=maxlen),
         probes=(PostgresHealthProbe(engine), RedisHealthProbe(redis, expect_replicas=required)),
         outbox_depth=outbox_depth,
         flush_audit=audit.flush,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from apps.auth.application.common.activity_ports import DeviceNamer
 from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.ports import Clock
 from apps.auth.application.common.token_ports import (
@@ -10,6 +11,7 @@ from apps.auth.application.common.token_ports import (
     SessionStore,
 )
 from apps.auth.domain.audit import AuditEvent
+from apps.auth.domain.device import Device
 from apps.auth.domain.errors import SessionNotFound
 from apps.auth.domain.session import ClientInfo, Session
 from apps.auth.domain.token import TokenClaims
@@ -19,18 +21,24 @@ from apps.auth.domain.token import TokenClaims
 class ListSessionsResult:
     sessions: list[Session]
     current_session_id: str
+    devices: dict[str, Device]
 
 
 class ListSessionsQuery:
-    """The caller's live sessions, newest first."""
+    """The caller's live sessions, newest first, each with the device its user agent names."""
 
-    def __init__(self, sessions: SessionStore) -> None:
+    def __init__(self, sessions: SessionStore, devices: DeviceNamer) -> None:
         self._sessions = sessions
+        self._devices = devices
 
     async def execute(self, caller: TokenClaims) -> ListSessionsResult:
         sessions = await self._sessions.list_for_user(caller.sub)
         sessions.sort(key=lambda s: s.created_at, reverse=True)
-        return ListSessionsResult(sessions=sessions, current_session_id=caller.sid)
+        return ListSessionsResult(
+            sessions=sessions,
+            current_session_id=caller.sid,
+            devices={s.id: self._devices.name(s.client.user_agent) for s in sessions},
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -27,6 +27,7 @@ STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.TokenRevoked, 401),
     (errors.InvalidToken, 401),
     (errors.InvalidState, 400),
+    (errors.CursorInvalid, 400),
     (errors.UnsupportedProvider, 404),
     (errors.OAuthProviderError, 502),
     (errors.UserNotFound, 404),

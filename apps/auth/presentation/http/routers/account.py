@@ -25,6 +25,7 @@ from apps.auth.presentation.http.request_context import (
     refresh_token,
     refuse_cross_site,
 )
+from apps.auth.presentation.http.schemas import DeviceView
 
 router = APIRouter(prefix=AUTH_PATH, tags=["account"], responses=ERROR_RESPONSES)
 Caller = Annotated[TokenClaims, Depends(current_claims)]
@@ -54,6 +55,7 @@ class SessionView(BaseModel):
     provider: str
     device_id: str | None
     user_agent: str | None
+    device: DeviceView
     ip: str | None
     created_at: datetime
     last_used_at: datetime
@@ -129,6 +131,7 @@ async def sessions(request: Request, caller: Caller) -> SessionsResponse:
                 provider=s.provider,
                 device_id=s.client.device_id,
                 user_agent=s.client.user_agent,
+                device=DeviceView.of(result.devices[s.id]),
                 ip=s.client.ip,
                 created_at=s.created_at,
                 last_used_at=s.last_used_at,
