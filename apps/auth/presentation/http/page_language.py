@@ -18,7 +18,9 @@ LANGUAGES = ("ko", "en")
 DEFAULT_LANGUAGE = "ko"
 # Set by the page's language switch (its script), read here; nothing else is kept.
 LANGUAGE_COOKIE = "eco2_lang"
-_RANGE = re.compile(r"^\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]{1,5}))?")
+_RANGE = re.compile(
+    r"^\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]{1,5}))?\s*$"
+)
 
 
 @functools.cache
