@@ -27,6 +27,7 @@ button { display: block; width: 100%; margin-top: 1rem; font: inherit; min-heigh
   border: 0; border-radius: 0.4rem; background: #2f7d4f; color: #fff; cursor: pointer; }
 :focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
 [role=alert] { color: #b3261e; font-weight: 600; }
+@media (max-width: 30rem) { body { padding: 0.5rem; } }
 """
 
 
