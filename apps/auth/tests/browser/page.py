@@ -73,7 +73,7 @@ PHONE = {"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True}
 
 
 def phone(driver: webdriver.Chrome) -> None:
-    """A 360 × 740 phone screen from now on (headless windows cannot be that narrow)."""
+    """A 360 by 740 phone screen from now on (headless windows cannot be that narrow)."""
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
 
 
@@ -92,9 +92,7 @@ def as_device(driver: webdriver.Chrome, user_agent: str, language: str = "ko") -
 
 def horizontal_overflow(driver: webdriver.Chrome) -> int:
     return int(
-        driver.execute_script(
-            "return document.documentElement.scrollWidth - window.innerWidth"
-        )
+        driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
     )
 
 
