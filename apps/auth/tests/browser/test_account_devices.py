@@ -1,17 +1,15 @@
-"""Devices with names, recent activity and the language switch, at phone and desktop sizes."""
+"""Devices with names, recent activity, the language switch and hostile user agents, at phone
+and desktop sizes, in Korean and English."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 
-from apps.auth.domain.errors import TokenRevoked
-from apps.auth.tests.browser.chromium import chromium, live_service, screenshot
+from apps.auth.tests.browser.chromium import screenshot
 from apps.auth.tests.browser.devices import (
     ANDROID_CHROME,
     IPHONE_SAFARI,
@@ -21,7 +19,6 @@ from apps.auth.tests.browser.devices import (
 )
 from apps.auth.tests.browser.page import (
     as_device,
-    console_errors,
     csp_violations,
     desktop,
     horizontal_overflow,
@@ -37,16 +34,13 @@ from apps.auth.tests.support import API
 
 
 @pytest.fixture(scope="module")
-def service() -> Iterator[str]:
-    """No grace window, so a refresh token presented twice is a reuse at once."""
-    with live_service(refresh_grace_seconds="0") as base:
-        yield base
+def service(service_without_grace: str) -> str:
+    return service_without_grace
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[webdriver.Chrome]:
-    with chromium(language="ko") as driver:
-        yield driver
+def browser(ko_browser: webdriver.Chrome) -> webdriver.Chrome:
+    return ko_browser
 
 
 def _names(driver: webdriver.Chrome) -> list[str]:
@@ -180,29 +174,6 @@ def test_language_switch_sticks_across_reloads_and_is_reachable_by_keyboard(serv
     desktop(browser)
 
 
-def test_sign_out_works_from_the_keyboard_alone(service, browser):
-    as_device(browser, ANDROID_CHROME, "ko")
-    desktop(browser)
-    sign_in_with_dev(browser, service, "Min")
-    wait_sessions(browser, 1)
-    browser.find_element(By.TAG_NAME, "body").send_keys("\ue004")  # Tab
-    reached = []
-    for _ in range(30):
-        active = browser.switch_to.active_element
-        reached.append(active.get_attribute("id") or active.tag_name)
-        if reached[-1] == "logout":
-            break
-        active.send_keys("\ue004")
-    assert reached[-1] == "logout", reached
-    assert reached.index("lang-ko") < reached.index("logout")
-    browser.switch_to.active_element.send_keys("\ue007")
-
-    wait_state(browser, "signed-out")
-    assert text_of(browser, "#status") == "로그아웃했습니다."
-    assert browser.switch_to.active_element.get_attribute("id") == "main"
-    assert browser.get_cookie("s_access") is None
-
-
 HOSTILE = [
     b"<img src=x onerror=\"document.title='owned'\"><script>alert(1)</script>",
     b"Mozilla/5.0 \x85\x9b[31mred\x9b[0m (\xe2\x80\xae) " + b"A" * 3000,
@@ -232,83 +203,3 @@ def test_hostile_user_agents_are_shown_as_text_and_fit_a_phone(service, browser)
     desktop(browser)
     for device in devices:
         device.close()
-
-
-def test_session_ended_on_another_device_is_said_in_the_page_language_without_console_errors(
-    service, browser
-):
-    as_device(browser, KAKAOTALK, "ko")
-    phone(browser)
-    console_errors(browser)  # what earlier tests left in the log
-    browser.get(f"{service}/")
-    wait_state(browser, "signed-out")
-    assert console_errors(browser) == []
-    sign_in_with_dev(browser, service, "Sora")
-    [mine] = wait_sessions(browser, 1)
-    other = sign_in_over_http(service, "Sora", ANDROID_CHROME)
-    ended = other.delete(f"{API}/sessions/{mine.get_attribute('data-session-id')}")
-    assert ended.status_code == 200, ended.text
-    browser.get_log("browser")
-
-    visible(browser, "#reload").click()
-    wait_state(browser, "signed-out")
-    assert text_of(browser, "#error-title") == "이 기기의 로그인이 끝났습니다"
-    assert text_of(browser, "#error-text").startswith("다른 기기에서 이 기기를 로그아웃했거나")
-    assert text_of(browser, "#error-code") == "TOKEN_REVOKED"
-    assert TokenRevoked.default_detail not in browser.find_element(By.TAG_NAME, "body").text
-    assert console_errors(browser) == []
-    screenshot(browser, "17-session-ended-elsewhere-ko-phone")
-    desktop(browser)
-    other.close()
-
-
-def test_unreachable_service_is_shown_instead_of_the_sign_in_view(service, browser):
-    as_device(browser, ANDROID_CHROME, "ko")
-    phone(browser)
-    sign_in_with_dev(browser, service, "Jin")
-    browser.execute_cdp_cmd("Network.enable", {})
-    offline = {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0}
-    browser.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
-    try:
-        visible(browser, "#reload").click()
-        wait_state(browser, "unreachable")
-        assert text_of(browser, "#unreachable-title") == "서비스에 연결할 수 없습니다"
-        assert not browser.find_element(By.ID, "signed-out").is_displayed()
-        screenshot(browser, "18-service-unreachable-ko-phone")
-    finally:
-        browser.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": False})
-    visible(browser, "#retry").click()
-    wait_state(browser, "signed-in")
-    desktop(browser)
-
-
-def test_dev_sign_in_form_is_usable_on_a_phone(service, browser):
-    as_device(browser, ANDROID_CHROME, "ko")
-    phone(browser)
-    browser.get(f"{service}/")
-    wait_state(browser, "signed-out")
-    visible(browser, 'button[data-provider="dev"]').click()
-    field = visible(browser, 'input[name="name"]')
-
-    assert browser.find_element(By.CSS_SELECTOR, "meta[name=viewport]") is not None
-    assert field.size["width"] >= 300 and field.size["height"] >= 40
-    assert float(field.value_of_css_property("font-size").removesuffix("px")) >= 16
-    assert horizontal_overflow(browser) <= 0
-    assert browser.switch_to.active_element == field
-    screenshot(browser, "19-dev-sign-in-phone")
-    field.send_keys("Yuna")
-    field.submit()
-    wait_state(browser, "signed-in")
-    assert csp_violations(browser) == []
-    desktop(browser)
-
-
-def test_activity_api_answers_the_page_only_its_own_events(service):
-    mine = sign_in_over_http(service, "Own", ANDROID_CHROME)
-    theirs = sign_in_over_http(service, "Other", ANDROID_CHROME)
-    answer = mine.get(f"{API}/me/activity")
-    assert answer.status_code == 200
-    assert {item["kind"] for item in answer.json()["items"]} == {"sign_in"}
-    assert httpx.get(f"{service}{API}/me/activity").status_code == 401
-    mine.close()
-    theirs.close()

@@ -5,52 +5,14 @@
 
 import { loadActivity, wireActivity } from "./activity.js";
 import { call, refresh, unreachable } from "./api.js";
-import { chooseLanguage, known, loadCatalogue, t } from "./i18n.js";
+import { chooseLanguage, loadCatalogue, t } from "./i18n.js";
 import { sessionItem } from "./sessions.js";
+import { answerFailed, clearError, say, show, showError, showLinkedError } from "./views.js";
 
-const ENDED = new Set(["TOKEN_REVOKED", "INVALID_TOKEN", "TOKEN_EXPIRED"]);
 const state = { expiresAt: 0, timer: 0, renewing: false };
 
 function $(id) {
   return document.getElementById(id);
-}
-
-// Only the catalogue's words, keyed by a code it knows; the API's English `detail` is not shown.
-function showError(code, title = null) {
-  const shown = known(code) ? code : null;
-  $("error-title").textContent = title || (ENDED.has(code) ? t("error.title_session_ended") : t("error.title"));
-  $("error-code").textContent = shown || (typeof code === "string" && /^[A-Z_]{1,64}$/.test(code) ? code : "ERROR");
-  $("error-text").textContent = shown ? t(`code.${shown}`) : t("error.generic");
-  $("error").hidden = false;
-}
-
-// The error a link brings: anything but a known code reads as the one generic sentence.
-function showLinkedError(code) {
-  showError(known(code) ? code : "SIGN_IN_FAILED", t("error.title_sign_in"));
-}
-
-function clearError() {
-  $("error").hidden = true;
-}
-
-function say(message) {
-  $("status").textContent = message;
-}
-
-function show(view) {
-  for (const name of ["signed-out", "signed-in", "unreachable"]) {
-    $(name).hidden = view !== name;
-  }
-  document.body.dataset.state = view;
-}
-
-function answerFailed(answer) {
-  if (unreachable(answer)) {
-    clearError();
-    show("unreachable");
-    return;
-  }
-  showError(answer.body.code);
 }
 
 function deviceId() {
