@@ -131,6 +131,7 @@ async def test_catalogue_of_each_language_is_served_beside_the_page(embedded_api
         "/static/i18n.js",
         "/static/sessions.js",
         "/static/activity.js",
+        "/static/views.js",
         "/static/account.css",
         "/static/favicon.svg",
         "/favicon.ico",
