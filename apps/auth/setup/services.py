@@ -9,6 +9,7 @@ from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.health import ReadinessQuery
 from apps.auth.application.common.issuance import TokenIssuer, TokenLifetimes
 from apps.auth.application.common.ports import Clock, IdGenerator, UserDirectory
+from apps.auth.application.common.security_notices import SecurityNotices
 from apps.auth.application.common.token_ports import TokenCodec
 from apps.auth.application.common.user_presence import UserPresence
 from apps.auth.application.oauth.authorize import StartLoginInteractor
@@ -69,6 +70,13 @@ def build_services(
     auditor = Auditor(st.audit, clock, ids)
     origins = origin_policy(s)
     devices = UapDeviceNamer()
+    notices = SecurityNotices(
+        log=st.activity,
+        outbox=st.notices,
+        devices=devices,
+        clock=clock,
+        window_days=s.new_device_window_days,
+    )
     return Services(
         start_login=StartLoginInteractor(
             providers, st.states, origins, clock, ids, s.state_ttl_seconds
@@ -85,6 +93,7 @@ def build_services(
             origins,
             clock,
             ids,
+            notices=notices,
         ),
         refresh=RefreshTokensInteractor(
             RefreshDeps(
@@ -99,6 +108,7 @@ def build_services(
                 window_seconds=s.rate_limit_window_seconds,
                 clock=clock,
                 ids=ids,
+                notices=notices,
             )
         ),
         validate_token=ValidateTokenQuery(codec, st.revocation_checker),

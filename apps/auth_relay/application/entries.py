@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from apps.auth_relay.application.ijson import NotIJson, read_ijson
+from apps.auth_relay.application.notice_events import NOTICE_TYPES, notice_problem
 
 EVENT_FIELD = b"event"
 _TEXT_KEYS = ("jti", "user_id", "expires_at", "reason", "timestamp")
@@ -29,8 +30,11 @@ class OutboxEntry:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutboxEvent:
+    """`topic` is None for a revocation (the fanout exchange), else the notice's type."""
+
     entry_id: str
     body: bytes
+    topic: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,7 +85,8 @@ def id_key(entry_id: str) -> tuple[int, int]:
 def parse_entry(
     entry: OutboxEntry, *, max_bytes: int = DEFAULT_MAX_EVENT_BYTES
 ) -> OutboxEvent | Rejection:
-    """Accepts an entry whose `event` field is an I-JSON revocation event a gateway can apply.
+    """Accepts an entry whose `event` field is an I-JSON revocation event a gateway can apply,
+    or a notice of a known type (notice_events.py).
 
     The body is kept byte for byte; anything else is rejected with a reason code, and no input
     raises (a raise here would stop every entry behind this one).
@@ -104,15 +109,16 @@ def _parse(entry: OutboxEntry, max_bytes: int) -> OutboxEvent | Rejection:
         event = read_ijson(body, max_bytes=max_bytes)
     except NotIJson as exc:
         return _reject(entry, exc.reason, exc.detail, fields)
-    problem = _event_problem(event)
+    if not isinstance(event, dict):
+        return _reject(entry, "invalid_event", "the event is not a JSON object", fields)
+    topic = event.get("type") if event.get("type") in NOTICE_TYPES else None
+    problem = notice_problem(event) if topic else _event_problem(event)
     if problem:
         return _reject(entry, "invalid_event", problem, fields)
-    return OutboxEvent(entry_id=entry.entry_id, body=body)
+    return OutboxEvent(entry_id=entry.entry_id, body=body, topic=str(topic) if topic else None)
 
 
-def _event_problem(event: object) -> str | None:
-    if not isinstance(event, dict):
-        return "the event is not a JSON object"
+def _event_problem(event: dict[str, object]) -> str | None:
     if set(event) != _KEYS:
         return f"members must be exactly {sorted(_KEYS)}"
     if event.get("type") != "add":
@@ -123,7 +129,7 @@ def _event_problem(event: object) -> str | None:
             return f"'{key}' must be a non-empty string"
     for key in _TIME_KEYS:
         try:
-            datetime.fromisoformat(event[key].replace("Z", "+00:00"))
+            datetime.fromisoformat(str(event[key]).replace("Z", "+00:00"))
         except ValueError:
             return f"'{key}' is not an ISO 8601 time"
     return None

@@ -19,6 +19,9 @@ _PERSISTENT = 2
 class RabbitmqEventPublisher:
     """Publishes to a durable fanout exchange on a confirm channel, one connection per replica.
 
+    Revocations go to the fanout exchange every gateway binds; notices to the durable topic
+    exchange `notice_exchange`, with their type as the routing key.
+
     Messages are written in order on one channel, `mandatory`, and their confirms awaited
     together. A message the broker returns (no queue bound) or nacks is a refusal of that
     message; any other failure drops the connection, which the next publish re-opens.
@@ -29,12 +32,14 @@ class RabbitmqEventPublisher:
         *,
         url: str,
         exchange: str,
+        notice_exchange: str,
         connection_name: str,
         connect_timeout: float,
         publish_timeout: float,
     ) -> None:
         self._url = url
         self._exchange_name = exchange
+        self._notice_exchange = notice_exchange
         self._connection_name = connection_name
         self._connect_timeout = connect_timeout
         self._publish_timeout = publish_timeout
@@ -103,6 +108,9 @@ class RabbitmqEventPublisher:
         await channel.declare_exchange(
             self._exchange_name, aio_pika.ExchangeType.FANOUT, durable=True
         )
+        await channel.declare_exchange(
+            self._notice_exchange, aio_pika.ExchangeType.TOPIC, durable=True
+        )
         # The concrete aiormq channel: its basic_publish takes `wait`, the abstract one does not.
         self._channel = cast(Channel, await channel.get_underlay_channel())
         return self._channel
@@ -113,8 +121,8 @@ class RabbitmqEventPublisher:
         # matches a return to its publish by message_id, unique within a batch.
         confirmation = await channel.basic_publish(
             event.body,
-            exchange=self._exchange_name,
-            routing_key="",
+            exchange=self._notice_exchange if event.topic else self._exchange_name,
+            routing_key=event.topic or "",
             properties=Basic.Properties(
                 delivery_mode=_PERSISTENT,
                 message_id=event.entry_id,

@@ -48,6 +48,7 @@ class RelayApp:
         self.publisher = RabbitmqEventPublisher(
             url=settings.amqp_url,
             exchange=settings.exchange,
+            notice_exchange=settings.notice_exchange,
             connection_name=f"auth-relay:{settings.consumer}",
             connect_timeout=settings.connect_timeout_seconds,
             publish_timeout=settings.publish_timeout_seconds,

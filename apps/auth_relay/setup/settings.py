@@ -39,6 +39,8 @@ class RelaySettings(BaseSettings):
     )
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     exchange: str = Field("blacklist.events", min_length=1)
+    # Notices (new device, session compromised): a topic exchange, routing key = event type.
+    notice_exchange: str = Field("auth.events", min_length=1)
     group: str = Field("auth-relay", min_length=1)
     consumer: str = Field(default_factory=_default_consumer, min_length=1)
     batch_size: int = Field(500, ge=1, le=10_000)
@@ -101,6 +103,8 @@ class RelaySettings(BaseSettings):
     def _consistent(self) -> Self:
         if self.dead_letter_stream == self.outbox_stream:
             raise ValueError("RELAY_DEAD_LETTER_STREAM must differ from AUTH_OUTBOX_STREAM")
+        if self.notice_exchange == self.exchange:
+            raise ValueError("RELAY_NOTICE_EXCHANGE must differ from RELAY_EXCHANGE")
         if bool(self.redis_sentinels) != bool(self.redis_sentinel_master):
             raise ValueError(
                 "AUTH_REDIS_SENTINELS and AUTH_REDIS_SENTINEL_MASTER must be set together"

@@ -8,7 +8,8 @@ from apps.auth.domain.session import ClientInfo
 
 
 class Auditor:
-    """Stamps audit records with an id and the time; `record` hands them to the shared log."""
+    """Stamps audit records with an id and the time; `record` hands them to the shared log
+    and returns the record it wrote."""
 
     def __init__(self, log: AuditLog, clock: Clock, ids: IdGenerator) -> None:
         self._log = log
@@ -43,7 +44,7 @@ class Auditor:
         provider: str | None,
         client: ClientInfo,
         reason: str | None = None,
-    ) -> None:
-        await self._log.record(
-            self.entry(event, user_id=user_id, provider=provider, client=client, reason=reason)
-        )
+    ) -> LoginAudit:
+        audit = self.entry(event, user_id=user_id, provider=provider, client=client, reason=reason)
+        await self._log.record(audit)
+        return audit

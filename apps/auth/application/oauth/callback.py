@@ -9,6 +9,7 @@ from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.errors import LoginFailed
 from apps.auth.application.common.issuance import TokenIssuer
 from apps.auth.application.common.ports import Clock, IdGenerator, UnitOfWorkFactory, UserDirectory
+from apps.auth.application.common.security_notices import SecurityNotices
 from apps.auth.application.common.token_ports import (
     RevocationRequest,
     RevocationStore,
@@ -16,6 +17,7 @@ from apps.auth.application.common.token_ports import (
 )
 from apps.auth.application.oauth.pkce import binding_matches
 from apps.auth.application.oauth.ports import LoginState, ProviderRegistry, StateStore
+from apps.auth.domain.activity import NEW_DEVICE_REASON
 from apps.auth.domain.audit import AuditEvent, LoginAudit
 from apps.auth.domain.errors import DomainError, InvalidState, OAuthAccessDenied, UserNotFound
 from apps.auth.domain.origin import OriginPolicy
@@ -50,7 +52,9 @@ class CompleteLoginInteractor:
     Users are found by (provider, provider user id) only, at the owner of users (the
     directory). The session opens once the user is known; if the user is gone by then (deleted
     meanwhile) or the success cannot be recorded, the session is ended again before anyone holds
-    its tokens. Every failure ends as `LoginFailed` carrying the frontend origin.
+    its tokens. Every failure ends as `LoginFailed` carrying the frontend origin. A returning
+    user signing in from a device not used within the window gets a new-device notice, and the
+    success record says so (reason `new_device`).
     """
 
     def __init__(
@@ -66,7 +70,10 @@ class CompleteLoginInteractor:
         origins: OriginPolicy,
         clock: Clock,
         ids: IdGenerator,
+        *,
+        notices: SecurityNotices,
     ) -> None:
+        self._notices = notices
         self._providers = providers
         self._states = states
         self._users = users
@@ -88,19 +95,27 @@ class CompleteLoginInteractor:
             raise LoginFailed(error, login.frontend_origin) from error
         async with self._uow() as uow:
             try:
-                user_id = (await self._users.sign_in(profile, uow)).user_id
+                signed = await self._users.sign_in(profile, uow)
+                user_id = signed.user_id
+                new_device = not signed.is_new and await self._notices.is_new_device(
+                    user_id, request.client
+                )
                 session_id, tokens = await self._open_session(user_id, login, request.client)
             except DomainError as error:
                 await uow.rollback()
                 await self._record(AuditEvent.LOGIN_FAILURE, None, request, reason=error.code)
                 raise LoginFailed(error, login.frontend_origin) from error
+            reason = NEW_DEVICE_REASON if new_device else None
+            success = self._entry(AuditEvent.LOGIN_SUCCESS, user_id, request, reason)
             try:
-                await uow.audit.record(self._entry(AuditEvent.LOGIN_SUCCESS, user_id, request))
+                await uow.audit.record(success)
                 await uow.commit()
                 await self._still_there(user_id)
             except DomainError as error:
                 await self._discard(session_id)
                 raise LoginFailed(error, login.frontend_origin) from error
+        if new_device:
+            await self._notices.new_device_sign_in(success)
         return CompleteLoginResult(
             user_id=user_id,
             session_id=session_id,

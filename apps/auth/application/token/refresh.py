@@ -7,6 +7,7 @@ from uuid import UUID
 from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.issuance import TokenIssuer
 from apps.auth.application.common.ports import Clock, IdGenerator
+from apps.auth.application.common.security_notices import SecurityNotices
 from apps.auth.application.common.token_ports import (
     RefreshBudget,
     RevocationRequest,
@@ -18,7 +19,7 @@ from apps.auth.application.common.token_ports import (
 )
 from apps.auth.application.common.user_presence import UserPresence
 from apps.auth.application.token.ports import AdoptionOutcome, AdoptionRequest, LegacySessions
-from apps.auth.domain.audit import AuditEvent
+from apps.auth.domain.audit import AuditEvent, LoginAudit
 from apps.auth.domain.errors import (
     MissingToken,
     RateLimited,
@@ -57,6 +58,7 @@ class RefreshDeps:
     window_seconds: int
     clock: Clock
     ids: IdGenerator
+    notices: SecurityNotices
 
 
 class RefreshTokensInteractor:
@@ -64,7 +66,8 @@ class RefreshTokensInteractor:
 
     An already-rotated token is reuse: the whole family is revoked and audited, unless the
     client that rotated it presents it again within the grace window, where it receives the
-    same successor (audited as a grace hit). A refresh token of the previous auth (v1, no
+    same successor (audited as a grace hit); reuse also sends the user an
+    `auth.session_compromised` notice. A refresh token of the previous auth (v1, no
     session claim) still known to v1's records becomes a new session, once. A user the owner of
     users no longer knows cannot refresh, and their sessions end.
     """
@@ -176,8 +179,8 @@ class RefreshTokensInteractor:
     ) -> RefreshTokensResult:
         outcome = result.outcome
 
-        async def audit(event: AuditEvent, reason: str | None = None) -> None:
-            await self._d.auditor.record(
+        async def audit(event: AuditEvent, reason: str | None = None) -> LoginAudit:
+            return await self._d.auditor.record(
                 event,
                 user_id=claims.sub,
                 provider=claims.provider,
@@ -193,7 +196,9 @@ class RefreshTokensInteractor:
             successor = self._d.issuer.restore(result.successor)
             return RefreshTokensResult(user_id=claims.sub, tokens=successor, outcome=outcome)
         if outcome is RotationOutcome.REUSE:
-            await audit(AuditEvent.REFRESH_REUSE, "reuse")
+            await self._d.notices.session_compromised(
+                await audit(AuditEvent.REFRESH_REUSE, "reuse")
+            )
             raise RefreshTokenReused()
         if outcome is RotationOutcome.EXPIRED:
             raise SessionExpired()

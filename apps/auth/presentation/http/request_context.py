@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from apps.auth.domain.device import USER_AGENT_MAX
 from apps.auth.domain.errors import CrossSiteRequest
 from apps.auth.domain.session import ClientInfo
 from apps.auth.presentation.http.api import api_of
@@ -32,7 +33,8 @@ def client_info(request: Request) -> ClientInfo:
     config = config_of(request)
     agent = request.headers.get("user-agent")
     return ClientInfo(
-        ip=client_ip(request, config.trusted_proxy_hops), user_agent=agent[:512] if agent else None
+        ip=client_ip(request, config.trusted_proxy_hops),
+        user_agent=agent[:USER_AGENT_MAX] if agent else None,
     )
 
 

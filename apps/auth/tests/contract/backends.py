@@ -8,8 +8,10 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from apps.auth.application.common.activity_ports import ActivityLog
 from apps.auth.application.common.ports import AuditLog, UnitOfWork
 from apps.auth.domain.audit import AuditEvent, LoginAudit
+from apps.auth.infrastructure.memory.memory_activity_log import MemoryActivityLog
 from apps.auth.infrastructure.memory.memory_audit_log import StandaloneMemoryAuditLog
 from apps.auth.infrastructure.memory.memory_store import MemoryStore
 from apps.auth.infrastructure.memory.memory_unit_of_work import MemoryUnitOfWork
@@ -17,6 +19,9 @@ from apps.auth.infrastructure.persistence_postgres.buffered_sql_audit_log import
     BufferedSqlAuditLog,
 )
 from apps.auth.infrastructure.persistence_postgres.database import create_session_factory
+from apps.auth.infrastructure.persistence_postgres.sqlalchemy_activity_log import (
+    SqlAlchemyActivityLog,
+)
 from apps.auth.infrastructure.persistence_postgres.sqlalchemy_unit_of_work import (
     SqlAlchemyUnitOfWork,
 )
@@ -32,6 +37,10 @@ class Storage(Protocol):
 
     async def committed_audits(self) -> list[LoginAudit]: ...
 
+    def activity_log(self) -> ActivityLog:
+        """The audit records read back, as the activity list and the new-device check do."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -39,6 +48,10 @@ class PostgresStorage:
     def __init__(self, engine: AsyncEngine) -> None:
         self._factory = create_session_factory(engine)
         self._shared = BufferedSqlAuditLog(engine)
+        self._activity = SqlAlchemyActivityLog(engine)
+
+    def activity_log(self) -> ActivityLog:
+        return self._activity
 
     def unit(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self._factory)
@@ -73,6 +86,9 @@ class PostgresStorage:
 class MemoryStorage:
     def __init__(self) -> None:
         self.store = MemoryStore()
+
+    def activity_log(self) -> ActivityLog:
+        return MemoryActivityLog(self.store)
 
     def unit(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self.store)

@@ -15,6 +15,7 @@ def _publisher(exchange: str, url: str = AMQP_URL) -> RabbitmqEventPublisher:
     return RabbitmqEventPublisher(
         url=url,
         exchange=exchange,
+        notice_exchange=f"{exchange}.notices",
         connection_name="relay-test",
         connect_timeout=1,
         publish_timeout=2,

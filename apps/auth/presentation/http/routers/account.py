@@ -12,6 +12,7 @@ from apps.auth.application.session.logout import LogoutRequest
 from apps.auth.application.session.logout_all import LogoutAllRequest
 from apps.auth.application.session.sessions import RevokeSessionRequest
 from apps.auth.application.user.delete_account import DeleteAccountRequest
+from apps.auth.domain.device import clean_user_agent
 from apps.auth.domain.errors import AccountNotDeleted
 from apps.auth.domain.token import TokenClaims
 from apps.auth.presentation.http.api import api_of
@@ -130,7 +131,7 @@ async def sessions(request: Request, caller: Caller) -> SessionsResponse:
                 id=s.id,
                 provider=s.provider,
                 device_id=s.client.device_id,
-                user_agent=s.client.user_agent,
+                user_agent=clean_user_agent(s.client.user_agent),
                 device=DeviceView.of(result.devices[s.id]),
                 ip=s.client.ip,
                 created_at=s.created_at,
