@@ -3,11 +3,12 @@
 # CRDs catalogue (github.com/datreeio/CRDs-catalog, MIT), at the pinned commit or the one given:
 #   scripts/refresh-k8s-schemas.sh [COMMIT]
 # Only the files already in the folder are refreshed; add a path there to add a kind.
+# K8S_SCHEMAS_SOURCE (a base URL) and K8S_SCHEMAS_DIR (the folder) override the two ends.
 set -euo pipefail
 
 COMMIT="${1:-7b1e26ef9deea49293714d204c1a2270aab1178f}"
-BASE="https://raw.githubusercontent.com/datreeio/CRDs-catalog/${COMMIT}"
-DIR="$(cd "$(dirname "$0")/.." && pwd)/tests/delivery/schemas"
+BASE="${K8S_SCHEMAS_SOURCE:-https://raw.githubusercontent.com/datreeio/CRDs-catalog/${COMMIT}}"
+DIR="${K8S_SCHEMAS_DIR:-$(cd "$(dirname "$0")/.." && pwd)/tests/delivery/schemas}"
 
 cd "$DIR"
 mapfile -t files < <(find . -name '*.json' -printf '%P\n' | sort)
