@@ -12,6 +12,7 @@ from apps.auth.domain.errors import TokenRevoked
 from apps.auth.tests.browser.chromium import screenshot
 from apps.auth.tests.browser.devices import (
     ANDROID_CHROME,
+    IPHONE_SAFARI,
     KAKAOTALK,
     sign_in_over_http,
 )
@@ -142,3 +143,41 @@ def test_activity_api_answers_the_page_only_its_own_events(service):
     assert httpx.get(f"{service}{API}/me/activity").status_code == 401
     mine.close()
     theirs.close()
+
+
+NAMELESS_CONTROLS = """
+return [...document.querySelectorAll('button, a, input, summary, [tabindex]')]
+  .filter(e => e.offsetParent !== null || e === document.activeElement)
+  .filter(e => !(e.getAttribute('aria-label') || e.textContent.trim() || e.id === 'main'))
+  .map(e => e.outerHTML);
+"""
+UNLABELLED_REGIONS = """
+return [...document.querySelectorAll('section, ul, ol, nav')]
+  .filter(e => e.offsetParent !== null)
+  .filter(e => !(e.getAttribute('aria-labelledby') || e.getAttribute('aria-label')))
+  .filter(e => !e.closest('li'))
+  .map(e => e.tagName + '#' + e.id + '.' + e.className);
+"""
+
+
+def test_signed_in_page_has_landmarks_and_every_control_and_region_is_named(service, browser):
+    as_device(browser, IPHONE_SAFARI, "ko")
+    phone(browser)
+    sign_in_with_dev(browser, service, "Dana")
+    wait_sessions(browser, 1)
+
+    for landmark in ("header", "nav[aria-label]", "main#main", "footer"):
+        assert len(browser.find_elements(By.CSS_SELECTOR, landmark)) == 1, landmark
+    assert browser.execute_script(NAMELESS_CONTROLS) == []
+    assert browser.execute_script(UNLABELLED_REGIONS) == []
+    status = browser.find_element(By.ID, "status")
+    assert status.get_attribute("role") == "status"
+    assert status.get_attribute("aria-live") == "polite"
+    assert browser.find_element(By.ID, "error").get_attribute("role") == "alert"
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ko"
+
+    visible(browser, "#logout").click()
+    wait_state(browser, "signed-out")
+    assert browser.execute_script(NAMELESS_CONTROLS) == []
+    assert browser.execute_script(UNLABELLED_REGIONS) == []
+    desktop(browser)
