@@ -159,6 +159,15 @@ return [...document.querySelectorAll('section, ul, ol, nav')]
   .map(e => e.tagName + '#' + e.id + '.' + e.className);
 """
 
+# What a phone downloads for the page: the document, its scripts, stylesheet and catalogue.
+PAGE_WEIGHT = """
+const page = performance.getEntriesByType('navigation')[0];
+return [[page.name, page.decodedBodySize],
+        ...performance.getEntriesByType('resource')
+          .filter(e => e.initiatorType !== 'fetch' || e.name.includes('/static/'))
+          .map(e => [e.name, e.decodedBodySize])];
+"""
+
 
 def test_signed_in_page_has_landmarks_and_every_control_and_region_is_named(service, browser):
     as_device(browser, IPHONE_SAFARI, "ko")
@@ -175,6 +184,9 @@ def test_signed_in_page_has_landmarks_and_every_control_and_region_is_named(serv
     assert status.get_attribute("aria-live") == "polite"
     assert browser.find_element(By.ID, "error").get_attribute("role") == "alert"
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ko"
+    loaded = browser.execute_script(PAGE_WEIGHT)
+    assert all(url.startswith(service) for url, _ in loaded), loaded
+    assert sum(size for _, size in loaded) < 64_000, loaded
 
     visible(browser, "#logout").click()
     wait_state(browser, "signed-out")

@@ -9,7 +9,8 @@ import { chooseLanguage, loadCatalogue, t } from "./i18n.js";
 import { sessionItem } from "./sessions.js";
 import { answerFailed, clearError, say, show, showError, showLinkedError } from "./views.js";
 
-const state = { expiresAt: 0, timer: 0, renewing: false };
+// The first visit asks /session while the catalogue loads; later checks ask afresh.
+const state = { expiresAt: 0, timer: 0, renewing: false, firstProbe: null };
 
 function $(id) {
   return document.getElementById(id);
@@ -66,7 +67,8 @@ function countdown(iso) {
 // Whether there is a session to show: the probe never answers 401; an expired access token
 // with a refresh cookie is refreshed first.
 async function signedIn() {
-  const probe = await call("GET", "/session", false);
+  const probe = await (state.firstProbe || call("GET", "/session", false));
+  state.firstProbe = null;
   if (!probe.ok) {
     answerFailed(probe);
     return false;
@@ -96,6 +98,7 @@ async function home() {
   if (!(await signedIn())) {
     return;
   }
+  const activity = loadActivity();
   const [me, sessions] = await Promise.all([call("GET", "/me"), call("GET", "/sessions")]);
   const failed = [me, sessions].find((answer) => !answer.ok);
   if (failed) {
@@ -113,7 +116,7 @@ async function home() {
   $("sessions").replaceChildren(...sessions.body.sessions.map((s) => sessionItem(s, endSession)));
   countdown(sessions.body.access_expires_at);
   show("signed-in");
-  await loadActivity();
+  await activity;
 }
 
 async function endSession(id) {
@@ -185,6 +188,9 @@ function wire() {
 }
 
 async function start() {
+  if (!location.hash.startsWith("#/login")) {
+    state.firstProbe = call("GET", "/session", false);
+  }
   try {
     await loadCatalogue();
   } catch {

@@ -6,7 +6,8 @@ import { deviceName, providerName, t, when } from "./i18n.js";
 
 const KINDS = ["sign_in", "sign_out", "sign_out_all", "session_ended", "session_compromised", "account_change"];
 const PAGE = 10;
-const state = { cursor: null };
+// `load` counts the list's reloads: a page that arrives after a newer reload is dropped.
+const state = { cursor: null, load: 0 };
 
 function $(id) {
   return document.getElementById(id);
@@ -58,12 +59,15 @@ function entry(item) {
   return li;
 }
 
-async function page(cursor) {
+async function page(cursor, load = state.load) {
   const query = new URLSearchParams({ limit: String(PAGE) });
   if (cursor) {
     query.set("cursor", cursor);
   }
   const answer = await call("GET", `/me/activity?${query}`);
+  if (load !== state.load) {
+    return;
+  }
   const note = $("activity-note");
   if (!answer.ok) {
     note.textContent = t("activity.unavailable");
@@ -80,8 +84,9 @@ async function page(cursor) {
 }
 
 export async function loadActivity() {
-  $("activity").replaceChildren();
+  state.load += 1;
   state.cursor = null;
+  $("activity").replaceChildren();
   await page(null);
 }
 
