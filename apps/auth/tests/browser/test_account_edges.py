@@ -93,24 +93,43 @@ def test_session_ended_on_another_device_is_said_in_the_page_language_without_co
     other.close()
 
 
+OFFLINE = {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0}
+
+
+def _reload_while_offline(browser: webdriver.Chrome) -> None:
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", OFFLINE)
+    try:
+        visible(browser, "#reload").click()
+        wait_state(browser, "unreachable")
+    finally:
+        browser.execute_cdp_cmd("Network.emulateNetworkConditions", {**OFFLINE, "offline": False})
+
+
 def test_unreachable_service_is_shown_instead_of_the_sign_in_view(service, browser):
     as_device(browser, ANDROID_CHROME, "ko")
     phone(browser)
     sign_in_with_dev(browser, service, "Jin")
-    browser.execute_cdp_cmd("Network.enable", {})
-    offline = {"offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0}
-    browser.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
-    try:
-        visible(browser, "#reload").click()
-        wait_state(browser, "unreachable")
-        assert text_of(browser, "#unreachable-title") == "서비스에 연결할 수 없습니다"
-        assert not browser.find_element(By.ID, "signed-out").is_displayed()
-        screenshot(browser, "18-service-unreachable-ko-phone")
-    finally:
-        browser.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": False})
+    [mine] = wait_sessions(browser, 1)
+    session_id = mine.get_attribute("data-session-id")
+
+    _reload_while_offline(browser)
+    assert text_of(browser, "#unreachable-title") == "서비스에 연결할 수 없습니다"
+    assert not browser.find_element(By.ID, "signed-out").is_displayed()
+    assert not browser.find_element(By.ID, "error").is_displayed()
+    screenshot(browser, "18-service-unreachable-ko-phone")
     visible(browser, "#retry").click()
     wait_state(browser, "signed-in")
+
+    _reload_while_offline(browser)
+    other = sign_in_over_http(service, "Jin", IPHONE_SAFARI)
+    assert other.delete(f"{API}/sessions/{session_id}").is_success
+    visible(browser, "#retry").click()
+    wait_state(browser, "signed-out")
+    assert text_of(browser, "#error-code") == "TOKEN_REVOKED"
+    assert not browser.find_element(By.ID, "unreachable").is_displayed()
     desktop(browser)
+    other.close()
 
 
 def test_dev_sign_in_form_is_usable_on_a_phone(service, browser):

@@ -70,24 +70,27 @@ async function signedIn() {
   const probe = await (state.firstProbe || call("GET", "/session", false));
   state.firstProbe = null;
   if (!probe.ok) {
-    answerFailed(probe);
-    return false;
+    return failed(probe);
   }
   const { signed_in: live, code, refreshable } = probe.body;
   if (live) {
     return true;
   }
-  const revivable = code === "TOKEN_EXPIRED" || code === "MISSING_TOKEN";
-  if (refreshable && revivable) {
+  if (refreshable && (code === "TOKEN_EXPIRED" || code === "MISSING_TOKEN")) {
     const renewed = await refresh();
-    if (renewed.ok) {
-      return true;
-    }
-    renewed.status === 0 ? answerFailed(renewed) : showError(renewed.body.code);
-  } else if (code && code !== "MISSING_TOKEN") {
+    return renewed.ok || failed(renewed);
+  }
+  if (code && code !== "MISSING_TOKEN") {
     showError(code);
   }
-  if (document.body.dataset.state !== "unreachable") {
+  show("signed-out");
+  return false;
+}
+
+// A call that did not succeed: the unreachable view, or its error above the sign-in view.
+function failed(answer) {
+  answerFailed(answer);
+  if (!unreachable(answer)) {
     show("signed-out");
   }
   return false;
@@ -100,12 +103,9 @@ async function home() {
   }
   const activity = loadActivity();
   const [me, sessions] = await Promise.all([call("GET", "/me"), call("GET", "/sessions")]);
-  const failed = [me, sessions].find((answer) => !answer.ok);
-  if (failed) {
-    answerFailed(failed);
-    if (!unreachable(failed)) {
-      show("signed-out");
-    }
+  const refused = [me, sessions].find((answer) => !answer.ok);
+  if (refused) {
+    failed(refused);
     return;
   }
   clearError();
