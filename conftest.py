@@ -16,7 +16,7 @@ os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.envir
 
 from tests.delivery.manifests import SCHEMA_DIR  # noqa: E402
 
-SHARED_HELP = (
+SCHEMAS_HELP = (
     "custom-resource schemas not found at {dir}: ECO2_K8S_SCHEMAS must name a folder laid out "
     "as <api group>/<kind>_<version>.json, or be unset to use the repository's own "
     "(tests/delivery/schemas/); {count} test(s) that validate manifests against them were not run"
@@ -29,7 +29,7 @@ KUBECTL_HELP = (
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "needs_shared: needs the custom-resource schemas (tests/delivery/schemas)"
+        "markers", "needs_schemas: needs the custom-resource schemas (tests/delivery/schemas)"
     )
 
 
@@ -40,15 +40,15 @@ def pytest_collectstart(collector: pytest.Collector) -> None:
         pytest.exit(KUBECTL_HELP, returncode=pytest.ExitCode.USAGE_ERROR)
 
 
-class SharedFolderMissing(pytest.Item):
-    """Stands for every test that needs ../shared: one failure that says what to put there."""
+class SchemaFolderMissing(pytest.Item):
+    """Stands for every test that needs the schema folder: one failure saying what to set."""
 
     def __init__(self, *, count: int, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.count = count
 
     def runtest(self) -> None:
-        raise FileNotFoundError(SHARED_HELP.format(dir=SCHEMA_DIR, count=self.count))
+        raise FileNotFoundError(SCHEMAS_HELP.format(dir=SCHEMA_DIR, count=self.count))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:  # type: ignore[no-untyped-def]
         return str(excinfo.value)
@@ -62,13 +62,13 @@ def pytest_collection_modifyitems(
 ) -> None:
     if SCHEMA_DIR.is_dir():
         return
-    needing = [item for item in items if item.get_closest_marker("needs_shared")]
+    needing = [item for item in items if item.get_closest_marker("needs_schemas")]
     if not needing:
         return
     config.hook.pytest_deselected(items=needing)
     items[:] = [item for item in items if item not in needing]
     items.append(
-        SharedFolderMissing.from_parent(
+        SchemaFolderMissing.from_parent(
             needing[0].parent, name="custom_resource_schemas", count=len(needing)
         )
     )

@@ -25,7 +25,7 @@ from tests.delivery.manifests import (
 )
 from tests.observability.sources import analysis_templates
 
-pytestmark = pytest.mark.needs_shared
+pytestmark = pytest.mark.needs_schemas
 
 
 def _custom_schema(doc: Doc) -> Path | None:
