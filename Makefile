@@ -23,7 +23,7 @@ install: $(VENV)/.synced
 run: install
 	AUTH_ENVIRONMENT=$${AUTH_ENVIRONMENT:-local} \
 	AUTH_PUBLIC_BASE_URL=$${AUTH_PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
-	$(PY) -m apps.auth.setup.serve --host $(HOST) --port $(PORT)
+	$(PY) -m apps.auth.setup.serve --host $(HOST) --port $(PORT) --announce
 
 test: install
 	./scripts/ci-tools.sh
@@ -64,9 +64,13 @@ migrate: install
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
+# Make ends a failed recipe with its own status 2: the demo's (3 = roll back, 1 = the demo
+# failed) is the recipe's last line and make's `Error 3`.
 canary-demo: install
 	./scripts/ci-tools.sh
-	$(PY) -m benchmarks.canary_demo $(ARGS)
+	@$(PY) -m benchmarks.canary_demo $(ARGS) || { status=$$?; \
+	  echo "canary-demo: exit status $$status ($$([ $$status = 3 ] && echo roll back || echo the demo failed))" >&2; \
+	  exit $$status; }
 
 fuzz: install
 	./scripts/ensure-services.sh

@@ -16,11 +16,10 @@ os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.envir
 
 from tests.delivery.manifests import SCHEMA_DIR  # noqa: E402
 
-SHARED_HELP = (
-    "custom-resource schemas not found at {dir}: put the project's shared/ folder beside this "
-    "checkout (../shared/k8s-schemas/<api group>/<kind>_<version>.json) or point "
-    "ECO2_K8S_SCHEMAS at such a folder; {count} test(s) that validate manifests against them "
-    "were not run"
+SCHEMAS_HELP = (
+    "custom-resource schemas not found at {dir}: ECO2_K8S_SCHEMAS must name a folder laid out "
+    "as <api group>/<kind>_<version>.json, or be unset to use the repository's own "
+    "(tests/delivery/schemas/); {count} test(s) that validate manifests against them were not run"
 )
 KUBECTL_HELP = (
     "kubectl is not on PATH and the tests under tests/ render the Kustomize overlays with it: "
@@ -30,7 +29,7 @@ KUBECTL_HELP = (
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "needs_shared: needs ../shared/k8s-schemas beside the checkout"
+        "markers", "needs_schemas: needs the custom-resource schemas (tests/delivery/schemas)"
     )
 
 
@@ -41,21 +40,21 @@ def pytest_collectstart(collector: pytest.Collector) -> None:
         pytest.exit(KUBECTL_HELP, returncode=pytest.ExitCode.USAGE_ERROR)
 
 
-class SharedFolderMissing(pytest.Item):
-    """Stands for every test that needs ../shared: one failure that says what to put there."""
+class SchemaFolderMissing(pytest.Item):
+    """Stands for every test that needs the schema folder: one failure saying what to set."""
 
     def __init__(self, *, count: int, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.count = count
 
     def runtest(self) -> None:
-        raise FileNotFoundError(SHARED_HELP.format(dir=SCHEMA_DIR, count=self.count))
+        raise FileNotFoundError(SCHEMAS_HELP.format(dir=SCHEMA_DIR, count=self.count))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:  # type: ignore[no-untyped-def]
         return str(excinfo.value)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        return self.path, 0, "shared/ folder beside the checkout"
+        return self.path, 0, "custom-resource schema folder"
 
 
 def pytest_collection_modifyitems(
@@ -63,13 +62,13 @@ def pytest_collection_modifyitems(
 ) -> None:
     if SCHEMA_DIR.is_dir():
         return
-    needing = [item for item in items if item.get_closest_marker("needs_shared")]
+    needing = [item for item in items if item.get_closest_marker("needs_schemas")]
     if not needing:
         return
     config.hook.pytest_deselected(items=needing)
     items[:] = [item for item in items if item not in needing]
     items.append(
-        SharedFolderMissing.from_parent(
-            needing[0].parent, name="shared_folder_beside_checkout", count=len(needing)
+        SchemaFolderMissing.from_parent(
+            needing[0].parent, name="custom_resource_schemas", count=len(needing)
         )
     )

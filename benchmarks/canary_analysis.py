@@ -23,6 +23,8 @@ TEMPLATE = (
 )
 Query = Callable[[str], list[float]]
 VERDICTS = {"Successful": "promote", "Inconclusive": "hold", "Failed": "roll back"}
+_FLOOR = re.compile(r"clamp_min\(.*,\s*([\d.]+)\)\s*(?:or vector\(NaN\))?\s*$", re.DOTALL)
+LATENCY_METRIC = "p99-latency-versus-stable"
 _CONDITION = re.compile(r"^result\[(\d+)\]\s*(<=|>=|==|!=|<|>)\s*(-?[\d.]+(?:e-?\d+)?)$")
 _OPERATORS = {
     "<=": operator.le,
@@ -46,6 +48,15 @@ class Measurement:
 def load_metrics(path: Path = TEMPLATE) -> list[dict[str, Any]]:
     template = yaml.safe_load(path.read_text())
     return list(template["spec"]["metrics"])
+
+
+def latency_floor_seconds(metrics: list[dict[str, Any]]) -> float:
+    """The floor the latency metric puts under stable's p99 (its `clamp_min`), in seconds."""
+    [metric] = [m for m in metrics if m["name"] == LATENCY_METRIC]
+    match = _FLOOR.search(metric["provider"]["prometheus"]["query"].strip())
+    if match is None:
+        raise ValueError(f"{LATENCY_METRIC} has no clamp_min floor the demo can read")
+    return float(match.group(1))
 
 
 def measure(metric: dict[str, Any], query: Query) -> Measurement:

@@ -7,7 +7,9 @@ become `exported_*`) and loads the PrometheusRule's rules. Warms the instances u
 same mixed load at both, and asks Prometheus the AnalysisTemplate's queries (their `[5m]`
 windows narrowed to the run), then applies the template's conditions to the answers.
 
-Exit status: 0 for promote or hold, 3 for roll back, 1 if the demo itself fails.
+Exit status: 0 for promote or hold, 3 for roll back, 1 if the demo itself fails. Through
+`make canary-demo` a non-zero status is make's own 2, with the demo's status in make's
+`Error 3` line and in the recipe's last line (`canary-demo: exit status 3 (roll back)`).
 `--inject-error-rate 0.3` serves the canary through `benchmarks.canary_faulty`, which
 answers 500 to that share of API requests.
 """
@@ -24,7 +26,14 @@ from pathlib import Path
 
 import yaml
 
-from benchmarks.canary_analysis import TEMPLATE, Measurement, load_metrics, measure, verdict
+from benchmarks.canary_analysis import (
+    TEMPLATE,
+    Measurement,
+    latency_floor_seconds,
+    load_metrics,
+    measure,
+    verdict,
+)
 from benchmarks.canary_load import Instance, drive
 from benchmarks.canary_report import analysis_table, comparison_table, rules_line
 from benchmarks.prometheus import Prometheus, Sample
@@ -95,8 +104,10 @@ def run(args: argparse.Namespace) -> int:
         def query(expr: str) -> list[Sample]:
             return prometheus.query(over(expr, window))
 
-        table = comparison_table(query)
-        measurements = [measure(m, lambda e: [v for _, v in query(e)]) for m in load_metrics()]
+        metrics = load_metrics()
+        floor_ms = latency_floor_seconds(metrics) * 1000
+        table = comparison_table(query, floor_ms=floor_ms)
+        measurements = [measure(m, lambda e: [v for _, v in query(e)]) for m in metrics]
         rules = rules_line(prometheus.rules())
     _report(args, window, table, measurements, rules)
     outcome = verdict(measurements)

@@ -52,12 +52,30 @@ ROWS = (
 )
 
 
-def comparison_table(query: Callable[[str], list[Sample]]) -> list[str]:
+P99_TITLE = "p99 latency (ms)"
+JUDGED_TITLE = "p99 canary/judged stable"
+
+
+def comparison_table(query: Callable[[str], list[Sample]], *, floor_ms: float) -> list[str]:
+    """The rows side by side, then the p99 ratio the analysis judges: canary's p99 over
+    stable's p99 raised to `floor_ms` (the template's floor), so the two cannot disagree."""
     lines = [f"{'':<26}{'stable':>12}{'canary':>12}"]
+    p99: dict[str | None, float] = {}
     for title, expr, fmt in ROWS:
         by_release = {labels.get("release"): value for labels, value in query(expr)}
+        if title == P99_TITLE:
+            p99 = by_release
         cells = [_cell(by_release.get(track), fmt) for track in ("stable", "canary")]
         lines.append(f"{title:<26}{cells[0]:>12}{cells[1]:>12}")
+    stable, canary = p99.get("stable"), p99.get("canary")
+    judged = None if stable is None or math.isnan(stable) else max(stable, floor_ms)
+    ratio = None if judged is None or canary is None else canary / judged
+    lines.append(f"{'p99 stable as judged (ms)':<26}{_cell(judged, '{:.1f}'):>12}{'':>12}")
+    lines.append(f"{JUDGED_TITLE:<26}{'':>12}{_cell(ratio, '{:.4g}'):>12}")
+    lines.append(
+        f"(the analysis counts stable's p99 as at least {floor_ms:g} ms: below that a "
+        "difference is noise, so two fast tracks never roll back)"
+    )
     return lines
 
 

@@ -21,8 +21,14 @@ for tool in "${!package_of[@]}"; do
   fi
 done
 
+# The account page is Korean first; Debian's chromium brings no Korean font, so its browser
+# tests and screenshots need one (fontconfig comes with chromium).
+if ! { command -v fc-list >/dev/null 2>&1 && fc-list :lang=ko | grep -q .; }; then
+  missing+=(fonts-nanum)
+fi
+
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "ci-tools: ${!package_of[*]} are present"
+  echo "ci-tools: ${!package_of[*]} and a Korean font are present"
   exit 0
 fi
 

@@ -14,8 +14,10 @@ import conftest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_shared_schemas_missing_gives_one_failure_naming_the_folder_when_absent(tmp_path):
-    missing = tmp_path / "no-shared" / "k8s-schemas"
+def test_schema_folder_missing_gives_one_failure_naming_the_folder_when_variable_is_wrong(
+    tmp_path,
+):
+    missing = tmp_path / "no-such" / "k8s-schemas"
     result = subprocess.run(
         [
             sys.executable,
@@ -40,7 +42,7 @@ def test_shared_schemas_missing_gives_one_failure_naming_the_folder_when_absent(
     summary = result.stdout.strip().splitlines()[-1]
     assert summary.startswith("1 failed") and "deselected" in summary, summary
     assert result.stdout.count(f"custom-resource schemas not found at {missing}") == 1
-    assert "../shared/k8s-schemas/" in result.stdout and "ECO2_K8S_SCHEMAS" in result.stdout
+    assert "tests/delivery/schemas/" in result.stdout and "ECO2_K8S_SCHEMAS" in result.stdout
 
 
 def test_suite_stops_at_start_with_install_hint_when_kubectl_is_missing(monkeypatch):

@@ -14,9 +14,10 @@ from typing import Any
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SCHEMA_DIR = Path(
-    os.environ.get("ECO2_K8S_SCHEMAS", REPO_ROOT.parent / "shared" / "k8s-schemas")
-).resolve()
+# The custom-resource schemas kept in the repository (tests/delivery/schemas/README.md says
+# where they come from); ECO2_K8S_SCHEMAS points at another folder of the same layout.
+BUNDLED_SCHEMAS = REPO_ROOT / "tests" / "delivery" / "schemas"
+SCHEMA_DIR = Path(os.environ.get("ECO2_K8S_SCHEMAS") or BUNDLED_SCHEMAS).resolve()
 DOMAINS = REPO_ROOT / "workloads" / "domains"
 ENVIRONMENTS = ("dev", "prod")
 OVERLAYS = tuple(f"{domain}/{env}" for domain in ("auth", "auth-relay") for env in ENVIRONMENTS)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -11,15 +14,18 @@ from kubernetes_validate.utils import latest_version
 from tests.delivery import platform
 from tests.delivery.manifests import (
     APPSETS,
+    BUNDLED_SCHEMAS,
     IMAGE_UPDATERS,
     OVERLAYS,
+    REPO_ROOT,
     SCHEMA_DIR,
     Doc,
     load_yaml_documents,
     render,
 )
+from tests.observability.sources import analysis_templates
 
-pytestmark = pytest.mark.needs_shared
+pytestmark = pytest.mark.needs_schemas
 
 
 def _custom_schema(doc: Doc) -> Path | None:
@@ -59,7 +65,7 @@ def _problems(doc: Doc, kubernetes_version: str = PLATFORM_MINOR) -> list[str]:
 def test_shared_schema_folder_is_present():
     assert SCHEMA_DIR.is_dir(), (
         f"custom-resource schemas not found at {SCHEMA_DIR}; "
-        "check out shared/ beside the repository or set ECO2_K8S_SCHEMAS"
+        "unset ECO2_K8S_SCHEMAS to use tests/delivery/schemas"
     )
 
 
@@ -115,3 +121,30 @@ def test_custom_resource_validation_rejects_unknown_fields():
     virtual_service["spec"]["http"][0]["matchh"] = []
 
     assert _problems(virtual_service)
+
+
+def _documents_validated() -> list[Doc]:
+    rendered = [doc for overlay in OVERLAYS for doc in render(overlay)]
+    files = [*APPSETS.values(), *IMAGE_UPDATERS.values()]
+    listed = [doc for path in files for doc in load_yaml_documents(path)]
+    return [*rendered, *listed, *analysis_templates()]
+
+
+def test_repository_keeps_exactly_the_schemas_the_tests_use_with_their_licence():
+    used = {_custom_schema(doc) for doc in _documents_validated()} - {None}
+    kept = set(BUNDLED_SCHEMAS.resolve().rglob("*.json"))
+
+    assert kept == used
+    assert (BUNDLED_SCHEMAS / "LICENSE").read_text().startswith("MIT License")
+    assert "datreeio/CRDs-catalog" in (BUNDLED_SCHEMAS / "README.md").read_text()
+
+
+def test_schema_folder_defaults_to_the_repository_when_no_variable_is_set():
+    probe = "from tests.delivery.manifests import SCHEMA_DIR; print(SCHEMA_DIR)"
+    env = {k: v for k, v in os.environ.items() if k != "ECO2_K8S_SCHEMAS"}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO_ROOT, env=env, capture_output=True, text=True
+    )
+
+    assert result.stdout.strip() == str(BUNDLED_SCHEMAS.resolve()), result.stderr

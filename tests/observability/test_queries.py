@@ -90,7 +90,7 @@ def test_canary_alerts_and_analysis_compare_the_same_series(state, template_name
     assert latency in normal(rules["AuthCanaryLatencyAboveStable"])
 
 
-@pytest.mark.needs_shared
+@pytest.mark.needs_schemas
 def test_analysis_template_validates_against_the_argo_rollouts_schema():
     templates = analysis_templates()
 

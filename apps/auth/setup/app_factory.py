@@ -22,7 +22,14 @@ from apps.auth.presentation.http.docs_page import docs_router
 from apps.auth.presentation.http.errors import install_error_handlers
 from apps.auth.presentation.http.metrics import AuthMetrics
 from apps.auth.presentation.http.middleware import CorsForBrowsers, ObservabilityMiddleware
-from apps.auth.presentation.http.routers import account, activity, health, login, tokens
+from apps.auth.presentation.http.routers import (
+    account,
+    activity,
+    health,
+    login,
+    session_probe,
+    tokens,
+)
 from apps.auth.setup import secret_strength
 from apps.auth.setup.identity import user_directory
 from apps.auth.setup.services import build_services, origin_policy, signing_keys
@@ -157,6 +164,7 @@ def create_app(
         docs,
         account.router,
         activity.router,
+        session_probe.router,
     ):
         app.router.routes.extend(router.routes)
     if settings.account_page_enabled:

@@ -56,6 +56,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--app", default=DEFAULT_APP, help="ASGI app as module:attribute")
+    parser.add_argument(
+        "--announce", action="store_true", help="print the URL once the port is bound (make run)"
+    )
     return parser.parse_args(argv)
 
 
@@ -90,8 +93,17 @@ def prepare(argv: Sequence[str] | None = None) -> tuple[uvicorn.Server, socket.s
     sock = listen(args.host, args.port)
     app = import_from_string(args.app)
     tune_gc()
-    config = server_config(app, host=args.host, port=sock.getsockname()[1])
+    port = sock.getsockname()[1]
+    config = server_config(app, host=args.host, port=port)
+    if args.announce:
+        print(f"auth-api: listening on {url_of(args.host, port)}", flush=True)
     return uvicorn.Server(config), sock
+
+
+def url_of(host: str, port: int) -> str:
+    """The account page's address; the API docs are under /api/v1/auth/docs."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,7 +6,6 @@ the same user. Codes live 60 s, are single use and bound to the PKCE S256 challe
 
 from __future__ import annotations
 
-import html
 import time
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -17,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from apps.auth.infrastructure.oauth import dev_idp_page
 from apps.auth.infrastructure.oauth.dev_idp_store import (
     CODE_TTL_SECONDS,
     TOKEN_TTL_SECONDS,
@@ -63,6 +63,7 @@ def build_dev_idp_app(
             Route("/authorize", authorize_submit, methods=["POST"]),
             Route("/token", token, methods=["POST"]),
             Route("/userinfo", userinfo, methods=["GET"]),
+            Route("/style.css", dev_idp_page.stylesheet, methods=["GET"]),
         ]
     )
 
@@ -78,7 +79,7 @@ def _authorize(
     client_id = _field(params, "client_id") or ""
     redirect_uri = _field(params, "redirect_uri") or ""
     if not store.is_registered(client_id, redirect_uri):
-        return HTMLResponse(_page("Unknown client or redirect_uri.", None), status_code=400)
+        return _html(_page("Unknown client or redirect_uri.", None), status_code=400)
     state = _field(params, "state")
     challenge = _field(params, "code_challenge")
     if not submitted and _field(params, "response_type") != "code":
@@ -86,10 +87,10 @@ def _authorize(
     if not challenge or _field(params, "code_challenge_method") != "S256":
         return _back(redirect_uri, {"error": "invalid_request", "state": state})
     if name is None:
-        return HTMLResponse(_page(None, params))
+        return _html(_page(None, params))
     user_name = valid_name(name)
     if user_name is None:
-        return HTMLResponse(_page("Enter a name (up to 64 characters).", params), status_code=400)
+        return _html(_page("Enter a name (up to 64 characters).", params), status_code=400)
     code = store.issue_code(
         DevUser(name=user_name),
         client_id=client_id,
@@ -129,20 +130,10 @@ def _token(store: DevIdpStore, form: FormData) -> Response:
 
 
 def _page(error: str | None, params: QueryParams | FormData | None) -> str:
-    message = f'<p role="alert">{html.escape(error)}</p>' if error else ""
-    form = ""
-    if params is not None:
-        hidden = "".join(
-            f'<input type="hidden" name="{key}" value="{html.escape(_field(params, key) or "")}">'
-            for key in _FORWARDED
-        )
-        form = (
-            f'<form method="post" action="authorize">{hidden}'
-            '<label>Name <input name="name" required maxlength="64" autofocus></label>'
-            '<button type="submit">Sign in</button></form>'
-        )
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        "<title>Eco² dev sign-in</title></head>"
-        f"<body><h1>Eco² dev sign-in</h1>{message}{form}</body></html>"
-    )
+    hidden = None if params is None else {key: _field(params, key) or "" for key in _FORWARDED}
+    return dev_idp_page.render(error, hidden)
+
+
+def _html(page: str, status_code: int = 200) -> HTMLResponse:
+    headers = {"Content-Security-Policy": dev_idp_page.PAGE_CSP, **_NO_STORE}
+    return HTMLResponse(page, status_code=status_code, headers=headers)

@@ -58,15 +58,23 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def chromium(width: int = 1100, height: int = 900) -> Iterator[webdriver.Chrome]:
-    """A headless chromium with a profile of its own: its own cookies and local storage."""
+def chromium(
+    width: int = 1100, height: int = 900, *, language: str = "en-US"
+) -> Iterator[webdriver.Chrome]:
+    """A headless chromium with a profile of its own: its own cookies and local storage, and
+    `language` as its Accept-Language (headless chromium's own is en-US)."""
     require_chromium()
     # Selenium must use the browser and driver given here and never fetch one of its own.
     os.environ["SE_OFFLINE"] = "true"
     with tempfile.TemporaryDirectory(prefix="eco2-chromium-") as profile:
         options = Options()
         options.binary_location = str(CHROMIUM)
-        for flag in (*FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}"):
+        for flag in (
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            f"--window-size={width},{height}",
+            f"--accept-lang={language}",
+        ):
             options.add_argument(flag)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))

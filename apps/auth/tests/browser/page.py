@@ -67,3 +67,34 @@ def csp_violations(driver: webdriver.Chrome) -> list[str]:
         for entry in driver.get_log("browser")
         if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]
     ]
+
+
+PHONE = {"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True}
+
+
+def phone(driver: webdriver.Chrome) -> None:
+    """A 360 by 740 phone screen from now on (headless windows cannot be that narrow)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+
+
+def desktop(driver: webdriver.Chrome) -> None:
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def as_device(driver: webdriver.Chrome, user_agent: str, language: str = "ko") -> None:
+    """Another device from now on: its user agent and Accept-Language, no cookies (of any
+    path: WebDriver's own delete reaches only those the current page's path sees)."""
+    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    driver.execute_cdp_cmd(
+        "Emulation.setUserAgentOverride", {"userAgent": user_agent, "acceptLanguage": language}
+    )
+
+
+def horizontal_overflow(driver: webdriver.Chrome) -> int:
+    return int(
+        driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+    )
+
+
+def console_errors(driver: webdriver.Chrome) -> list[str]:
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]

@@ -100,17 +100,21 @@ def test_failed_login_lands_on_error_route_with_code_and_sentence_when_state_is_
         screenshot(browser, "08-login-error")
 
 
-def test_provider_without_credentials_shows_variables_to_set_when_chosen(service):
+def test_provider_without_credentials_is_disabled_with_the_variables_to_set_when_testing(
+    service,
+):
     with chromium() as browser:
         browser.get(f"{service}/")
         wait_state(browser, "signed-out")
-        assert "AUTH_KAKAO_CLIENT_ID" in text_of(browser, "#reason-kakao")
+        kakao = visible(browser, 'button[data-provider="kakao"]')
+        reason = text_of(browser, "#reason-kakao")
 
-        visible(browser, 'button[data-provider="kakao"]').click()
-
-        assert text_of(browser, "#error-code") == "PROVIDER_NOT_CONFIGURED"
-        assert "AUTH_KAKAO_CLIENT_ID" in text_of(browser, "#error-text")
-        assert browser.current_url == f"{service}/"
+        assert not kakao.is_enabled()
+        assert kakao.get_attribute("aria-describedby") == "reason-kakao"
+        assert reason.startswith("Not available in this environment yet.")
+        assert "AUTH_KAKAO_CLIENT_ID" in reason
+        assert visible(browser, 'button[data-provider="dev"]').is_enabled()
+        assert not browser.find_element(By.ID, "error").is_displayed()
         screenshot(browser, "09-provider-not-configured")
 
 

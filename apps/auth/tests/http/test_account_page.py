@@ -50,29 +50,92 @@ async def test_page_is_served_with_strict_csp_and_no_inline_code_when_local(embe
     assert '<meta name="viewport"' in page.text
 
 
-async def test_page_offers_every_provider_with_the_reason_when_one_lacks_credentials(
+async def test_unconfigured_providers_are_disabled_with_one_line_and_variables_when_local(
     app_factory,
 ):
     async with app_factory(embedded=True, enabled_providers="kakao,google") as api:
-        page = (await api.client.get("/")).text
+        page = (await api.client.get("/", headers={"Accept-Language": "en"})).text
 
-    assert 'data-provider="dev"' in page
+    assert re.search(r'<button type="button" data-provider="dev">', page)
+    for provider in ("kakao", "google", "naver"):
+        assert re.search(rf'data-provider="{provider}" disabled', page), provider
     kakao = re.search(r'id="reason-kakao">(.*?)</p>', page)
     assert kakao is not None
-    assert "PROVIDER_NOT_CONFIGURED" in kakao.group(1)
+    assert kakao.group(1).startswith("Not available in this environment yet.")
     # Kakao's client secret is optional at Kakao, so only its client id is asked for.
-    assert "set AUTH_KAKAO_CLIENT_ID " in kakao.group(1)
+    assert "<code>AUTH_KAKAO_CLIENT_ID</code>" in kakao.group(1)
     assert "AUTH_KAKAO_CLIENT_SECRET" not in kakao.group(1)
     google = re.search(r'id="reason-google">(.*?)</p>', page)
     assert google is not None
-    assert "AUTH_GOOGLE_CLIENT_ID and AUTH_GOOGLE_CLIENT_SECRET" in google.group(1)
+    assert "AUTH_GOOGLE_CLIENT_ID, AUTH_GOOGLE_CLIENT_SECRET" in google.group(1)
     naver = re.search(r'id="reason-naver">(.*?)</p>', page)
-    assert naver is not None and "UNSUPPORTED_PROVIDER" in naver.group(1)
+    assert naver is not None and "AUTH_ENABLED_PROVIDERS" in naver.group(1)
     assert 'id="reason-dev"' not in page
 
 
+async def test_deployed_page_names_no_variables_for_a_provider_it_does_not_offer(app_factory):
+    deployed = {
+        "environment": "dev",
+        "enabled_providers": "kakao",
+        "kakao_client_id": "id",
+        "kakao_client_secret": "secret-value",
+        "cookie_domain": "eco2.test",
+        "account_page": True,
+    }
+    async with app_factory(**deployed) as api:
+        page = (await api.client.get("/")).text
+
+    assert re.search(r'<button type="button" data-provider="kakao">', page)
+    assert re.search(r'data-provider="naver" disabled', page)
+    assert "AUTH_" not in page and "이 환경에서는 아직 사용할 수 없습니다." in page
+
+
 @pytest.mark.parametrize(
-    "path", ["/static/account.js", "/static/account.css", "/static/favicon.svg", "/favicon.ico"]
+    ("headers", "language", "title"),
+    [
+        ({}, "ko", "Eco² 계정"),
+        ({"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.8"}, "ko", "Eco² 계정"),
+        ({"Accept-Language": "en-US,en;q=0.9"}, "en", "Eco² account"),
+        ({"Accept-Language": "fr-FR"}, "ko", "Eco² 계정"),
+        ({"Accept-Language": "en", "Cookie": "eco2_lang=ko"}, "ko", "Eco² 계정"),
+        ({"Cookie": "eco2_lang=en"}, "en", "Eco² account"),
+        ({"Accept-Language": "en", "Cookie": "eco2_lang=<script>"}, "en", "Eco² account"),
+    ],
+    ids=["default", "korean", "english", "other", "cookie-ko", "cookie-en", "bad-cookie"],
+)
+async def test_page_speaks_korean_unless_english_is_asked_for(
+    embedded_api, headers, language, title
+):
+    page = await embedded_api.client.get("/", headers=headers)
+
+    assert f'<html lang="{language}">' in page.text
+    assert f"<title>{title}</title>" in page.text
+    assert f'data-lang="{language}" lang="{language}" aria-pressed="true"' in page.text
+    assert "{t:" not in page.text and "<script>" not in page.text
+    assert set(page.headers["vary"].replace(" ", "").split(",")) >= {"Accept-Language", "Cookie"}
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+async def test_catalogue_of_each_language_is_served_beside_the_page(embedded_api, language):
+    served = await embedded_api.client.get(f"/static/i18n/{language}.json")
+
+    assert served.status_code == 200
+    assert served.json()["code.TOKEN_REVOKED"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/account.js",
+        "/static/api.js",
+        "/static/i18n.js",
+        "/static/sessions.js",
+        "/static/activity.js",
+        "/static/views.js",
+        "/static/account.css",
+        "/static/favicon.svg",
+        "/favicon.ico",
+    ],
 )
 async def test_page_assets_are_served_when_local(embedded_api, path):
     asset = await embedded_api.client.get(path)
@@ -95,7 +158,7 @@ async def test_page_is_off_when_deployed_unless_asked(app_factory):
 
     assert hidden.status_code == 404 and hidden.json()["code"] == "NOT_FOUND"
     assert assets.status_code == 404
-    assert shown.status_code == 200 and "Eco² account" in shown.text
+    assert shown.status_code == 200 and "Eco² 계정" in shown.text
 
 
 @pytest.mark.parametrize("route", ["authorize", "login"])

@@ -73,6 +73,22 @@ async def test_sign_in_form_renders_when_no_login_hint_is_given(idp: httpx.Async
     assert 'name="name"' in response.text
 
 
+async def test_sign_in_form_fits_a_phone_with_its_own_stylesheet_and_strict_csp(
+    idp: httpx.AsyncClient,
+) -> None:
+    page = await idp.get("/authorize", params=_authorize_params())
+    style = await idp.get("/style.css")
+
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page.text
+    assert '<link rel="stylesheet" href="style.css">' in page.text
+    assert '<label for="name">Name</label>' in page.text and 'id="name"' in page.text
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "style-src 'self'" in csp and "script" not in csp
+    assert "<script" not in page.text and "style=" not in page.text
+    assert style.status_code == 200 and style.headers["content-type"].startswith("text/css")
+    assert "width: 100%" in style.text
+
+
 async def test_echoed_values_are_escaped_when_state_carries_markup(idp: httpx.AsyncClient) -> None:
     state = '"><script>alert(1)</script>'
 
