@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from apps.auth.application.common.health import ReadinessQuery
 from apps.auth.application.common.ports import Clock, IdGenerator
 from apps.auth.application.common.token_ports import TokenCodec
+from apps.auth.domain.user import DEV_PROVIDER
 from apps.auth.infrastructure.oauth.dev_idp import DEV_CLIENT_ID, build_dev_idp_app
 from apps.auth.infrastructure.oauth.registry import ProviderConfig, build_provider_registry
 from apps.auth.infrastructure.security.cached_token_codec import CachingTokenCodec
@@ -22,6 +23,7 @@ from apps.auth.presentation.http.docs_page import docs_router
 from apps.auth.presentation.http.errors import install_error_handlers
 from apps.auth.presentation.http.metrics import AuthMetrics
 from apps.auth.presentation.http.middleware import CorsForBrowsers, ObservabilityMiddleware
+from apps.auth.presentation.http.paths import AUTH_PATH, OPENAPI_PATH
 from apps.auth.presentation.http.routers import account, health, login, tokens
 from apps.auth.setup import secret_strength
 from apps.auth.setup.identity import user_directory
@@ -32,7 +34,7 @@ from apps.auth.setup.token_lifetimes import longest_token_lifetime
 from apps.auth.setup.tracing import configure_tracing
 
 logger = logging.getLogger("auth.setup")
-API_PREFIX = "/api/v1/auth"
+API_PREFIX = AUTH_PATH
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,8 +77,8 @@ def create_app(
     )
     providers = settings.active_providers
     dev_idp = None
-    if "dev" in providers:
-        dev_idp = build_dev_idp_app(clients={DEV_CLIENT_ID: settings.redirect_uri("dev")})
+    if DEV_PROVIDER in providers:
+        dev_idp = build_dev_idp_app(clients={DEV_CLIENT_ID: settings.redirect_uri(DEV_PROVIDER)})
     registry = build_provider_registry(
         configs={
             name: ProviderConfig(
@@ -127,8 +129,10 @@ def create_app(
         title="Eco² auth API",
         version=settings.version,
         lifespan=lifespan,
+        # The mesh's plain routes come before every FastAPI route (routers/tokens.py says why).
+        routes=tokens.mesh_routes(),
         docs_url=None,
-        openapi_url=f"{API_PREFIX}/openapi.json",
+        openapi_url=OPENAPI_PATH,
         redoc_url=None,
         # Tracing is ours (configure_tracing, OTLP only when configured); FastAPI's built-in
         # telemetry would otherwise look up the global OpenTelemetry providers per request.
@@ -148,13 +152,12 @@ def create_app(
     for collector in (*store.collectors, *users_collectors):
         app.state.api.metrics.registry.register(collector)
     install_error_handlers(app)
-    app.router.routes[0:0] = tokens.mesh_routes()
-    docs = docs_router(API_PREFIX, f"{API_PREFIX}/openapi.json", app.title)
+    docs = docs_router(AUTH_PATH, OPENAPI_PATH, app.title)
     for router in (tokens.router, health.root_router, health.router, docs, account.router):
-        app.router.routes.extend(router.routes)
+        app.include_router(router)
     if settings.account_page_enabled:
         install_account_page(app)
-    app.router.routes.extend(login.router.routes)
+    app.include_router(login.router)
     if dev_idp is not None:
         app.mount("/dev-idp", dev_idp, name="dev-idp")
     app.add_middleware(

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from apps.auth.domain.errors import ConfigurationError
+from apps.auth.domain.user import DEV_PROVIDER
 from apps.auth.setup import cutover_profile
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def deployment_problems(settings: Settings) -> list[str]:
         )
         if not value
     ]
-    if "dev" in settings.enabled_providers:
+    if DEV_PROVIDER in settings.enabled_providers:
         problems.append("AUTH_ENABLED_PROVIDERS: the dev provider is only for local and test")
     for provider in settings.providers.values():
         if provider.enabled:

@@ -10,14 +10,19 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from apps.auth.domain.user import DEV_PROVIDER, REAL_PROVIDERS
 from apps.auth.presentation.http.config import HttpConfig
 from apps.auth.presentation.http.login_guard import canonical_redirect, not_configured
 from apps.auth.presentation.http.request_context import config_of
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
-REAL_PROVIDERS = ("kakao", "google", "naver")
-LABELS = {"dev": "the dev provider (local)", "kakao": "Kakao", "google": "Google", "naver": "Naver"}
+LABELS = {
+    DEV_PROVIDER: "the dev provider (local)",
+    "kakao": "Kakao",
+    "google": "Google",
+    "naver": "Naver",
+}
 # No inline script or style anywhere: the page, its script and its stylesheet come from here.
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -62,7 +67,7 @@ def _provider_item(config: HttpConfig, provider: str) -> str:
 
 
 def render_page(config: HttpConfig, environment: str) -> str:
-    shown = [*(["dev"] if "dev" in config.providers else []), *REAL_PROVIDERS]
+    shown = [*([DEV_PROVIDER] if DEV_PROVIDER in config.providers else []), *REAL_PROVIDERS]
     items = "\n".join(_provider_item(config, provider) for provider in shown)
     return (
         _template()
@@ -89,5 +94,5 @@ async def favicon() -> Response:
 
 def install_account_page(app: FastAPI) -> None:
     """Serves the page at `/` and its script, stylesheet and icon under `/static`."""
-    app.router.routes.extend(router.routes)
+    app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="account-static")

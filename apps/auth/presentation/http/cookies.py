@@ -7,11 +7,11 @@ from fastapi import Response
 
 from apps.auth.domain.token import TokenPair
 from apps.auth.presentation.http.config import HttpConfig
+from apps.auth.presentation.http.paths import AUTH_PATH
 
 ACCESS_COOKIE = "s_access"
 REFRESH_COOKIE = "s_refresh"
 LOGIN_COOKIE = "s_login"
-AUTH_PATH = "/api/v1/auth"
 # Set by a canary's authorize beside the login cookie: the mesh routes the provider's redirect
 # back to the canary on it (workloads/domains/auth/base/virtual-service.yaml).
 CANARY_LOGIN_COOKIE = "s_login_canary"
@@ -80,7 +80,7 @@ class CookieWriter:
     def _set(self, response: Response, name: str, value: str, path: str, max_age: int) -> None:
         if _PLAIN_VALUE.fullmatch(value):
             prefix, suffix = _header_around_value(name, path, max_age, self._domain, self._secure)
-            response.raw_headers.append((b"set-cookie", f"{prefix}{value}{suffix}".encode()))
+            response.headers.append("set-cookie", f"{prefix}{value}{suffix}")
             return
         _set_cookie(response, name, value, path, max_age, self._domain, self._secure)
 

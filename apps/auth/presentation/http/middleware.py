@@ -13,6 +13,12 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apps.auth.presentation.http.metrics import AuthMetrics
+from apps.auth.presentation.http.paths import (
+    EXT_AUTHZ_PREFIX,
+    HEALTH_PATH,
+    READY_PATH,
+    VERIFY_PATH,
+)
 from apps.auth.presentation.http.response_headers import (
     internal_error,
     security_headers,
@@ -26,15 +32,13 @@ _QUIET = frozenset(
         "/health",
         "/ready",
         "/metrics",
-        "/api/v1/auth/health",
-        "/api/v1/auth/ready",
-        "/api/v1/auth/verify",
-        "/api/v1/auth/verify/{original_path}",
+        HEALTH_PATH,
+        READY_PATH,
+        VERIFY_PATH,
+        f"{EXT_AUTHZ_PREFIX}{{original_path}}",
     }
 )
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
-# Envoy's ext_authz form of /verify: the original method and path follow this prefix.
-_EXT_AUTHZ_PREFIX = "/api/v1/auth/verify/"
 
 
 class ObservabilityMiddleware:
@@ -164,7 +168,7 @@ class CorsForBrowsers:
             await self.app(scope, receive, send)
         elif not any(name == b"origin" for name, _ in scope["headers"]):
             await self.app(scope, receive, vary_on_origin(send))
-        elif scope["path"].startswith(_EXT_AUTHZ_PREFIX):
+        elif scope["path"].startswith(EXT_AUTHZ_PREFIX):
             headers = Headers(scope=scope)
             await self.cors.simple_response(scope, receive, send, request_headers=headers)
         else:

@@ -15,9 +15,10 @@ from apps.auth.application.user.delete_account import DeleteAccountRequest
 from apps.auth.domain.errors import AccountNotDeleted
 from apps.auth.domain.token import TokenClaims
 from apps.auth.presentation.http.api import api_of
-from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
+from apps.auth.presentation.http.cookies import CookieWriter
 from apps.auth.presentation.http.dependencies import current_claims
 from apps.auth.presentation.http.errors import ERROR_RESPONSES, error_response, status_of
+from apps.auth.presentation.http.paths import AUTH_PATH
 from apps.auth.presentation.http.request_context import (
     access_token,
     client_info,

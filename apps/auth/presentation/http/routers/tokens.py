@@ -21,9 +21,15 @@ from apps.auth.domain.errors import (
     TokenTypeMismatch,
 )
 from apps.auth.presentation.http.api import api_of
-from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
+from apps.auth.presentation.http.cookies import CookieWriter
 from apps.auth.presentation.http.dependencies import current_claims, limit_client
 from apps.auth.presentation.http.errors import ERROR_RESPONSES, error_response
+from apps.auth.presentation.http.paths import (
+    AUTH_PATH,
+    EXT_AUTHZ_PREFIX,
+    REFRESH_PATH,
+    VERIFY_PATH,
+)
 from apps.auth.presentation.http.request_context import (
     client_info,
     refresh_token,
@@ -146,14 +152,14 @@ def mesh_routes() -> list[Route]:
     """`/verify` and `/refresh` as plain routes: the busiest endpoints need no request parsing,
     so they skip FastAPI's dependency machinery. The app places them before its own routes."""
     return [
-        MeshRoute(f"{AUTH_PATH}/verify", verify, methods=["GET"], name="verify"),
+        MeshRoute(VERIFY_PATH, verify, methods=["GET"], name="verify"),
         MeshRoute(
-            f"{AUTH_PATH}/verify/{{original_path:path}}",
+            f"{EXT_AUTHZ_PREFIX}{{original_path:path}}",
             verify_forwarded,
             methods=FORWARDED_METHODS,
             name="verify_forwarded",
         ),
-        MeshRoute(f"{AUTH_PATH}/refresh", refresh, methods=["POST"], name="refresh"),
+        MeshRoute(REFRESH_PATH, refresh, methods=["POST"], name="refresh"),
     ]
 
 
