@@ -20,11 +20,9 @@ from apps.auth.presentation.http.dependencies import current_claims
 from apps.auth.presentation.http.errors import ERROR_RESPONSES, error_response, status_of
 from apps.auth.presentation.http.paths import AUTH_PATH
 from apps.auth.presentation.http.request_context import (
-    access_token,
-    client_info,
     config_of,
-    refresh_token,
     refuse_cross_site,
+    request_facts,
 )
 
 router = APIRouter(prefix=AUTH_PATH, tags=["account"], responses=ERROR_RESPONSES)
@@ -96,11 +94,12 @@ async def logout(
     request: Request,
     response: Response,
 ) -> MessageResponse:
+    facts = request_facts(request)
     await api_of(request).services.logout.execute(
         LogoutRequest(
-            access_token=access_token(request),
-            refresh_token=refresh_token(request),
-            client=client_info(request),
+            access_token=facts.access_token,
+            refresh_token=facts.refresh_token,
+            client=facts.client,
         )
     )
     return _done(request, response, "Successfully logged out", "logout")
@@ -115,7 +114,7 @@ async def logout_all(
     caller: Caller,
 ) -> MessageResponse:
     await api_of(request).services.logout_all.execute(
-        LogoutAllRequest(caller=caller, client=client_info(request))
+        LogoutAllRequest(caller=caller, client=request_facts(request).client)
     )
     return _done(request, response, "Logged out of every session", "logout_all")
 
@@ -155,7 +154,9 @@ async def revoke_session(
     session_id: Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9_-]+$")],
 ) -> MessageResponse:
     await api_of(request).services.revoke_session.execute(
-        RevokeSessionRequest(caller=caller, session_id=session_id, client=client_info(request))
+        RevokeSessionRequest(
+            caller=caller, session_id=session_id, client=request_facts(request).client
+        )
     )
     api_of(request).metrics.revocations.labels("session_revoked").inc()
     return MessageResponse(data=MessageData(message="Session revoked"))
@@ -169,7 +170,7 @@ async def delete_me(
 ) -> MessageResponse | JSONResponse:
     try:
         await api_of(request).services.delete_account.execute(
-            DeleteAccountRequest(caller=caller, client=client_info(request))
+            DeleteAccountRequest(caller=caller, client=request_facts(request).client)
         )
     except AccountNotDeleted as error:
         # Every session has ended: the browser drops its tokens even though the account stays.

@@ -22,7 +22,7 @@ from apps.auth.presentation.http.dependencies import rate_limited
 from apps.auth.presentation.http.errors import ERROR_RESPONSES
 from apps.auth.presentation.http.login_guard import canonical_redirect, require_configured
 from apps.auth.presentation.http.paths import AUTH_PATH, FIXED_SEGMENTS
-from apps.auth.presentation.http.request_context import client_info, config_of, login_binding
+from apps.auth.presentation.http.request_context import config_of, request_facts
 
 
 class ProviderRoute(APIRoute):
@@ -167,6 +167,7 @@ async def callback(
     metrics = api.metrics
     if provider not in config.providers:
         raise UnsupportedProvider()
+    facts = request_facts(request)
     try:
         result = await api.services.complete_login.execute(
             CompleteLoginRequest(
@@ -174,8 +175,8 @@ async def callback(
                 state=state,
                 code=code,
                 error=error,
-                browser_binding=login_binding(request),
-                client=client_info(request),
+                browser_binding=facts.login_binding,
+                client=facts.client,
             )
         )
     except DomainError as failure:

@@ -30,11 +30,7 @@ from apps.auth.presentation.http.paths import (
     REFRESH_PATH,
     VERIFY_PATH,
 )
-from apps.auth.presentation.http.request_context import (
-    client_info,
-    refresh_token,
-    refuse_cross_site,
-)
+from apps.auth.presentation.http.request_context import refuse_cross_site, request_facts
 
 router = APIRouter(prefix=AUTH_PATH, tags=["tokens"], responses=ERROR_RESPONSES)
 
@@ -61,9 +57,10 @@ async def refresh(request: Request) -> Response:
     await limit_client(request, "refresh_per_ip")
     api = api_of(request)
     metrics = api.metrics
+    facts = request_facts(request)
     try:
         result = await api.services.refresh.execute(
-            RefreshTokensRequest(refresh_token=refresh_token(request), client=client_info(request))
+            RefreshTokensRequest(refresh_token=facts.refresh_token, client=facts.client)
         )
     except DomainError as error:
         if isinstance(error, RefreshTokenReused):
