@@ -10,6 +10,11 @@ after the server started waiting for it; and answers 408 and closes when the who
 body included, is not complete `request_timeout` seconds after that start. Answers stay in
 request order: a refusal of a pipelined request waits for the answers before it. Parsing stays
 httptools'; only byte counts of heads and one timer per connection are added.
+
+This module is the service's one reach into a framework's internals: it overrides uvicorn's
+`HttpToolsProtocol` hooks and reads its connection and request-cycle state.
+`tests/unit/test_uvicorn_edge.py` holds uvicorn to that shape, and pyproject pins uvicorn to the
+releases that test has passed on.
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -122,6 +121,16 @@ class ObservabilityMiddleware:
             )
 
 
+def _never_a_preflight(scope: Scope) -> Scope:
+    """The request as the CORS layer must see an ext_authz check: without the header that
+    makes an `OPTIONS` a preflight, so it is answered as a simple request (by the route, with
+    the CORS headers of an allowed origin), never by the CORS layer itself."""
+    if scope["method"] != "OPTIONS":
+        return scope
+    headers = [h for h in scope["headers"] if h[0] != b"access-control-request-method"]
+    return {**scope, "headers": headers}
+
+
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
@@ -169,7 +178,6 @@ class CorsForBrowsers:
         elif not any(name == b"origin" for name, _ in scope["headers"]):
             await self.app(scope, receive, vary_on_origin(send))
         elif scope["path"].startswith(EXT_AUTHZ_PREFIX):
-            headers = Headers(scope=scope)
-            await self.cors.simple_response(scope, receive, send, request_headers=headers)
+            await self.cors(_never_a_preflight(scope), receive, send)
         else:
             await self.cors(scope, receive, send)
