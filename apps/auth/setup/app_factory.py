@@ -26,6 +26,7 @@ from apps.auth.presentation.http.middleware import CorsForBrowsers, Observabilit
 from apps.auth.presentation.http.paths import AUTH_PATH, OPENAPI_PATH
 from apps.auth.presentation.http.routers import account, health, login, tokens
 from apps.auth.setup import secret_strength
+from apps.auth.setup.cutover import CutoverProfile, cutover
 from apps.auth.setup.identity import user_directory
 from apps.auth.setup.services import build_services, origin_policy, signing_keys
 from apps.auth.setup.settings import Settings
@@ -62,6 +63,7 @@ def create_app(
     resources = AsyncExitStack()
     store = (storage or storage_for(settings))(settings, clock, resources)
     keys = signing_keys(settings)
+    profile = cutover(settings)
     codec = CachingTokenCodec(
         JoseTokenCodec(
             keys,
@@ -69,7 +71,8 @@ def create_app(
             settings.jwt_audience,
             settings.jwt_leeway_seconds,
             clock,
-            require_session=not settings.legacy_sessions,
+            # v1's tokens name no session; only the cut-over profile accepts them.
+            require_session=profile is None,
             also_issuers=tuple(settings.jwt_accept_issuers),
             also_audiences=tuple(settings.jwt_accept_audiences),
             max_lifetime_seconds=longest_token_lifetime(settings),
@@ -140,7 +143,7 @@ def create_app(
     )
     app.state.api = HttpApi(
         services=services,
-        config=_http_config(settings, providers),
+        config=_http_config(settings, providers, profile),
         metrics=AuthMetrics(settings.release, settings.version),
         jwks=tuple(keys.public_jwks),
     )
@@ -192,7 +195,9 @@ async def _report_readiness(readiness: ReadinessQuery) -> None:
             logger.error("%s is not ready: %s", name, check, extra={"dependency": name})
 
 
-def _http_config(settings: Settings, providers: list[str]) -> HttpConfig:
+def _http_config(
+    settings: Settings, providers: list[str], profile: CutoverProfile | None
+) -> HttpConfig:
     local = settings.environment.is_embedded_allowed
     plain_http_local = local and settings.public_base_url.startswith("http://")
     return HttpConfig(
@@ -214,5 +219,5 @@ def _http_config(settings: Settings, providers: list[str]) -> HttpConfig:
         unconfigured_providers=settings.unconfigured_providers if local else {},
         canonical_base_url=settings.public_base_url if local else None,
         environment=settings.environment.value,
-        legacy_cookies=settings.legacy_sessions,
+        also_expired_cookies=profile.expired_cookies if profile is not None else (),
     )

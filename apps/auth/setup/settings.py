@@ -11,7 +11,7 @@ from apps.auth.domain.errors import ConfigurationError
 from apps.auth.domain.user import DEV_PROVIDER, REAL_PROVIDERS
 from apps.auth.infrastructure.persistence_redis.connection import sentinel_address
 from apps.auth.presentation.http.paths import AUTH_PATH, callback_path
-from apps.auth.setup import cutover_profile, key_settings, settings_checks, token_lifetimes
+from apps.auth.setup import cutover, key_settings, settings_checks, token_lifetimes
 from apps.auth.setup.provider_settings import ProviderSettings
 
 PROVIDERS = REAL_PROVIDERS
@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     jwt_issuer: str = f"https://api.growbin.app{AUTH_PATH}"
     jwt_audience: str = "eco2"
     jwt_leeway_seconds: int = Field(10, ge=0, le=120)
-    # The upper bound depends on the cut-over profile: cutover_profile.lifetime_problems.
+    # The upper bound depends on the profile: settings_checks.profile_problems.
     access_token_ttl_seconds: int = Field(900, ge=60)
     refresh_token_ttl_seconds: int = Field(1_209_600, ge=3600)
     session_max_seconds: int = Field(2_592_000, ge=3600)
@@ -178,7 +178,9 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _profile_lifetimes(cls, data: Any) -> Any:
-        return cutover_profile.with_v1_lifetimes(data)
+        if isinstance(data, dict) and cutover.profile_on(data.get("legacy_sessions")):
+            return cutover.installed_profile().defaults(data)
+        return data
 
     @model_validator(mode="after")
     def _check_sentinel_pair(self) -> Settings:

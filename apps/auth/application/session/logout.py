@@ -59,9 +59,9 @@ class LogoutInteractor:
         if access is not None and await self._checker.is_revoked(access):
             raise TokenRevoked()
         now = self._clock.now()
-        sessions = {c.sid for c in (access, refresh) if c is not None and c.sid}
+        sessions = {c.sid for c in (access, refresh) if c is not None and not c.issued_by_v1}
         revocations = [Revocation.of(access, "logout")] if access is not None else []
-        unbound = [Revocation.of(refresh, "logout")] if refresh and not refresh.sid else []
+        unbound = [Revocation.of(refresh, "logout")] if refresh and refresh.issued_by_v1 else []
         await self._revocations.revoke(
             RevocationRequest(
                 revocations=revocations,

@@ -78,13 +78,13 @@ class RefreshTokensInteractor:
         claims = self._d.codec.decode(request.refresh_token, TokenType.REFRESH)
         now = self._d.clock.now()
         if not await self._d.users.still_exists(claims.sub):
-            if claims.sid:
+            if not claims.issued_by_v1:
                 await self._end_session(claims, claims.sid, now)
             raise TokenRevoked()
-        if claims.sid:
-            result, pair = await self._rotate(claims, claims.sid, request, now)
-        else:
+        if claims.issued_by_v1:
             result, pair = await self._adopt(claims, request, now)
+        else:
+            result, pair = await self._rotate(claims, claims.sid, request, now)
         return await self._answer(claims, request, result, pair)
 
     async def _end_session(self, claims: TokenClaims, sid: str, now: datetime) -> None:

@@ -48,7 +48,7 @@ class DeleteAccountInteractor:
 
     async def execute(self, request: DeleteAccountRequest) -> None:
         caller = request.caller
-        await self._sweep(caller, [Revocation.of(caller, "account_deleted")], {caller.sid})
+        await self._sweep(caller, [Revocation.of(caller, "account_deleted")], _session_of(caller))
         try:
             await self._users.delete(caller.sub)
         except (IdentityUnavailable, IdentityInvalid) as error:
@@ -86,3 +86,7 @@ class DeleteAccountInteractor:
             ),
             self._clock.now(),
         )
+
+
+def _session_of(caller: TokenClaims) -> set[str]:
+    return set() if caller.issued_by_v1 else {caller.sid}

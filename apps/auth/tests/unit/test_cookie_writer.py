@@ -9,7 +9,9 @@ from fastapi import Response
 
 from apps.auth.domain.token import IssuedToken, TokenClaims, TokenPair, TokenType
 from apps.auth.presentation.http.config import HttpConfig
-from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
+from apps.auth.presentation.http.cookies import CookieWriter
+from apps.auth.presentation.http.paths import AUTH_PATH
+from apps.auth.v1_compat.cookies import V1_TOKEN_COOKIES
 
 _CONFIGS = [
     {"cookie_domain": None, "cookie_secure": True},
@@ -120,7 +122,7 @@ def _by_name_and_path(response: Response) -> dict[tuple[str, str], str]:
 def test_cut_over_profile_expires_v1s_refresh_cookie_on_its_path_and_domain(write: str) -> None:
     response = Response()
     config = _config(cookie_domain=".eco2.kr", cookie_secure=True)
-    writer = CookieWriter(replace(config, legacy_cookies=True))
+    writer = CookieWriter(replace(config, also_expired_cookies=V1_TOKEN_COOKIES))
     if write == "set_tokens":
         writer.set_tokens(response, _pair())
     else:
@@ -140,7 +142,7 @@ def test_new_refresh_token_is_the_last_s_refresh_written_when_v1s_is_expired() -
     # Clients that keep one value per cookie name (wrk, simple HTTP libraries) keep the last.
     response = Response()
     config = _config(cookie_domain=".eco2.kr", cookie_secure=True)
-    writer = CookieWriter(replace(config, legacy_cookies=True))
+    writer = CookieWriter(replace(config, also_expired_cookies=V1_TOKEN_COOKIES))
 
     writer.set_tokens(response, _pair())
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Match, Route
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Scope
 
 from apps.auth.application.token.refresh import RefreshTokensRequest
@@ -145,7 +145,7 @@ class MeshRoute(Route):
         return match, child
 
 
-def mesh_routes() -> list[Route]:
+def mesh_routes() -> list[BaseRoute]:
     """`/verify` and `/refresh` as plain routes: the busiest endpoints need no request parsing,
     so they skip FastAPI's dependency machinery. The app places them before its own routes."""
     return [
