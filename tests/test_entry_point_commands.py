@@ -22,3 +22,12 @@ def test_service_started_only_through_entry_point_when_start_commands_are_read()
     direct = re.compile(r"uvicorn\W+apps\.auth")
     for path in [*ROOT.glob("benchmarks/*.py"), *ROOT.glob("apps/auth/tests/**/*.py")]:
         assert not direct.search(path.read_text()), f"{path} starts the API past the entry point"
+
+
+def test_make_migrate_runs_the_migration_entry_point_when_the_recipe_is_read() -> None:
+    # The entry point records the lineage the RUNBOOK's rollbacks rely on; plain Alembic does not.
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nmigrate:", 1)[1].split("\n\n", 1)[0]
+    commands = [line.strip() for line in recipe.splitlines()[1:] if line.startswith("\t")]
+    assert commands == ["$(PY) -m apps.auth.setup.migrate"]
+    assert "alembic" not in recipe.split("\n", 1)[1]
