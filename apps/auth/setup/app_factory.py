@@ -65,12 +65,12 @@ def create_app(
     keys = signing_keys(settings)
     profile = cutover(settings)
     codec = CachingTokenCodec(
-        JoseTokenCodec(
-            keys,
-            settings.jwt_issuer,
-            settings.jwt_audience,
-            settings.jwt_leeway_seconds,
-            clock,
+        codec=JoseTokenCodec(
+            keys=keys,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            leeway_seconds=settings.jwt_leeway_seconds,
+            clock=clock,
             # v1's tokens name no session; only the cut-over profile accepts them.
             require_session=profile is None,
             also_issuers=tuple(settings.jwt_accept_issuers),
@@ -144,7 +144,7 @@ def create_app(
     app.state.api = HttpApi(
         services=services,
         config=_http_config(settings, providers, profile),
-        metrics=AuthMetrics(settings.release, settings.version),
+        metrics=AuthMetrics(release=settings.release, version=settings.version),
         jwks=tuple(keys.public_jwks),
     )
     app.state.api.metrics.outbox_cap.set(settings.outbox_maxlen)

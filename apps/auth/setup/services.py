@@ -55,36 +55,41 @@ def build_services(
 ) -> Services:
     s, st = settings, storage
     issuer = TokenIssuer(
-        codec,
-        ids,
-        TokenLifetimes(
+        codec=codec,
+        ids=ids,
+        lifetimes=TokenLifetimes(
             access_seconds=s.access_token_ttl_seconds,
             refresh_seconds=s.refresh_token_ttl_seconds,
             session_max_seconds=s.session_max_seconds,
             refresh_grace_seconds=s.refresh_grace_seconds,
         ),
     )
-    auditor = Auditor(st.audit, clock, ids)
+    auditor = Auditor(log=st.audit, clock=clock, ids=ids)
     origins = origin_policy(s)
     return Services(
         start_login=StartLoginInteractor(
-            providers, st.states, origins, clock, ids, s.state_ttl_seconds
+            providers=providers,
+            states=st.states,
+            origins=origins,
+            clock=clock,
+            ids=ids,
+            state_ttl_seconds=s.state_ttl_seconds,
         ),
         complete_login=CompleteLoginInteractor(
-            providers,
-            st.states,
-            users,
-            st.uow,
-            auditor,
-            st.sessions,
-            st.revocations,
-            issuer,
-            origins,
-            clock,
-            ids,
+            providers=providers,
+            states=st.states,
+            users=users,
+            uow=st.uow,
+            auditor=auditor,
+            sessions=st.sessions,
+            revocations=st.revocations,
+            issuer=issuer,
+            origins=origins,
+            clock=clock,
+            ids=ids,
         ),
         refresh=RefreshTokensInteractor(
-            RefreshDeps(
+            deps=RefreshDeps(
                 codec=codec,
                 sessions=st.sessions,
                 legacy=st.legacy,
@@ -98,16 +103,29 @@ def build_services(
                 ids=ids,
             )
         ),
-        validate_token=ValidateTokenQuery(codec, st.revocation_checker),
-        logout=LogoutInteractor(codec, st.revocations, st.revocation_checker, auditor, clock),
-        logout_all=LogoutAllInteractor(st.sessions, st.revocations, auditor, clock),
-        list_sessions=ListSessionsQuery(st.sessions),
-        revoke_session=RevokeSessionInteractor(st.sessions, st.revocations, auditor, clock),
-        get_me=GetCurrentUserQuery(users),
-        delete_account=DeleteAccountInteractor(
-            users, st.uow, st.sessions, st.revocations, auditor, clock
+        validate_token=ValidateTokenQuery(codec=codec, revocations=st.revocation_checker),
+        logout=LogoutInteractor(
+            codec=codec,
+            revocations=st.revocations,
+            checker=st.revocation_checker,
+            auditor=auditor,
+            clock=clock,
         ),
-        readiness=ReadinessQuery(st.probes),
+        logout_all=LogoutAllInteractor(
+            sessions=st.sessions, revocations=st.revocations, auditor=auditor, clock=clock
+        ),
+        list_sessions=ListSessionsQuery(sessions=st.sessions),
+        revoke_session=RevokeSessionInteractor(st.sessions, st.revocations, auditor, clock),
+        get_me=GetCurrentUserQuery(users=users),
+        delete_account=DeleteAccountInteractor(
+            users=users,
+            uow=st.uow,
+            sessions=st.sessions,
+            revocations=st.revocations,
+            auditor=auditor,
+            clock=clock,
+        ),
+        readiness=ReadinessQuery(probes=st.probes),
         limiter=st.limiter,
         outbox_depth=st.outbox_depth,
     )

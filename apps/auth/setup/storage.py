@@ -169,7 +169,7 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
     resources.push_async_callback(retry.aclose)
     engine = create_engine(settings.database_url, settings.database_pool_size)
     resources.push_async_callback(engine.dispose)
-    audit = BufferedSqlAuditLog(engine)
+    audit = BufferedSqlAuditLog(engine=engine)
     resources.push_async_callback(audit.close)
     stream, maxlen, leeway = (
         settings.outbox_stream,
@@ -200,7 +200,7 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
     )
     return Storage(
         name="postgres+redis",
-        uow=functools.partial(SqlAlchemyUnitOfWork, create_session_factory(engine)),
+        uow=functools.partial(SqlAlchemyUnitOfWork, session_factory=create_session_factory(engine)),
         states=shared.states or RedisStateStore(redis),
         sessions=RedisSessionStore(
             redis,
@@ -224,7 +224,10 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
         legacy=shared.legacy,
         limiter=RedisRateLimiter(redis),
         audit=audit,
-        probes=(PostgresHealthProbe(engine), RedisHealthProbe(redis, expect_replicas=required)),
+        probes=(
+            PostgresHealthProbe(engine=engine),
+            RedisHealthProbe(redis, expect_replicas=required),
+        ),
         outbox_depth=outbox_depth,
         flush_audit=audit.flush,
         collectors=(waits, retries, *shared.collectors),

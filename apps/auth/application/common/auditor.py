@@ -10,7 +10,7 @@ from apps.auth.domain.session import ClientInfo
 class Auditor:
     """Stamps audit records with an id and the time; `record` hands them to the shared log."""
 
-    def __init__(self, log: AuditLog, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(self, *, log: AuditLog, clock: Clock, ids: IdGenerator) -> None:
         self._log = log
         self._clock = clock
         self._ids = ids

@@ -55,6 +55,7 @@ class CompleteLoginInteractor:
 
     def __init__(
         self,
+        *,
         providers: ProviderRegistry,
         states: StateStore,
         users: UserDirectory,

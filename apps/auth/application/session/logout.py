@@ -39,6 +39,7 @@ class LogoutInteractor:
 
     def __init__(
         self,
+        *,
         codec: TokenCodec,
         revocations: RevocationStore,
         checker: RevocationChecker,

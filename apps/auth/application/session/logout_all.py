@@ -30,6 +30,7 @@ class LogoutAllInteractor:
 
     def __init__(
         self,
+        *,
         sessions: SessionStore,
         revocations: RevocationStore,
         auditor: Auditor,

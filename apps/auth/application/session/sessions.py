@@ -24,7 +24,7 @@ class ListSessionsResult:
 class ListSessionsQuery:
     """The caller's live sessions, newest first."""
 
-    def __init__(self, sessions: SessionStore) -> None:
+    def __init__(self, *, sessions: SessionStore) -> None:
         self._sessions = sessions
 
     async def execute(self, caller: TokenClaims) -> ListSessionsResult:

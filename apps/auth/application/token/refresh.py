@@ -69,7 +69,7 @@ class RefreshTokensInteractor:
     users no longer knows cannot refresh, and their sessions end.
     """
 
-    def __init__(self, deps: RefreshDeps) -> None:
+    def __init__(self, *, deps: RefreshDeps) -> None:
         self._d = deps
 
     async def execute(self, request: RefreshTokensRequest) -> RefreshTokensResult:

@@ -32,6 +32,7 @@ class DeleteAccountInteractor:
 
     def __init__(
         self,
+        *,
         users: UserDirectory,
         uow: UnitOfWorkFactory,
         sessions: SessionStore,

@@ -31,7 +31,7 @@ class CookieWriter:
     profile's v1 token cookies, which a browser would otherwise keep sending beside v2's).
     """
 
-    def __init__(self, config: HttpConfig) -> None:
+    def __init__(self, *, config: HttpConfig) -> None:
         self._domain = config.cookie_domain
         self._secure = config.cookie_secure
         self._access_age = config.access_max_age

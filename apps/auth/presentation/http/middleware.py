@@ -50,7 +50,7 @@ class ObservabilityMiddleware:
     carries the same headers.
     """
 
-    def __init__(self, app: ASGIApp, metrics: AuthMetrics, release: str, version: str) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: AuthMetrics, release: str, version: str) -> None:
         self.app = app
         self.metrics = metrics
         self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}

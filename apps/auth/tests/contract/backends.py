@@ -38,10 +38,10 @@ class Storage(Protocol):
 class PostgresStorage:
     def __init__(self, engine: AsyncEngine) -> None:
         self._factory = create_session_factory(engine)
-        self._shared = BufferedSqlAuditLog(engine)
+        self._shared = BufferedSqlAuditLog(engine=engine)
 
     def unit(self) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self._factory)
+        return SqlAlchemyUnitOfWork(session_factory=self._factory)
 
     def shared_audit_log(self) -> AuditLog:
         return self._shared

@@ -29,10 +29,16 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 LEEWAY = 10
 ISSUER, AUDIENCE = "https://auth.eco2.test", "eco2"
 CODEC = JoseTokenCodec(
-    SigningKeys.es256(generate_ec_private_pem(), "prop-1", {}), ISSUER, AUDIENCE, LEEWAY
+    keys=SigningKeys.es256(generate_ec_private_pem(), "prop-1", {}),
+    issuer=ISSUER,
+    audience=AUDIENCE,
+    leeway_seconds=LEEWAY,
 )
 OTHER_CODEC = JoseTokenCodec(
-    SigningKeys.es256(generate_ec_private_pem(), "prop-1", {}), ISSUER, AUDIENCE, LEEWAY
+    keys=SigningKeys.es256(generate_ec_private_pem(), "prop-1", {}),
+    issuer=ISSUER,
+    audience=AUDIENCE,
+    leeway_seconds=LEEWAY,
 )
 fast = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

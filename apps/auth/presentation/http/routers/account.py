@@ -70,7 +70,7 @@ class SessionsResponse(BaseModel):
 
 def _done(request: Request, response: Response, message: str, reason: str) -> MessageResponse:
     api_of(request).metrics.revocations.labels(reason).inc()
-    CookieWriter(config_of(request)).clear_tokens(response)
+    CookieWriter(config=config_of(request)).clear_tokens(response)
     return MessageResponse(data=MessageData(message=message))
 
 
@@ -175,7 +175,7 @@ async def delete_me(
     except AccountNotDeleted as error:
         # Every session has ended: the browser drops its tokens even though the account stays.
         failed = error_response(error.code, error.detail, status_of(error))
-        CookieWriter(config_of(request)).clear_tokens(failed)
+        CookieWriter(config=config_of(request)).clear_tokens(failed)
         api_of(request).metrics.revocations.labels("account_deleted").inc()
         return failed
     return _done(request, response, "Account deleted", "account_deleted")

@@ -87,7 +87,7 @@ async def _start(
 
 def _with_binding(request: Request, response: Any, binding: str, expires_at: datetime) -> Any:
     max_age = max(1, int((expires_at - datetime.now(expires_at.tzinfo)).total_seconds()))
-    CookieWriter(config_of(request)).set_login_binding(response, binding, max_age)
+    CookieWriter(config=config_of(request)).set_login_binding(response, binding, max_age)
     return response
 
 
@@ -163,7 +163,7 @@ async def callback(
 ) -> RedirectResponse:
     api = api_of(request)
     config = api.config
-    cookies = CookieWriter(config)
+    cookies = CookieWriter(config=config)
     metrics = api.metrics
     if provider not in config.providers:
         raise UnsupportedProvider()

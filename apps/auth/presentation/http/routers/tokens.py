@@ -80,7 +80,7 @@ async def refresh(request: Request) -> Response:
         },
         status_code=201,
     )
-    CookieWriter(api.config).set_tokens(response, tokens)
+    CookieWriter(config=api.config).set_tokens(response, tokens)
     return response
 
 
