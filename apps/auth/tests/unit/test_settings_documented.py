@@ -43,7 +43,10 @@ def _read_as(field: str) -> list[str]:
 def test_every_setting_is_in_the_configuration_table_when_docs_are_read() -> None:
     documented = _table_names()
     missing = {
-        name for field in Settings.model_fields for name in _read_as(field) if name not in documented
+        name
+        for field in Settings.model_fields
+        for name in _read_as(field)
+        if name not in documented
     }
     assert missing == set()
 
