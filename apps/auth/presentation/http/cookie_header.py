@@ -16,19 +16,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from http.cookies import _unquote  # what Starlette's own cookie parser unquotes with
-
-from starlette.datastructures import Headers
 
 # A token's payload is a few hundred bytes; nothing longer is worth decoding to compare.
 _PAYLOAD_LIMIT = 4096
 
 
-def cookie_values(headers: Headers, names: Collection[str]) -> dict[str, list[str]]:
-    """Every non-empty value of each cookie in `names`, in the order the request carries them."""
+def cookie_values(headers: Iterable[str], names: Collection[str]) -> dict[str, list[str]]:
+    """Every non-empty value of each cookie in `names`, in the order the request's `Cookie`
+    headers carry them."""
     values: dict[str, list[str]] = {name: [] for name in names}
-    for header in headers.getlist("cookie"):
+    for header in headers:
         for chunk in header.split(";"):
             key, sep, value = chunk.partition("=")
             if not sep:

@@ -7,7 +7,7 @@ kept in the request's state, and every route, dependency and check reads that va
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from fastapi import Request
 
@@ -21,10 +21,17 @@ from apps.auth.presentation.http.cookies import ACCESS_COOKIE, LOGIN_COOKIE, REF
 _SAME_SITE = {"same-origin", "same-site", "none"}
 _COOKIES = (ACCESS_COOKIE, REFRESH_COOKIE, LOGIN_COOKIE)
 _STATE_KEY = "request_facts"
+_READ = frozenset(
+    {b"authorization", b"x-refresh-token", b"user-agent", b"x-forwarded-for", b"origin"}
+    | {b"sec-fetch-site"}
+)
+_NO_COOKIES: dict[str, list[str]] = {name: [] for name in _COOKIES}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RequestFacts:
+class RequestFacts(NamedTuple):
+    """Immutable; a named tuple rather than a frozen dataclass, as it is built on every
+    request, `/verify` included, and a frozen dataclass costs several times as much to build."""
+
     client: ClientInfo
     access_token: str | None
     refresh_token: str | None
@@ -40,34 +47,40 @@ def config_of(request: Request) -> HttpConfig:
 
 def request_facts(request: Request) -> RequestFacts:
     """The request's facts, parsed on the first call and shared by every later one."""
-    state = request.state
-    facts: RequestFacts | None = getattr(state, _STATE_KEY, None)
+    # The request's state as ASGI defines it (`scope["state"]`), which `request.state` wraps.
+    state = request.scope.setdefault("state", {})
+    facts: RequestFacts | None = state.get(_STATE_KEY)
     if facts is None:
-        facts = parse_request(request)
-        setattr(state, _STATE_KEY, facts)
+        facts = state[_STATE_KEY] = parse_request(request)
     return facts
 
 
 def parse_request(request: Request) -> RequestFacts:
-    # Cookies come from the header in the order the browser sent them, not from
-    # `request.cookies`, which keeps only the last of two cookies with one name
-    # (cookie_header.py says why that matters and which one is taken).
-    headers = request.headers
-    cookies = cookie_values(headers, _COOKIES)
-    agent = headers.get("user-agent")
+    # One pass over the raw headers (ASGI gives their names in lower case). Cookies come from
+    # the headers in the order the browser sent them, not from `request.cookies`, which keeps
+    # only the last of two cookies with one name (cookie_header.py says why that matters).
+    found: dict[bytes, str] = {}
+    cookie_headers: list[str] = []
+    for name, value in request.scope["headers"]:
+        if name == b"cookie":
+            cookie_headers.append(value.decode("latin-1"))
+        elif name in _READ and name not in found:
+            found[name] = value.decode("latin-1")
+    cookies = cookie_values(cookie_headers, _COOKIES) if cookie_headers else _NO_COOKIES
+    agent = found.get(b"user-agent")
     peer = request.client.host if request.client else None
     hops = config_of(request).trusted_proxy_hops
     return RequestFacts(
         client=ClientInfo(
-            ip=client_ip(peer, headers.get("x-forwarded-for", ""), hops),
+            ip=client_ip(peer, found.get(b"x-forwarded-for", ""), hops),
             user_agent=agent[:MAX_USER_AGENT_LENGTH] if agent else None,
         ),
-        access_token=bearer(headers.get("authorization")) or newest_token(cookies[ACCESS_COOKIE]),
+        access_token=bearer(found.get(b"authorization")) or newest_token(cookies[ACCESS_COOKIE]),
         refresh_token=newest_token(cookies[REFRESH_COOKIE])
-        or bearer(headers.get("x-refresh-token")),
+        or bearer(found.get(b"x-refresh-token")),
         login_binding=cookies[LOGIN_COOKIE][0] if cookies[LOGIN_COOKIE] else None,
-        origin=headers.get("origin"),
-        fetch_site=headers.get("sec-fetch-site", "none").lower(),
+        origin=found.get(b"origin"),
+        fetch_site=found.get(b"sec-fetch-site", "none").lower(),
     )
 
 
