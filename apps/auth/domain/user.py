@@ -12,7 +12,7 @@ MAX_SUBJECT_LENGTH = 255
 MAX_EMAIL_LENGTH = 320  # RFC 5321; v1's column for an account's email is this wide
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ProviderIdentity:
     """Who a user is at a provider: (provider, provider user id), never the email alone."""
 

@@ -40,7 +40,9 @@ def signing_keys(settings: Settings) -> SigningKeys:
 
 
 def origin_policy(settings: Settings) -> OriginPolicy:
-    return OriginPolicy(frozenset(settings.allowed_origins), settings.fallback_origin)
+    return OriginPolicy(
+        allowed=frozenset(settings.allowed_origins), default=settings.fallback_origin
+    )
 
 
 def build_services(

@@ -94,7 +94,7 @@ class Storage:
 StorageFactory = Callable[[Settings, Clock, AsyncExitStack], Storage]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EmbeddedData:
     """What the embedded composition keeps in process memory; tests may hand in their own."""
 

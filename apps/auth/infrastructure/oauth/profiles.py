@@ -104,7 +104,7 @@ def build_profile(
     image: object = None,
 ) -> ProviderProfile:
     return ProviderProfile(
-        identity=ProviderIdentity(provider, subject_of(provider, subject)),
+        identity=ProviderIdentity(provider=provider, subject=subject_of(provider, subject)),
         email=email_of(provider, email),
         nickname=nickname_of(provider, nickname),
         profile_image_url=image_of(provider, image),

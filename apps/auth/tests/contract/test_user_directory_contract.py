@@ -60,7 +60,9 @@ async def directory(
 
 def _profile(subject: str, provider: str = "kakao") -> ProviderProfile:
     return ProviderProfile(
-        identity=ProviderIdentity(provider, subject), email="eco@example.com", nickname="에코"
+        identity=ProviderIdentity(provider=provider, subject=subject),
+        email="eco@example.com",
+        nickname="에코",
     )
 
 

@@ -231,7 +231,7 @@ def test_redirect_is_candidate_only_when_exactly_allowed(
     allowed: frozenset[str], candidate: str | None
 ) -> None:
     default = sorted(allowed)[0]
-    policy = OriginPolicy(allowed, default)
+    policy = OriginPolicy(allowed=allowed, default=default)
 
     resolved = policy.resolve(candidate)
 
@@ -262,7 +262,7 @@ def test_redirect_falls_back_to_default_when_origin_is_a_near_miss(
 ) -> None:
     near_miss = mutation(allowed)
     assume(near_miss != allowed)
-    policy = OriginPolicy(frozenset({allowed}), allowed)
+    policy = OriginPolicy(allowed=frozenset({allowed}), default=allowed)
 
     assert policy.resolve(near_miss) == allowed
     assert not policy.allows(near_miss)

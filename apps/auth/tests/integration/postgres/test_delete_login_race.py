@@ -89,7 +89,7 @@ async def _delete_blocked(factory: async_sessionmaker[AsyncSession]) -> None:
 async def _race(
     factory: async_sessionmaker[AsyncSession], order: str
 ) -> tuple[UUID, UUID | str, bool]:
-    identity = ProviderIdentity("kakao", uuid4().hex)
+    identity = ProviderIdentity(provider="kakao", subject=uuid4().hex)
     old_id = await _seed(factory, identity)
     deletion: asyncio.Task[bool] | None = None
 

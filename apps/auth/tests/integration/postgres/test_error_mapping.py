@@ -44,7 +44,7 @@ async def test_storage_unavailable_raised_when_every_call_hits_closed_port(
         users = SqlAlchemyUserRepository(session=session)
         calls = [
             users.get(user.id),
-            users.get_by_identity(ProviderIdentity("kakao", "k")),
+            users.get_by_identity(ProviderIdentity(provider="kakao", subject="k")),
             users.save(user),
             users.delete(user.id),
             SqlAlchemyAuditLog(session=session).record(audit()),
