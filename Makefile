@@ -58,8 +58,10 @@ fmt: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The migration Job's own entry point: upgrades only what it knows, records the lineage an
+# older image later needs (RUNBOOK, "Schema"); a plain `alembic upgrade` would record none.
 migrate: install
-	$(VENV)/bin/alembic -c apps/auth/alembic.ini upgrade head
+	$(PY) -m apps.auth.setup.migrate
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

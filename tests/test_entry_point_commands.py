@@ -60,3 +60,12 @@ def _get_when_up(url: str) -> httpx.Response:
         except httpx.TransportError:
             assert time.monotonic() < deadline, f"{url} never answered"
             time.sleep(0.1)
+
+
+def test_make_migrate_runs_the_migration_entry_point_when_the_recipe_is_read() -> None:
+    # The entry point records the lineage the RUNBOOK's rollbacks rely on; plain Alembic does not.
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nmigrate:", 1)[1].split("\n\n", 1)[0]
+    commands = [line.strip() for line in recipe.splitlines()[1:] if line.startswith("\t")]
+    assert commands == ["$(PY) -m apps.auth.setup.migrate"]
+    assert "alembic" not in recipe.split("\n", 1)[1]

@@ -52,7 +52,7 @@ def _canary_marker() -> str:
         providers=("kakao",),
     )
     response = Response()
-    CookieWriter(config).set_login_binding(response, "Zm9vYmFy", 600)
+    CookieWriter(config=config).set_login_binding(response, "Zm9vYmFy", 600)
     [marker] = [
         value.decode()
         for key, value in response.raw_headers

@@ -5,8 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-# The cap every store already applies to a user agent (sessions in Redis, login_audits).
-USER_AGENT_MAX = 512
+from apps.auth.domain.session import MAX_USER_AGENT_LENGTH
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,14 +26,16 @@ UNKNOWN_DEVICE = Device(label="Unknown device", browser=None, os=None, in_app=No
 
 
 def clean_user_agent(value: str | None) -> str | None:
-    """The user agent capped at USER_AGENT_MAX, without control or format characters.
+    """The user agent capped at MAX_USER_AGENT_LENGTH, without control or format characters.
 
     Header values are Latin-1 on the wire, but stores written by others may hold anything,
     so every Unicode control (Cc) and format (Cf: bidi overrides, zero-width) character goes.
     """
     if value is None:
         return None
-    kept = "".join(c for c in value[:USER_AGENT_MAX] if unicodedata.category(c) not in _HIDDEN)
+    kept = "".join(
+        c for c in value[:MAX_USER_AGENT_LENGTH] if unicodedata.category(c) not in _HIDDEN
+    )
     return kept.strip() or None
 
 

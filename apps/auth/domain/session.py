@@ -4,6 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+# The longest user agent kept anywhere (session records, audit rows): longer ones are cut.
+MAX_USER_AGENT_LENGTH = 512
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ClientInfo:

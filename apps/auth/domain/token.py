@@ -19,9 +19,15 @@ class TokenClaims:
     jti: str
     type: TokenType
     provider: str
+    # Empty for a token issued by the previous auth (v1), which names no session.
     sid: str
     issued_at: datetime
     expires_at: datetime
+
+    @property
+    def issued_by_v1(self) -> bool:
+        """Whether the previous auth (v1) issued this token: the one test of it anywhere."""
+        return not self.sid
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,12 +4,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
 
-PROVIDER_NAMES = frozenset({"kakao", "google", "naver", "dev"})
+# The identity providers a user signs in with: the real ones, and the local-only dev provider.
+REAL_PROVIDERS = ("kakao", "google", "naver")
+DEV_PROVIDER = "dev"
+PROVIDER_NAMES = frozenset({*REAL_PROVIDERS, DEV_PROVIDER})
 MAX_SUBJECT_LENGTH = 255
 MAX_EMAIL_LENGTH = 320  # RFC 5321; v1's column for an account's email is this wide
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ProviderIdentity:
     """Who a user is at a provider: (provider, provider user id), never the email alone."""
 

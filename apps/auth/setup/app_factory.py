@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from apps.auth.application.common.health import ReadinessQuery
 from apps.auth.application.common.ports import Clock, IdGenerator
 from apps.auth.application.common.token_ports import TokenCodec
+from apps.auth.domain.user import DEV_PROVIDER
 from apps.auth.infrastructure.oauth.dev_idp import DEV_CLIENT_ID, build_dev_idp_app
 from apps.auth.infrastructure.oauth.registry import ProviderConfig, build_provider_registry
 from apps.auth.infrastructure.security.cached_token_codec import CachingTokenCodec
@@ -22,6 +23,7 @@ from apps.auth.presentation.http.docs_page import docs_router
 from apps.auth.presentation.http.errors import install_error_handlers
 from apps.auth.presentation.http.metrics import AuthMetrics
 from apps.auth.presentation.http.middleware import CorsForBrowsers, ObservabilityMiddleware
+from apps.auth.presentation.http.paths import AUTH_PATH, OPENAPI_PATH
 from apps.auth.presentation.http.routers import (
     account,
     activity,
@@ -31,6 +33,7 @@ from apps.auth.presentation.http.routers import (
     tokens,
 )
 from apps.auth.setup import secret_strength
+from apps.auth.setup.cutover import CutoverProfile, cutover
 from apps.auth.setup.identity import user_directory
 from apps.auth.setup.services import build_services, origin_policy, signing_keys
 from apps.auth.setup.settings import Settings
@@ -39,7 +42,7 @@ from apps.auth.setup.token_lifetimes import longest_token_lifetime
 from apps.auth.setup.tracing import configure_tracing
 
 logger = logging.getLogger("auth.setup")
-API_PREFIX = "/api/v1/auth"
+API_PREFIX = AUTH_PATH
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,14 +70,16 @@ def create_app(
     resources = AsyncExitStack()
     store = (storage or storage_for(settings))(settings, clock, resources)
     keys = signing_keys(settings)
+    profile = cutover(settings)
     codec = CachingTokenCodec(
-        JoseTokenCodec(
-            keys,
-            settings.jwt_issuer,
-            settings.jwt_audience,
-            settings.jwt_leeway_seconds,
-            clock,
-            require_session=not settings.legacy_sessions,
+        codec=JoseTokenCodec(
+            keys=keys,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            leeway_seconds=settings.jwt_leeway_seconds,
+            clock=clock,
+            # v1's tokens name no session; only the cut-over profile accepts them.
+            require_session=profile is None,
             also_issuers=tuple(settings.jwt_accept_issuers),
             also_audiences=tuple(settings.jwt_accept_audiences),
             max_lifetime_seconds=longest_token_lifetime(settings),
@@ -82,8 +87,8 @@ def create_app(
     )
     providers = settings.active_providers
     dev_idp = None
-    if "dev" in providers:
-        dev_idp = build_dev_idp_app(clients={DEV_CLIENT_ID: settings.redirect_uri("dev")})
+    if DEV_PROVIDER in providers:
+        dev_idp = build_dev_idp_app(clients={DEV_CLIENT_ID: settings.redirect_uri(DEV_PROVIDER)})
     registry = build_provider_registry(
         configs={
             name: ProviderConfig(
@@ -134,8 +139,10 @@ def create_app(
         title="Eco² auth API",
         version=settings.version,
         lifespan=lifespan,
+        # The mesh's plain routes come before every FastAPI route (routers/tokens.py says why).
+        routes=tokens.mesh_routes(),
         docs_url=None,
-        openapi_url=f"{API_PREFIX}/openapi.json",
+        openapi_url=OPENAPI_PATH,
         redoc_url=None,
         # Tracing is ours (configure_tracing, OTLP only when configured); FastAPI's built-in
         # telemetry would otherwise look up the global OpenTelemetry providers per request.
@@ -143,8 +150,8 @@ def create_app(
     )
     app.state.api = HttpApi(
         services=services,
-        config=_http_config(settings, providers),
-        metrics=AuthMetrics(settings.release, settings.version),
+        config=_http_config(settings, providers, profile),
+        metrics=AuthMetrics(release=settings.release, version=settings.version),
         jwks=tuple(keys.public_jwks),
     )
     app.state.api.metrics.outbox_cap.set(settings.outbox_maxlen)
@@ -155,8 +162,7 @@ def create_app(
     for collector in (*store.collectors, *users_collectors):
         app.state.api.metrics.registry.register(collector)
     install_error_handlers(app)
-    app.router.routes[0:0] = tokens.mesh_routes()
-    docs = docs_router(API_PREFIX, f"{API_PREFIX}/openapi.json", app.title)
+    docs = docs_router(AUTH_PATH, OPENAPI_PATH, app.title)
     for router in (
         tokens.router,
         health.root_router,
@@ -166,10 +172,10 @@ def create_app(
         activity.router,
         session_probe.router,
     ):
-        app.router.routes.extend(router.routes)
+        app.include_router(router)
     if settings.account_page_enabled:
         install_account_page(app)
-    app.router.routes.extend(login.router.routes)
+    app.include_router(login.router)
     if dev_idp is not None:
         app.mount("/dev-idp", dev_idp, name="dev-idp")
     app.add_middleware(
@@ -204,7 +210,9 @@ async def _report_readiness(readiness: ReadinessQuery) -> None:
             logger.error("%s is not ready: %s", name, check, extra={"dependency": name})
 
 
-def _http_config(settings: Settings, providers: list[str]) -> HttpConfig:
+def _http_config(
+    settings: Settings, providers: list[str], profile: CutoverProfile | None
+) -> HttpConfig:
     local = settings.environment.is_embedded_allowed
     plain_http_local = local and settings.public_base_url.startswith("http://")
     return HttpConfig(
@@ -226,5 +234,5 @@ def _http_config(settings: Settings, providers: list[str]) -> HttpConfig:
         unconfigured_providers=settings.unconfigured_providers if local else {},
         canonical_base_url=settings.public_base_url if local else None,
         environment=settings.environment.value,
-        legacy_cookies=settings.legacy_sessions,
+        also_expired_cookies=profile.expired_cookies if profile is not None else (),
     )

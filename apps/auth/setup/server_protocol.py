@@ -9,7 +9,12 @@ exceed `max_head_bytes`; closes a connection whose head is not complete `head_ti
 after the server started waiting for it; and answers 408 and closes when the whole request,
 body included, is not complete `request_timeout` seconds after that start. Answers stay in
 request order: a refusal of a pipelined request waits for the answers before it. Parsing stays
-httptools'; only byte counts and two timers per waiting connection are added.
+httptools'; only byte counts of heads and one timer per connection are added.
+
+This module is the service's one reach into a framework's internals: it overrides uvicorn's
+`HttpToolsProtocol` hooks and reads its connection and request-cycle state.
+`tests/unit/test_uvicorn_edge.py` holds uvicorn to that shape, and pyproject pins uvicorn to the
+releases that test has passed on.
 """
 
 from __future__ import annotations
@@ -35,8 +40,13 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     _head_pending = False
     _head_bytes = 0
-    _head_timer: asyncio.TimerHandle | None = None
-    _request_timer: asyncio.TimerHandle | None = None
+    # One timer per connection, re-armed by moving the deadlines it checks: a request only
+    # writes two floats, and the timer (at or before the earliest deadline) fires at most
+    # every few seconds on a busy keep-alive connection instead of being made and cancelled
+    # twice per request.
+    _timer: asyncio.TimerHandle | None = None
+    _head_deadline: float | None = None
+    _request_deadline: float | None = None
     _chunk_body = 0
     _chunk_ended_message = False
     # A refusal written only once the answers to the requests before it are out.
@@ -48,6 +58,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -69,7 +82,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._head_pending = False
-        self._disarm(request=False)
+        self._head_deadline = None
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
@@ -97,8 +110,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def _await_head(self) -> None:
         self._head_pending = True
         self._head_bytes = 0
-        # While a response is still being produced the timers would cut it short; they are
-        # armed when that response completes instead.
+        # While a response is still being produced the deadlines would cut it short; they are
+        # set when that response completes instead.
         if self.cycle is None or self.cycle.response_complete:
             self._arm()
 
@@ -107,23 +120,34 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         return bool(self.pipeline) or (cycle is not None and not cycle.response_complete)
 
     def _arm(self) -> None:
-        self._disarm()
-        self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
-        self._request_timer = self.loop.call_later(self.request_timeout, self._request_timed_out)
-
-    def _disarm(self, *, request: bool = True) -> None:
-        timers = (self._head_timer, self._request_timer if request else None)
-        for timer in timers:
+        now = self.loop.time()
+        self._head_deadline = head = now + self.head_timeout
+        self._request_deadline = now + self.request_timeout
+        timer = self._timer
+        if timer is None or timer.when() > head:
             if timer is not None:
                 timer.cancel()
-        self._head_timer = None
-        if request:
-            self._request_timer = None
+            self._timer = self.loop.call_at(head, self._deadline_reached)
+
+    def _disarm(self) -> None:
+        self._head_deadline = self._request_deadline = None
+
+    def _deadline_reached(self) -> None:
+        self._timer = None
+        if self.transport.is_closing():
+            return
+        now = self.loop.time()
+        head, request = self._head_deadline, self._request_deadline
+        if self._head_pending and head is not None and now >= head:
+            self._head_timed_out()
+        elif not self._head_pending and request is not None and now >= request:
+            self._request_timed_out()
+        else:
+            pending = head if self._head_pending else request
+            if pending is not None:
+                self._timer = self.loop.call_at(pending, self._deadline_reached)
 
     def _head_timed_out(self) -> None:
-        self._head_timer = None
-        if not self._head_pending or self.transport.is_closing():
-            return
         if self._head_bytes:
             self._refuse(408, "REQUEST_TIMEOUT", "Request headers were not received in time")
         else:
@@ -131,9 +155,6 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.close()
 
     def _request_timed_out(self) -> None:
-        self._request_timer = None
-        if self._head_pending or self.transport.is_closing():
-            return  # the head has its own, shorter timer
         self._refuse(408, "REQUEST_TIMEOUT", "The request was not received in time")
 
     def _refuse(self, status: int, code: str, detail: str) -> None:

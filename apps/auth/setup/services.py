@@ -43,7 +43,9 @@ def signing_keys(settings: Settings) -> SigningKeys:
 
 
 def origin_policy(settings: Settings) -> OriginPolicy:
-    return OriginPolicy(frozenset(settings.allowed_origins), settings.fallback_origin)
+    return OriginPolicy(
+        allowed=frozenset(settings.allowed_origins), default=settings.fallback_origin
+    )
 
 
 def build_services(
@@ -58,16 +60,16 @@ def build_services(
 ) -> Services:
     s, st = settings, storage
     issuer = TokenIssuer(
-        codec,
-        ids,
-        TokenLifetimes(
+        codec=codec,
+        ids=ids,
+        lifetimes=TokenLifetimes(
             access_seconds=s.access_token_ttl_seconds,
             refresh_seconds=s.refresh_token_ttl_seconds,
             session_max_seconds=s.session_max_seconds,
             refresh_grace_seconds=s.refresh_grace_seconds,
         ),
     )
-    auditor = Auditor(st.audit, clock, ids)
+    auditor = Auditor(log=st.audit, clock=clock, ids=ids)
     origins = origin_policy(s)
     devices = UapDeviceNamer()
     notices = SecurityNotices(
@@ -79,24 +81,29 @@ def build_services(
     )
     return Services(
         start_login=StartLoginInteractor(
-            providers, st.states, origins, clock, ids, s.state_ttl_seconds
+            providers=providers,
+            states=st.states,
+            origins=origins,
+            clock=clock,
+            ids=ids,
+            state_ttl_seconds=s.state_ttl_seconds,
         ),
         complete_login=CompleteLoginInteractor(
-            providers,
-            st.states,
-            users,
-            st.uow,
-            auditor,
-            st.sessions,
-            st.revocations,
-            issuer,
-            origins,
-            clock,
-            ids,
+            providers=providers,
+            states=st.states,
+            users=users,
+            uow=st.uow,
+            auditor=auditor,
+            sessions=st.sessions,
+            revocations=st.revocations,
+            issuer=issuer,
+            origins=origins,
+            clock=clock,
+            ids=ids,
             notices=notices,
         ),
         refresh=RefreshTokensInteractor(
-            RefreshDeps(
+            deps=RefreshDeps(
                 codec=codec,
                 sessions=st.sessions,
                 legacy=st.legacy,
@@ -111,12 +118,22 @@ def build_services(
                 notices=notices,
             )
         ),
-        validate_token=ValidateTokenQuery(codec, st.revocation_checker),
-        logout=LogoutInteractor(codec, st.revocations, st.revocation_checker, auditor, clock),
-        logout_all=LogoutAllInteractor(st.sessions, st.revocations, auditor, clock),
-        list_sessions=ListSessionsQuery(st.sessions, devices),
-        revoke_session=RevokeSessionInteractor(st.sessions, st.revocations, auditor, clock),
-        get_me=GetCurrentUserQuery(users),
+        validate_token=ValidateTokenQuery(codec=codec, revocations=st.revocation_checker),
+        logout=LogoutInteractor(
+            codec=codec,
+            revocations=st.revocations,
+            checker=st.revocation_checker,
+            auditor=auditor,
+            clock=clock,
+        ),
+        logout_all=LogoutAllInteractor(
+            sessions=st.sessions, revocations=st.revocations, auditor=auditor, clock=clock
+        ),
+        list_sessions=ListSessionsQuery(sessions=st.sessions, devices=devices),
+        revoke_session=RevokeSessionInteractor(
+            sessions=st.sessions, revocations=st.revocations, auditor=auditor, clock=clock
+        ),
+        get_me=GetCurrentUserQuery(users=users),
         list_activity=ListActivityQuery(
             log=st.activity,
             devices=devices,
@@ -124,9 +141,14 @@ def build_services(
             retention_days=s.activity_retention_days,
         ),
         delete_account=DeleteAccountInteractor(
-            users, st.uow, st.sessions, st.revocations, auditor, clock
+            users=users,
+            uow=st.uow,
+            sessions=st.sessions,
+            revocations=st.revocations,
+            auditor=auditor,
+            clock=clock,
         ),
-        readiness=ReadinessQuery(st.probes),
+        readiness=ReadinessQuery(probes=st.probes),
         limiter=st.limiter,
         outbox_depth=st.outbox_depth,
     )

@@ -8,11 +8,13 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from apps.auth.domain.errors import ConfigurationError
+from apps.auth.domain.user import DEV_PROVIDER, REAL_PROVIDERS
 from apps.auth.infrastructure.persistence_redis.connection import sentinel_address
-from apps.auth.setup import cutover_profile, key_settings, settings_checks, token_lifetimes
+from apps.auth.presentation.http.paths import AUTH_PATH, callback_path
+from apps.auth.setup import cutover, key_settings, settings_checks, token_lifetimes
 from apps.auth.setup.provider_settings import ProviderSettings
 
-PROVIDERS = ("kakao", "google", "naver")
+PROVIDERS = REAL_PROVIDERS
 
 
 class Environment(StrEnum):
@@ -99,10 +101,10 @@ class Settings(BaseSettings):
     jwt_key_id: str | None = None
     jwt_previous_public_keys: str | None = None
     jwt_secret: str | None = None
-    jwt_issuer: str = "https://api.growbin.app/api/v1/auth"
+    jwt_issuer: str = f"https://api.growbin.app{AUTH_PATH}"
     jwt_audience: str = "eco2"
     jwt_leeway_seconds: int = Field(10, ge=0, le=120)
-    # The upper bound depends on the cut-over profile: cutover_profile.lifetime_problems.
+    # The upper bound depends on the profile: settings_checks.profile_problems.
     access_token_ttl_seconds: int = Field(900, ge=60)
     refresh_token_ttl_seconds: int = Field(1_209_600, ge=3600)
     session_max_seconds: int = Field(2_592_000, ge=3600)
@@ -158,7 +160,7 @@ class Settings(BaseSettings):
     @field_validator("enabled_providers")
     @classmethod
     def _known_providers(cls, providers: list[str]) -> list[str]:
-        unknown = set(providers) - {*PROVIDERS, "dev"}
+        unknown = set(providers) - {*PROVIDERS, DEV_PROVIDER}
         if unknown:
             raise ValueError(f"AUTH_ENABLED_PROVIDERS: unknown provider(s) {sorted(unknown)}")
         return providers
@@ -180,7 +182,9 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _profile_lifetimes(cls, data: Any) -> Any:
-        return cutover_profile.with_v1_lifetimes(data)
+        if isinstance(data, dict) and cutover.profile_on(data.get("legacy_sessions")):
+            return cutover.installed_profile().defaults(data)
+        return data
 
     @model_validator(mode="after")
     def _check_sentinel_pair(self) -> Settings:
@@ -268,7 +272,7 @@ class Settings(BaseSettings):
         """Providers that can log someone in: enabled and configured, plus `dev` in local/test."""
         configured = [p.name for p in self.providers.values() if p.enabled and p.configured]
         if self.environment.is_embedded_allowed:
-            return [*configured, "dev"]
+            return [*configured, DEV_PROVIDER]
         return configured
 
     @property
@@ -282,7 +286,7 @@ class Settings(BaseSettings):
 
     def redirect_uri(self, provider: str) -> str:
         configured: str | None = getattr(self, f"{provider}_redirect_uri", None)
-        return configured or f"{self.public_base_url}/api/v1/auth/{provider}/callback"
+        return configured or f"{self.public_base_url}{callback_path(provider)}"
 
     def previous_public_keys(self) -> dict[str, str]:
         if not self.jwt_previous_public_keys:

@@ -12,7 +12,8 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from apps.auth.domain.errors import ConfigurationError
-from apps.auth.setup import cutover_profile
+from apps.auth.domain.user import DEV_PROVIDER
+from apps.auth.setup.cutover import cutover
 
 if TYPE_CHECKING:
     from apps.auth.setup.settings import Settings
@@ -25,6 +26,7 @@ _WEAK_WORDS = ("secret", "changeme", "change-me", "password", "example", "defaul
 MIN_SECRET_BITS = 112
 MIN_SECRET_BYTES = 32
 _HEX = frozenset("0123456789abcdef")
+ACCESS_TTL_MAX_SECONDS = 3600
 
 
 def secret_bits(secret: str) -> float:
@@ -74,7 +76,7 @@ def deployment_problems(settings: Settings) -> list[str]:
         )
         if not value
     ]
-    if "dev" in settings.enabled_providers:
+    if DEV_PROVIDER in settings.enabled_providers:
         problems.append("AUTH_ENABLED_PROVIDERS: the dev provider is only for local and test")
     for provider in settings.providers.values():
         if provider.enabled:
@@ -92,13 +94,17 @@ def deployment_problems(settings: Settings) -> list[str]:
 
 
 def profile_problems(settings: Settings) -> list[str]:
-    """The cut-over profile shares v1's sessions and tokens, which are HS256 only."""
-    problems = cutover_profile.lifetime_problems(settings)
-    if settings.legacy_sessions and settings.jwt_algorithm != "HS256":
-        problems.append(
-            "AUTH_LEGACY_SESSIONS=true needs AUTH_JWT_ALGORITHM=HS256 (v1's tokens are HS256)"
-        )
-    return problems
+    """The cut-over profile states its own limits; outside it an access token lives at most
+    an hour."""
+    profile = cutover(settings)
+    if profile is not None:
+        return profile.problems(settings)
+    if settings.access_token_ttl_seconds > ACCESS_TTL_MAX_SECONDS:
+        return [
+            f"AUTH_ACCESS_TOKEN_TTL_SECONDS must be at most {ACCESS_TTL_MAX_SECONDS} "
+            "outside the cut-over profile"
+        ]
+    return []
 
 
 def weak_secret(secret: str) -> bool:

@@ -13,7 +13,6 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 
 from prometheus_client.registry import Collector
-from redis.asyncio import Redis
 
 from apps.auth.application.common.activity_ports import ActivityLog, NoticeOutbox
 from apps.auth.application.common.health import HealthProbe
@@ -57,11 +56,6 @@ from apps.auth.infrastructure.persistence_postgres.sqlalchemy_unit_of_work impor
 )
 from apps.auth.infrastructure.persistence_redis.connection import open_redis
 from apps.auth.infrastructure.persistence_redis.redis_health_probe import RedisHealthProbe
-from apps.auth.infrastructure.persistence_redis.redis_legacy_census import RedisLegacyCensus
-from apps.auth.infrastructure.persistence_redis.redis_legacy_sessions import RedisLegacySessions
-from apps.auth.infrastructure.persistence_redis.redis_legacy_state_store import (
-    RedisLegacyStateStore,
-)
 from apps.auth.infrastructure.persistence_redis.redis_notice_outbox import RedisNoticeOutbox
 from apps.auth.infrastructure.persistence_redis.redis_rate_limiter import RedisRateLimiter
 from apps.auth.infrastructure.persistence_redis.redis_revocation_checker import (
@@ -78,6 +72,7 @@ from apps.auth.infrastructure.persistence_redis.replica_retry import (
     ReplicationRetry,
     replica_retry_counter,
 )
+from apps.auth.setup.cutover import CutoverStorage, RedisPlacement, cutover
 from apps.auth.setup.settings import Environment, Settings
 from apps.auth.setup.token_lifetimes import not_before_ttl
 
@@ -108,7 +103,7 @@ class Storage:
 StorageFactory = Callable[[Settings, Clock, AsyncExitStack], Storage]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EmbeddedData:
     """What the embedded composition keeps in process memory; tests may hand in their own."""
 
@@ -166,28 +161,6 @@ def embedded_storage(
     )
 
 
-def _login_states(
-    settings: Settings, clock: Clock, redis: Redis, resources: AsyncExitStack
-) -> StateStore:
-    """In the cut-over profile, logins live where v1 keeps them, so either track finishes a
-    login the other started; otherwise in v2's own keys."""
-    if not settings.legacy_sessions:
-        return RedisStateStore(redis)
-    if not settings.redis_oauth_state_url:
-        logger.warning(
-            "AUTH_LEGACY_SESSIONS without AUTH_REDIS_OAUTH_STATE_URL: logins started on v1 "
-            "cannot finish here, nor logins started here on v1"
-        )
-        return RedisStateStore(redis)
-    v1_states = open_redis(
-        settings.redis_oauth_state_url,
-        sentinels=settings.redis_sentinels,
-        master=settings.redis_sentinel_master,
-        resources=resources,
-    )
-    return RedisLegacyStateStore(v1_states, clock)
-
-
 def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExitStack) -> Storage:
     assert settings.database_url and settings.redis_url
     redis = open_redis(
@@ -207,25 +180,39 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
     resources.push_async_callback(retry.aclose)
     engine = create_engine(settings.database_url, settings.database_pool_size)
     resources.push_async_callback(engine.dispose)
-    audit = BufferedSqlAuditLog(engine)
+    audit = BufferedSqlAuditLog(engine=engine)
     resources.push_async_callback(audit.close)
-    stream, maxlen, legacy, leeway = (
+    stream, maxlen, leeway = (
         settings.outbox_stream,
         settings.outbox_maxlen,
-        settings.legacy_sessions,
         settings.jwt_leeway_seconds,
     )
 
     async def outbox_depth() -> float:
         return float(await redis.xlen(stream))
 
-    census = (RedisLegacyCensus(redis),) if legacy else ()
-    for collector in census:
-        resources.push_async_callback(collector.aclose)
+    profile = cutover(settings)
+    # In the cut-over profile every store keeps v1's records of a session in step.
+    legacy = profile is not None
+    shared = (
+        profile.storage(
+            settings,
+            RedisPlacement(
+                redis=redis,
+                stream=stream,
+                maxlen=maxlen,
+                leeway_seconds=leeway,
+                clock=clock,
+                resources=resources,
+            ),
+        )
+        if profile is not None
+        else CutoverStorage(legacy=NoLegacySessions(), states=None, collectors=())
+    )
     return Storage(
         name="postgres+redis",
-        uow=functools.partial(SqlAlchemyUnitOfWork, create_session_factory(engine)),
-        states=_login_states(settings, clock, redis, resources),
+        uow=functools.partial(SqlAlchemyUnitOfWork, session_factory=create_session_factory(engine)),
+        states=shared.states or RedisStateStore(redis),
         sessions=RedisSessionStore(
             redis,
             stream=stream,
@@ -245,17 +232,16 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
             retry=retry,
         ),
         revocation_checker=RedisRevocationChecker(redis),
-        legacy=(
-            RedisLegacySessions(redis, stream=stream, maxlen=maxlen, leeway_seconds=leeway)
-            if legacy
-            else NoLegacySessions()
-        ),
+        legacy=shared.legacy,
         limiter=RedisRateLimiter(redis),
         audit=audit,
         activity=SqlAlchemyActivityLog(engine),
         notices=RedisNoticeOutbox(redis, stream=stream, maxlen=maxlen),
-        probes=(PostgresHealthProbe(engine), RedisHealthProbe(redis, expect_replicas=required)),
+        probes=(
+            PostgresHealthProbe(engine=engine),
+            RedisHealthProbe(redis, expect_replicas=required),
+        ),
         outbox_depth=outbox_depth,
         flush_audit=audit.flush,
-        collectors=(waits, retries, *census),
+        collectors=(waits, retries, *shared.collectors),
     )

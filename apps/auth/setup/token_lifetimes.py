@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from apps.auth.setup.cutover import cutover
+
 if TYPE_CHECKING:
     from apps.auth.setup.settings import Settings
 
@@ -19,11 +21,9 @@ if TYPE_CHECKING:
 def longest_token_lifetime(settings: Settings) -> int:
     """Seconds from `iat` to `exp` of the longest-lived token this profile accepts."""
     lifetimes = [settings.access_token_ttl_seconds, settings.refresh_token_ttl_seconds]
-    if settings.legacy_sessions:
-        lifetimes += [
-            settings.legacy_access_token_ttl_seconds,
-            settings.legacy_refresh_token_ttl_seconds,
-        ]
+    profile = cutover(settings)
+    if profile is not None:
+        lifetimes += profile.accepted_lifetimes(settings)
     return max(lifetimes)
 
 

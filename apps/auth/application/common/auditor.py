@@ -11,7 +11,7 @@ class Auditor:
     """Stamps audit records with an id and the time; `record` hands them to the shared log
     and returns the record it wrote."""
 
-    def __init__(self, log: AuditLog, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(self, *, log: AuditLog, clock: Clock, ids: IdGenerator) -> None:
         self._log = log
         self._clock = clock
         self._ids = ids

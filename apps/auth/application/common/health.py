@@ -34,9 +34,11 @@ class ReadinessResult:
 class ReadinessQuery:
     """Ready only when every backing store answers within the timeout; names the one that failed."""
 
-    def __init__(self, probes: Sequence[HealthProbe], timeout_seconds: float = 2.0) -> None:
+    timeout_seconds = 2.0
+
+    def __init__(self, *, probes: Sequence[HealthProbe]) -> None:
         self._probes = probes
-        self._timeout = timeout_seconds
+        self._timeout = self.timeout_seconds
 
     async def execute(self) -> ReadinessResult:
         results = await asyncio.gather(*(self._run(p) for p in self._probes))

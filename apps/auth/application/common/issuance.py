@@ -20,7 +20,7 @@ class TokenLifetimes:
 class TokenIssuer:
     """Signs an access/refresh pair for one session; every token gets a fresh `jti`."""
 
-    def __init__(self, codec: TokenCodec, ids: IdGenerator, lifetimes: TokenLifetimes) -> None:
+    def __init__(self, *, codec: TokenCodec, ids: IdGenerator, lifetimes: TokenLifetimes) -> None:
         self._codec = codec
         self._ids = ids
         self.lifetimes = lifetimes

@@ -34,6 +34,7 @@ class StartLoginInteractor:
 
     def __init__(
         self,
+        *,
         providers: ProviderRegistry,
         states: StateStore,
         origins: OriginPolicy,

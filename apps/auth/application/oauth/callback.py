@@ -60,6 +60,7 @@ class CompleteLoginInteractor:
 
     def __init__(
         self,
+        *,
         providers: ProviderRegistry,
         states: StateStore,
         users: UserDirectory,
@@ -71,7 +72,6 @@ class CompleteLoginInteractor:
         origins: OriginPolicy,
         clock: Clock,
         ids: IdGenerator,
-        *,
         notices: SecurityNotices,
     ) -> None:
         self._notices = notices

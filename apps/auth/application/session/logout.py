@@ -40,6 +40,7 @@ class LogoutInteractor:
 
     def __init__(
         self,
+        *,
         codec: TokenCodec,
         revocations: RevocationStore,
         checker: RevocationChecker,
@@ -60,10 +61,12 @@ class LogoutInteractor:
         if access is not None and await self._checker.is_revoked(access):
             raise TokenRevoked()
         now = self._clock.now()
-        sessions = {c.sid for c in (access, refresh) if c is not None and c.sid}
+        sessions = {c.sid for c in (access, refresh) if c is not None and not c.issued_by_v1}
         revocations = [Revocation.of(access, RevocationReason.LOGOUT)] if access is not None else []
         unbound = (
-            [Revocation.of(refresh, RevocationReason.LOGOUT)] if refresh and not refresh.sid else []
+            [Revocation.of(refresh, RevocationReason.LOGOUT)]
+            if refresh and refresh.issued_by_v1
+            else []
         )
         await self._revocations.revoke(
             RevocationRequest(

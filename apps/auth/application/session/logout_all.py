@@ -31,6 +31,7 @@ class LogoutAllInteractor:
 
     def __init__(
         self,
+        *,
         sessions: SessionStore,
         revocations: RevocationStore,
         auditor: Auditor,
@@ -44,7 +45,8 @@ class LogoutAllInteractor:
     async def execute(self, request: LogoutAllRequest) -> LogoutAllResult:
         caller = request.caller
         sessions = await self._sessions.list_for_user(caller.sub)
-        session_ids = sorted({s.id for s in sessions} | {caller.sid})
+        own = set() if caller.issued_by_v1 else {caller.sid}
+        session_ids = sorted({s.id for s in sessions} | own)
         await self._revocations.revoke(
             RevocationRequest(
                 revocations=[Revocation.of(caller, RevocationReason.LOGOUT_ALL)],

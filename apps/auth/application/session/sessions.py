@@ -28,7 +28,7 @@ class ListSessionsResult:
 class ListSessionsQuery:
     """The caller's live sessions, newest first, each with the device its user agent names."""
 
-    def __init__(self, sessions: SessionStore, devices: DeviceNamer) -> None:
+    def __init__(self, *, sessions: SessionStore, devices: DeviceNamer) -> None:
         self._sessions = sessions
         self._devices = devices
 
@@ -56,7 +56,12 @@ class RevokeSessionInteractor:
     """
 
     def __init__(
-        self, sessions: SessionStore, revocations: RevocationStore, auditor: Auditor, clock: Clock
+        self,
+        *,
+        sessions: SessionStore,
+        revocations: RevocationStore,
+        auditor: Auditor,
+        clock: Clock,
     ) -> None:
         self._sessions = sessions
         self._revocations = revocations

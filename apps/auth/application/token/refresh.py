@@ -78,7 +78,7 @@ class RefreshTokensInteractor:
     users no longer knows cannot refresh, and their sessions end.
     """
 
-    def __init__(self, deps: RefreshDeps) -> None:
+    def __init__(self, *, deps: RefreshDeps) -> None:
         self._d = deps
 
     async def execute(self, request: RefreshTokensRequest) -> RefreshTokensResult:
@@ -87,13 +87,13 @@ class RefreshTokensInteractor:
         claims = self._d.codec.decode(request.refresh_token, TokenType.REFRESH)
         now = self._d.clock.now()
         if not await self._d.users.still_exists(claims.sub):
-            if claims.sid:
+            if not claims.issued_by_v1:
                 await self._end_session(claims, claims.sid, now)
             raise TokenRevoked()
-        if claims.sid:
-            result, pair = await self._rotate(claims, claims.sid, request, now)
-        else:
+        if claims.issued_by_v1:
             result, pair = await self._adopt(claims, request, now)
+        else:
+            result, pair = await self._rotate(claims, claims.sid, request, now)
         return await self._answer(claims, request, result, pair)
 
     async def _end_durably(

@@ -18,7 +18,7 @@ class ValidateTokenQuery:
     The hot path of the mesh: no database, one revocation lookup.
     """
 
-    def __init__(self, codec: TokenCodec, revocations: RevocationChecker) -> None:
+    def __init__(self, *, codec: TokenCodec, revocations: RevocationChecker) -> None:
         self._codec = codec
         self._revocations = revocations
 

@@ -33,6 +33,7 @@ class DeleteAccountInteractor:
 
     def __init__(
         self,
+        *,
         users: UserDirectory,
         uow: UnitOfWorkFactory,
         sessions: SessionStore,
@@ -50,7 +51,7 @@ class DeleteAccountInteractor:
     async def execute(self, request: DeleteAccountRequest) -> None:
         caller = request.caller
         await self._sweep(
-            caller, [Revocation.of(caller, RevocationReason.ACCOUNT_DELETED)], {caller.sid}
+            caller, [Revocation.of(caller, RevocationReason.ACCOUNT_DELETED)], _session_of(caller)
         )
         try:
             await self._users.delete(caller.sub)
@@ -89,3 +90,7 @@ class DeleteAccountInteractor:
             ),
             self._clock.now(),
         )
+
+
+def _session_of(caller: TokenClaims) -> set[str]:
+    return set() if caller.issued_by_v1 else {caller.sid}

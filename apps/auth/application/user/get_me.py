@@ -9,7 +9,7 @@ from apps.auth.domain.user import User
 class GetCurrentUserQuery:
     """The user behind a valid access token, as the owner of users knows them."""
 
-    def __init__(self, users: UserDirectory) -> None:
+    def __init__(self, *, users: UserDirectory) -> None:
         self._users = users
 
     async def execute(self, caller: TokenClaims) -> User:

@@ -5,7 +5,7 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp
 
-from apps.auth.domain.user import ProviderProfile
+from apps.auth.domain.user import DEV_PROVIDER, ProviderProfile
 from apps.auth.infrastructure.oauth.dev_idp import DEV_CLIENT_ID
 from apps.auth.infrastructure.oauth.http_client import HttpPool
 from apps.auth.infrastructure.oauth.oauth2_clients import PooledOAuth2, ProviderEndpoints
@@ -20,7 +20,7 @@ class DevOAuthProvider(HttpxOAuthProvider):
     """The local/test login: the browser goes to `<public_base_url>/dev-idp`, the server talks
     to the same dev IdP app in process, so no network is needed."""
 
-    name = "dev"
+    name = DEV_PROVIDER
 
     def __init__(
         self,

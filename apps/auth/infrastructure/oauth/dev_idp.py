@@ -18,7 +18,6 @@ from starlette.routing import Route
 
 from apps.auth.infrastructure.oauth import dev_idp_page
 from apps.auth.infrastructure.oauth.dev_idp_store import (
-    CODE_TTL_SECONDS,
     TOKEN_TTL_SECONDS,
     DevIdpStore,
     DevUser,
@@ -34,10 +33,9 @@ def build_dev_idp_app(
     *,
     clients: Mapping[str, str],
     clock: Callable[[], float] = time.monotonic,
-    code_ttl_seconds: float = CODE_TTL_SECONDS,
 ) -> Starlette:
     """`clients` maps each client id to the one redirect URI registered for it."""
-    store = DevIdpStore(clients, clock=clock, code_ttl_seconds=code_ttl_seconds)
+    store = DevIdpStore(clients=clients, clock=clock)
 
     async def authorize_page(request: Request) -> Response:
         return _authorize(store, request.query_params, request.query_params.get("login_hint"))

@@ -57,14 +57,13 @@ def _s256(verifier: str) -> str:
 class DevIdpStore:
     def __init__(
         self,
-        clients: Mapping[str, str],
         *,
+        clients: Mapping[str, str],
         clock: Callable[[], float],
-        code_ttl_seconds: float = CODE_TTL_SECONDS,
     ) -> None:
         self._clients = dict(clients)
         self._clock = clock
-        self._code_ttl = code_ttl_seconds
+        self._code_ttl = CODE_TTL_SECONDS
         self._codes: dict[str, _Grant] = {}
         self._tokens: dict[str, tuple[DevUser, float]] = {}
         self._lock = threading.Lock()

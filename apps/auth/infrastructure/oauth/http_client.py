@@ -22,7 +22,7 @@ class ResponseRefused(httpx.HTTPError):
 
 
 class _CappedStream(httpx.AsyncByteStream):
-    def __init__(self, inner: httpx.AsyncByteStream, limit: int) -> None:
+    def __init__(self, *, inner: httpx.AsyncByteStream, limit: int) -> None:
         self._inner = inner
         self._limit = limit
 
@@ -41,7 +41,7 @@ class _CappedStream(httpx.AsyncByteStream):
 class CappedTransport(httpx.AsyncBaseTransport):
     """Wraps a transport so that no response body beyond `limit` bytes is ever buffered."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, limit: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, *, inner: httpx.AsyncBaseTransport, limit: int = MAX_BODY_BYTES) -> None:
         self._inner = inner
         self._limit = limit
 
@@ -55,7 +55,7 @@ class CappedTransport(httpx.AsyncBaseTransport):
         return httpx.Response(
             status_code=response.status_code,
             headers=response.headers,
-            stream=_CappedStream(stream, self._limit),
+            stream=_CappedStream(inner=stream, limit=self._limit),
             extensions=response.extensions,
         )
 
@@ -84,7 +84,7 @@ def new_http_client(
     """A keep-alive pool for one provider: no redirects followed, no retries, bounded answers."""
     inner = transport or httpx.AsyncHTTPTransport(verify=_tls_context(), retries=0)
     return httpx.AsyncClient(
-        transport=CappedTransport(inner),
+        transport=CappedTransport(inner=inner),
         timeout=httpx.Timeout(timeout),
         follow_redirects=False,
         headers={"Accept": "application/json", "Accept-Encoding": "identity"},

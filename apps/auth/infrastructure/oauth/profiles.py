@@ -30,7 +30,7 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 
 
 class InvalidProfile(OAuthProviderError):
-    def __init__(self, provider: str, field: str) -> None:
+    def __init__(self, *, provider: str, field: str) -> None:
         super().__init__(f"{provider} profile field {field} is invalid")
 
 
@@ -39,7 +39,7 @@ def mapping(provider: str, field: str, value: object) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise InvalidProfile(provider, field)
+        raise InvalidProfile(provider=provider, field=field)
     return value
 
 
@@ -47,7 +47,7 @@ def subject_of(provider: str, value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         value = str(value)
     if not isinstance(value, str) or not _usable_subject(value):
-        raise InvalidProfile(provider, "id")
+        raise InvalidProfile(provider=provider, field="id")
     return value
 
 
@@ -55,7 +55,7 @@ def nickname_of(provider: str, value: object) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or len(value) > MAX_NICKNAME or not _displayable(value):
-        raise InvalidProfile(provider, "nickname")
+        raise InvalidProfile(provider=provider, field="nickname")
     return value
 
 
@@ -63,7 +63,7 @@ def email_of(provider: str, value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidProfile(provider, "email")
+        raise InvalidProfile(provider=provider, field="email")
     return value if len(value) <= MAX_EMAIL and _EMAIL.fullmatch(value) else None
 
 
@@ -71,7 +71,7 @@ def image_of(provider: str, value: object) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not _https_url(value):
-        raise InvalidProfile(provider, "profile image")
+        raise InvalidProfile(provider=provider, field="profile image")
     return value
 
 
@@ -104,7 +104,7 @@ def build_profile(
     image: object = None,
 ) -> ProviderProfile:
     return ProviderProfile(
-        identity=ProviderIdentity(provider, subject_of(provider, subject)),
+        identity=ProviderIdentity(provider=provider, subject=subject_of(provider, subject)),
         email=email_of(provider, email),
         nickname=nickname_of(provider, nickname),
         profile_image_url=image_of(provider, image),

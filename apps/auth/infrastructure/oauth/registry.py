@@ -23,9 +23,7 @@ class ProviderConfig:
 
 _RealProvider = Callable[..., HttpxOAuthProvider]
 _REAL_PROVIDERS: dict[str, _RealProvider] = {
-    "kakao": KakaoOAuthProvider,
-    "google": GoogleOAuthProvider,
-    "naver": NaverOAuthProvider,
+    cls.name: cls for cls in (KakaoOAuthProvider, GoogleOAuthProvider, NaverOAuthProvider)
 }
 
 
@@ -87,7 +85,7 @@ def build_provider_registry(
     if dev_idp_app is not None:
         if not public_base_url:
             raise ConfigurationError("the dev provider needs the public base URL")
-        providers["dev"] = DevOAuthProvider(
+        providers[DevOAuthProvider.name] = DevOAuthProvider(
             public_base_url=public_base_url, idp_app=dev_idp_app, timeout=timeout
         )
     return StaticProviderRegistry(providers, redirect_uris)

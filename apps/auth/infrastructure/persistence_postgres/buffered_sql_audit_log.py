@@ -29,8 +29,8 @@ class BufferedSqlAuditLog:
 
     def __init__(
         self,
-        engine: AsyncEngine,
         *,
+        engine: AsyncEngine,
         delay_seconds: float = 0.2,
         max_batch: int = 1000,
         max_pending: int = 50_000,

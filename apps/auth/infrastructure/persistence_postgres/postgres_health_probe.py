@@ -9,9 +9,10 @@ from apps.auth.infrastructure.persistence_postgres.errors import translate_error
 class PostgresHealthProbe:
     """Readiness: a pooled connection answers `SELECT 1`; raises StorageUnavailable otherwise."""
 
-    def __init__(self, engine: AsyncEngine, name: str = "postgres") -> None:
+    name = "postgres"
+
+    def __init__(self, *, engine: AsyncEngine) -> None:
         self._engine = engine
-        self.name = name
 
     @translate_errors
     async def check(self) -> None:

@@ -19,7 +19,7 @@ from apps.auth.infrastructure.persistence_postgres.tables import (
 class SqlAlchemyAuditLog:
     """Audit records written in the caller's session: they commit or roll back with its work."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, *, session: AsyncSession) -> None:
         self._session = session
 
     @translate_errors

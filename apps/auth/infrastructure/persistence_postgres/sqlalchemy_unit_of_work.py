@@ -20,14 +20,14 @@ class SqlAlchemyUnitOfWork:
     users: SqlAlchemyUserRepository
     audit: SqlAlchemyAuditLog
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, *, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> Self:
         self._session = self._factory()
-        self.users = SqlAlchemyUserRepository(self._session)
-        self.audit = SqlAlchemyAuditLog(self._session)
+        self.users = SqlAlchemyUserRepository(session=self._session)
+        self.audit = SqlAlchemyAuditLog(session=self._session)
         return self
 
     async def __aexit__(

@@ -36,7 +36,7 @@ class SqlAlchemyUserRepository:
     A new user is inserted; a stored user is updated, and UserNotFound says it was deleted.
     """
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, *, session: AsyncSession) -> None:
         self._session = session
 
     @translate_errors

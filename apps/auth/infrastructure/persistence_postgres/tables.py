@@ -21,6 +21,8 @@ from sqlalchemy import (
     text,
 )
 
+from apps.auth.domain.session import MAX_USER_AGENT_LENGTH
+
 SCHEMA = "auth"
 # v1 keeps its own Alembic history in auth.alembic_version (revision "0001"); ours is separate.
 VERSION_TABLE = "alembic_version_v2"
@@ -30,7 +32,7 @@ USERS_PRIMARY_KEY = "users_pkey"
 PROVIDER_LENGTH = 16
 REASON_LENGTH = 255
 IP_LENGTH = 64
-USER_AGENT_LENGTH = 512
+USER_AGENT_LENGTH = MAX_USER_AGENT_LENGTH
 EMAIL_LENGTH = 320
 EVENT_LENGTH = 32
 

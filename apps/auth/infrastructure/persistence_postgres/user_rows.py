@@ -49,7 +49,7 @@ def to_user(row: Row[Any], accounts: Sequence[Row[Any]]) -> User:
             SocialAccount(
                 id=a.id,
                 user_id=a.user_id,
-                identity=ProviderIdentity(a.provider, a.provider_user_id),
+                identity=ProviderIdentity(provider=a.provider, subject=a.provider_user_id),
                 email=a.email,
                 connected_at=a.connected_at,
                 # v1's users service links accounts without a login time.

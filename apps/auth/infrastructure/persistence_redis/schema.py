@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
+from apps.auth.domain.session import MAX_USER_AGENT_LENGTH
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KeyPattern:
@@ -125,8 +127,8 @@ class SessionField(StrEnum):
     ROTBY = "rotby"
 
 
-# The user agent is stored cut to this many characters.
-USER_AGENT_CAP = 512
+# The user agent is stored cut to the domain's one cap.
+USER_AGENT_CAP = MAX_USER_AGENT_LENGTH
 
 
 def remaining_ttl(expires_at: float, now: float) -> int:

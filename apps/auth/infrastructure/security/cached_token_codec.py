@@ -17,9 +17,11 @@ class CachingTokenCodec:
     cached; refresh tokens are used once and are not kept. Bounded LRU.
     """
 
-    def __init__(self, codec: JoseTokenCodec, max_entries: int = 10_000) -> None:
+    max_entries = 10_000
+
+    def __init__(self, *, codec: JoseTokenCodec) -> None:
         self._codec = codec
-        self._max = max_entries
+        self._max = self.max_entries
         self._claims: OrderedDict[str, tuple[str, TokenClaims]] = OrderedDict()
 
     def encode(self, claims: TokenClaims) -> str:

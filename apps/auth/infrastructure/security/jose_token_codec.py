@@ -35,12 +35,12 @@ class JoseTokenCodec:
 
     def __init__(
         self,
+        *,
         keys: SigningKeys,
         issuer: str,
         audience: str,
         leeway_seconds: int,
         clock: Clock | None = None,
-        *,
         require_session: bool = True,
         also_issuers: tuple[str, ...] = (),
         also_audiences: tuple[str, ...] = (),

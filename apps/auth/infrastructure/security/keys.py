@@ -33,7 +33,7 @@ class KeyMaterial:
     previous: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SigningKeys:
     """The one algorithm this deployment signs with, its signing key and every key it accepts."""
 
@@ -70,9 +70,19 @@ class SigningKeys:
             if not material.private_pem:
                 raise ConfigurationError("AUTH_JWT_PRIVATE_KEY is required for ES256")
             signing = jwk.construct(material.private_pem, "ES256")
-            return cls("ES256", material.key_id, signing, builder.build())
+            return cls(
+                algorithm="ES256",
+                signing_kid=material.key_id,
+                signing_key=signing,
+                accepted=builder.build(),
+            )
         assert secret_key is not None
-        return cls("HS256", HS256_KID, secret_key, builder.build())
+        return cls(
+            algorithm="HS256",
+            signing_kid=HS256_KID,
+            signing_key=secret_key,
+            accepted=builder.build(),
+        )
 
     @classmethod
     def es256(cls, private_pem: str, kid: str, previous: Mapping[str, str]) -> SigningKeys:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from apps.auth.domain.user import DEV_PROVIDER, REAL_PROVIDERS
 from apps.auth.presentation.http.config import HttpConfig
 from apps.auth.presentation.http.login_guard import canonical_redirect
 from apps.auth.presentation.http.page_language import page_language, translate
@@ -18,7 +19,6 @@ from apps.auth.presentation.http.request_context import config_of
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
-REAL_PROVIDERS = ("kakao", "google", "naver")
 # Where a newcomer sets providers up; a deployed page names no variables.
 SET_UP_ENVIRONMENTS = frozenset({"local", "test"})
 # No inline script or style anywhere: the page, its script and its stylesheet come from here.
@@ -75,7 +75,7 @@ def _provider_item(config: HttpConfig, provider: str, language: str) -> str:
 
 
 def render_page(config: HttpConfig, environment: str, language: str = "ko") -> str:
-    shown = [*(["dev"] if "dev" in config.providers else []), *REAL_PROVIDERS]
+    shown = [*([DEV_PROVIDER] if DEV_PROVIDER in config.providers else []), *REAL_PROVIDERS]
     items = "\n".join(_provider_item(config, provider, language) for provider in shown)
     values = {"version": config.version, "environment": environment}
 
@@ -106,5 +106,5 @@ async def favicon() -> Response:
 
 def install_account_page(app: FastAPI) -> None:
     """Serves the page at `/` and its scripts, stylesheet, catalogues and icon under `/static`."""
-    app.router.routes.extend(router.routes)
+    app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="account-static")

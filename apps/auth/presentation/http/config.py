@@ -29,5 +29,6 @@ class HttpConfig:
     # cookie lands on the host the provider's callback returns to.
     canonical_base_url: str | None = None
     environment: str = "local"
-    # The cut-over profile: v1's token cookies are expired whenever v2 writes or removes its own.
-    legacy_cookies: bool = False
+    # Cookies (name, path) expired whenever v2 writes or removes its token cookies: the
+    # cut-over profile's v1 token cookies.
+    also_expired_cookies: tuple[tuple[str, str], ...] = ()

@@ -16,26 +16,27 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Collection, Iterable
 from http.cookies import _unquote  # what Starlette's own cookie parser unquotes with
-
-from starlette.datastructures import Headers
 
 # A token's payload is a few hundred bytes; nothing longer is worth decoding to compare.
 _PAYLOAD_LIMIT = 4096
 
 
-def cookie_values(headers: Headers, name: str) -> list[str]:
-    """Every value of cookie `name`, in the order the request carries them."""
-    values: list[str] = []
-    for header in headers.getlist("cookie"):
+def cookie_values(headers: Iterable[str], names: Collection[str]) -> dict[str, list[str]]:
+    """Every non-empty value of each cookie in `names`, in the order the request's `Cookie`
+    headers carry them."""
+    values: dict[str, list[str]] = {name: [] for name in names}
+    for header in headers:
         for chunk in header.split(";"):
             key, sep, value = chunk.partition("=")
             if not sep:
                 # Starlette reads a bare chunk as a value with an empty name; it is never ours.
                 continue
-            if key.strip() == name:
-                values.append(_unquote(value.strip()))
-    return [value for value in values if value]
+            found = values.get(key.strip())
+            if found is not None and (unquoted := _unquote(value.strip())):
+                found.append(unquoted)
+    return values
 
 
 def newest_token(values: list[str]) -> str | None:

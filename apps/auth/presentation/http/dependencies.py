@@ -9,12 +9,12 @@ from apps.auth.application.token.verify import ValidateTokenRequest
 from apps.auth.domain.errors import RateLimited
 from apps.auth.domain.token import TokenClaims
 from apps.auth.presentation.http.api import api_of
-from apps.auth.presentation.http.request_context import access_token, client_ip
+from apps.auth.presentation.http.request_context import request_facts
 
 
 async def current_claims(request: Request) -> TokenClaims:
     query = api_of(request).services.validate_token
-    return await query.execute(ValidateTokenRequest(token=access_token(request)))
+    return await query.execute(ValidateTokenRequest(token=request_facts(request).access_token))
 
 
 async def limit_client(request: Request, bucket: str) -> None:
@@ -24,7 +24,7 @@ async def limit_client(request: Request, bucket: str) -> None:
     limit = getattr(config, f"rate_{bucket}")
     if not limit:
         return
-    ip = client_ip(request, config.trusted_proxy_hops) or "unknown"
+    ip = request_facts(request).client.ip or "unknown"
     wait = await api.services.limiter.hit(f"{bucket}:ip:{ip}", limit, config.rate_window_seconds)
     if wait is not None:
         raise RateLimited(wait)

@@ -8,7 +8,7 @@ _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5
 class AuthMetrics:
     """Prometheus series of one app; labels are route templates and small enums only."""
 
-    def __init__(self, release: str, version: str) -> None:
+    def __init__(self, *, release: str, version: str) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
         self.build = Gauge(

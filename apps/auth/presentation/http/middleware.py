@@ -8,11 +8,16 @@ from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apps.auth.presentation.http.metrics import AuthMetrics
+from apps.auth.presentation.http.paths import (
+    EXT_AUTHZ_PREFIX,
+    HEALTH_PATH,
+    READY_PATH,
+    VERIFY_PATH,
+)
 from apps.auth.presentation.http.response_headers import (
     internal_error,
     security_headers,
@@ -26,15 +31,13 @@ _QUIET = frozenset(
         "/health",
         "/ready",
         "/metrics",
-        "/api/v1/auth/health",
-        "/api/v1/auth/ready",
-        "/api/v1/auth/verify",
-        "/api/v1/auth/verify/{original_path}",
+        HEALTH_PATH,
+        READY_PATH,
+        VERIFY_PATH,
+        f"{EXT_AUTHZ_PREFIX}{{original_path}}",
     }
 )
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
-# Envoy's ext_authz form of /verify: the original method and path follow this prefix.
-_EXT_AUTHZ_PREFIX = "/api/v1/auth/verify/"
 
 
 class ObservabilityMiddleware:
@@ -47,7 +50,7 @@ class ObservabilityMiddleware:
     carries the same headers.
     """
 
-    def __init__(self, app: ASGIApp, metrics: AuthMetrics, release: str, version: str) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: AuthMetrics, release: str, version: str) -> None:
         self.app = app
         self.metrics = metrics
         self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
@@ -118,6 +121,16 @@ class ObservabilityMiddleware:
             )
 
 
+def _never_a_preflight(scope: Scope) -> Scope:
+    """The request as the CORS layer must see an ext_authz check: without the header that
+    makes an `OPTIONS` a preflight, so it is answered as a simple request (by the route, with
+    the CORS headers of an allowed origin), never by the CORS layer itself."""
+    if scope["method"] != "OPTIONS":
+        return scope
+    headers = [h for h in scope["headers"] if h[0] != b"access-control-request-method"]
+    return {**scope, "headers": headers}
+
+
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
@@ -164,8 +177,7 @@ class CorsForBrowsers:
             await self.app(scope, receive, send)
         elif not any(name == b"origin" for name, _ in scope["headers"]):
             await self.app(scope, receive, vary_on_origin(send))
-        elif scope["path"].startswith(_EXT_AUTHZ_PREFIX):
-            headers = Headers(scope=scope)
-            await self.cors.simple_response(scope, receive, send, request_headers=headers)
+        elif scope["path"].startswith(EXT_AUTHZ_PREFIX):
+            await self.cors(_never_a_preflight(scope), receive, send)
         else:
             await self.cors(scope, receive, send)

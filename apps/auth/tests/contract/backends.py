@@ -47,14 +47,14 @@ class Storage(Protocol):
 class PostgresStorage:
     def __init__(self, engine: AsyncEngine) -> None:
         self._factory = create_session_factory(engine)
-        self._shared = BufferedSqlAuditLog(engine)
+        self._shared = BufferedSqlAuditLog(engine=engine)
         self._activity = SqlAlchemyActivityLog(engine)
 
     def activity_log(self) -> ActivityLog:
         return self._activity
 
     def unit(self) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self._factory)
+        return SqlAlchemyUnitOfWork(session_factory=self._factory)
 
     def shared_audit_log(self) -> AuditLog:
         return self._shared

@@ -12,7 +12,7 @@ T0 = datetime(2025, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 
 def profile(provider: str = "kakao", subject: str | None = None, **fields: str) -> ProviderProfile:
     return ProviderProfile(
-        identity=ProviderIdentity(provider, subject or uuid4().hex),
+        identity=ProviderIdentity(provider=provider, subject=subject or uuid4().hex),
         email=fields.get("email", "eco@example.com"),
         nickname=fields.get("nickname", "에코"),
         profile_image_url=fields.get("profile_image_url", "https://img.example.com/a.png"),

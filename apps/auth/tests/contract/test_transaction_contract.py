@@ -47,7 +47,9 @@ async def test_exactly_one_user_wins_when_two_units_link_same_identity(
     assert sorted(type(o).__name__ for o in outcomes) == ["AlreadyLinked", "NoneType"]
     winner = rivals[outcomes.index(None)]
     async with storage.unit() as unit:
-        found = await unit.users.get_by_identity(ProviderIdentity("kakao", "shared-subject"))
+        found = await unit.users.get_by_identity(
+            ProviderIdentity(provider="kakao", subject="shared-subject")
+        )
     assert found == winner
 
 

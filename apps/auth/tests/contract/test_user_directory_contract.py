@@ -41,7 +41,7 @@ async def directory(
         yield TablesUserDirectory(uow=uow, clock=clock, ids=ids), uow
         return
     factory = create_session_factory(pg_engine)
-    uow = lambda: SqlAlchemyUnitOfWork(factory)  # noqa: E731
+    uow = lambda: SqlAlchemyUnitOfWork(session_factory=factory)  # noqa: E731
     if request.param == "postgres":
         yield TablesUserDirectory(uow=uow, clock=clock, ids=ids), uow
         return
@@ -60,7 +60,9 @@ async def directory(
 
 def _profile(subject: str, provider: str = "kakao") -> ProviderProfile:
     return ProviderProfile(
-        identity=ProviderIdentity(provider, subject), email="eco@example.com", nickname="에코"
+        identity=ProviderIdentity(provider=provider, subject=subject),
+        email="eco@example.com",
+        nickname="에코",
     )
 
 

@@ -38,11 +38,14 @@ async def test_none_returned_when_user_or_identity_unknown(
 ) -> None:
     user = await saved(user_repository, transaction_manager)
     same_subject_other_provider = ProviderIdentity(
-        "google", user.social_accounts[0].identity.subject
+        provider="google", subject=user.social_accounts[0].identity.subject
     )
 
     assert await user_repository.get(uuid4()) is None
-    assert await user_repository.get_by_identity(ProviderIdentity("kakao", "nobody")) is None
+    assert (
+        await user_repository.get_by_identity(ProviderIdentity(provider="kakao", subject="nobody"))
+        is None
+    )
     assert await user_repository.get_by_identity(same_subject_other_provider) is None
 
 
@@ -71,7 +74,7 @@ async def test_accounts_listed_in_connection_order_when_second_provider_linked(
     user_repository: UserRepository, transaction_manager: UnitOfWork
 ) -> None:
     user = new_user("naver")
-    google = ProviderIdentity("google", "g-1")
+    google = ProviderIdentity(provider="google", subject="g-1")
     link(user, google, T0 + timedelta(minutes=5))
     await user_repository.save(user)
     await transaction_manager.commit()
@@ -86,7 +89,7 @@ async def test_account_unlinked_when_removed_from_user_and_saved(
     user_repository: UserRepository, transaction_manager: UnitOfWork
 ) -> None:
     user = new_user("kakao")
-    google = ProviderIdentity("google", "g-2")
+    google = ProviderIdentity(provider="google", subject="g-2")
     link(user, google, T0 + timedelta(minutes=5))
     await user_repository.save(user)
     await transaction_manager.commit()

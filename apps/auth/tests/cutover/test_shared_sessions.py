@@ -48,7 +48,8 @@ async def v1_user(api: TestApp) -> uuid.UUID:
         user_id=uuid.uuid4(),
         account_id=uuid.uuid4(),
         profile=ProviderProfile(
-            identity=ProviderIdentity("kakao", str(uuid.uuid4().int)[:10]), nickname="v1 user"
+            identity=ProviderIdentity(provider="kakao", subject=str(uuid.uuid4().int)[:10]),
+            nickname="v1 user",
         ),
         now=datetime.now(UTC),
     )

@@ -49,7 +49,9 @@ class InMemoryProvider:
 
     def issue(self, code: str, subject: str, email: str | None = None) -> None:
         self.profiles[code] = ProviderProfile(
-            identity=ProviderIdentity(self.name, subject), email=email, nickname=subject
+            identity=ProviderIdentity(provider=self.name, subject=subject),
+            email=email,
+            nickname=subject,
         )
 
     async def exchange_code(self, *, code, redirect_uri, code_verifier, state) -> str:

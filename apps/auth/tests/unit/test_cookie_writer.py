@@ -9,7 +9,9 @@ from fastapi import Response
 
 from apps.auth.domain.token import IssuedToken, TokenClaims, TokenPair, TokenType
 from apps.auth.presentation.http.config import HttpConfig
-from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
+from apps.auth.presentation.http.cookies import CookieWriter
+from apps.auth.presentation.http.paths import AUTH_PATH
+from apps.auth.v1_compat.cookies import V1_TOKEN_COOKIES
 
 _CONFIGS = [
     {"cookie_domain": None, "cookie_secure": True},
@@ -49,7 +51,7 @@ def test_written_header_equals_starlettes_own_for_every_plain_value(
     cookie: dict[str, object], value: str
 ) -> None:
     written, reference = Response(), Response()
-    CookieWriter(_config(**cookie)).set_login_binding(written, value, 600)
+    CookieWriter(config=_config(**cookie)).set_login_binding(written, value, 600)
     reference.set_cookie(
         "s_login",
         value,
@@ -76,7 +78,7 @@ def test_written_header_equals_starlettes_own_for_every_plain_value(
 )
 def test_values_that_could_inject_attributes_are_quoted_not_spliced(hostile: str) -> None:
     response = Response()
-    CookieWriter(_config(**_CONFIGS[0])).set_login_binding(response, hostile, 600)
+    CookieWriter(config=_config(**_CONFIGS[0])).set_login_binding(response, hostile, 600)
     [header] = _set_cookie_headers(response)
     name_value, _, attributes = header.partition("; ")
     assert name_value.startswith("s_login=")
@@ -120,7 +122,7 @@ def _by_name_and_path(response: Response) -> dict[tuple[str, str], str]:
 def test_cut_over_profile_expires_v1s_refresh_cookie_on_its_path_and_domain(write: str) -> None:
     response = Response()
     config = _config(cookie_domain=".eco2.kr", cookie_secure=True)
-    writer = CookieWriter(replace(config, legacy_cookies=True))
+    writer = CookieWriter(config=replace(config, also_expired_cookies=V1_TOKEN_COOKIES))
     if write == "set_tokens":
         writer.set_tokens(response, _pair())
     else:
@@ -140,7 +142,7 @@ def test_new_refresh_token_is_the_last_s_refresh_written_when_v1s_is_expired() -
     # Clients that keep one value per cookie name (wrk, simple HTTP libraries) keep the last.
     response = Response()
     config = _config(cookie_domain=".eco2.kr", cookie_secure=True)
-    writer = CookieWriter(replace(config, legacy_cookies=True))
+    writer = CookieWriter(config=replace(config, also_expired_cookies=V1_TOKEN_COOKIES))
 
     writer.set_tokens(response, _pair())
 
@@ -151,7 +153,7 @@ def test_new_refresh_token_is_the_last_s_refresh_written_when_v1s_is_expired() -
 
 def test_outside_the_profile_v1s_cookies_are_left_alone() -> None:
     response = Response()
-    CookieWriter(_config(**_CONFIGS[1])).set_tokens(response, _pair())
+    CookieWriter(config=_config(**_CONFIGS[1])).set_tokens(response, _pair())
 
     assert set(_by_name_and_path(response)) == {("s_access", "/"), ("s_refresh", AUTH_PATH)}
 
@@ -159,7 +161,7 @@ def test_outside_the_profile_v1s_cookies_are_left_alone() -> None:
 @pytest.mark.parametrize("release", ["stable", "canary"])
 def test_only_a_canary_marks_the_logins_it_starts(release: str) -> None:
     started, finished = Response(), Response()
-    writer = CookieWriter(replace(_config(**_CONFIGS[0]), release=release))
+    writer = CookieWriter(config=replace(_config(**_CONFIGS[0]), release=release))
     writer.set_login_binding(started, "b1nd1ng", 600)
     writer.clear_login_binding(finished)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from apps.auth.domain.device import USER_AGENT_MAX, clean_user_agent
+from apps.auth.domain.device import clean_user_agent
+from apps.auth.domain.session import MAX_USER_AGENT_LENGTH
 from apps.auth.infrastructure.user_agent_names import UapDeviceNamer
 
 KAKAO_ANDROID = (
@@ -89,7 +90,7 @@ def test_user_agent_capped_and_stripped_of_controls_when_cleaned() -> None:
     cleaned = clean_user_agent("Mozilla\x00/5.0\r\n\u202e" + "x" * 1000)
 
     assert cleaned is not None
-    assert len(cleaned) <= USER_AGENT_MAX
+    assert len(cleaned) <= MAX_USER_AGENT_LENGTH
     assert cleaned.startswith("Mozilla/5.0x")
     assert not any(ch in cleaned for ch in "\x00\r\n\u202e")
 

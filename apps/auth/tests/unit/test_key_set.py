@@ -40,7 +40,14 @@ def public_of(private: str) -> str:
 
 def codec(material: KeyMaterial, **accepted: tuple[str, ...]) -> JoseTokenCodec:
     keys = SigningKeys.from_material(material)
-    return JoseTokenCodec(keys, ISSUER, AUDIENCE, 10, FixedClock(), **accepted)
+    return JoseTokenCodec(
+        keys=keys,
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        leeway_seconds=10,
+        clock=FixedClock(),
+        **accepted,
+    )
 
 
 def claims(kind: TokenType = TokenType.ACCESS) -> TokenClaims:
@@ -125,14 +132,18 @@ def test_tokens_are_always_signed_by_the_one_signing_key(
 def test_accepted_issuers_and_audiences_verify_but_tokens_carry_the_configured_ones():
     old = codec(KeyMaterial(algorithm="HS256", secret=SECRET))
     old_token = JoseTokenCodec(
-        SigningKeys.hs256(SECRET), "api.dev.growbin.app/api/v1/auth", "api", 10, FixedClock()
+        keys=SigningKeys.hs256(SECRET),
+        issuer="api.dev.growbin.app/api/v1/auth",
+        audience="api",
+        leeway_seconds=10,
+        clock=FixedClock(),
     ).encode(claims())
     accepting = JoseTokenCodec(
-        SigningKeys.hs256(SECRET),
-        ISSUER,
-        AUDIENCE,
-        10,
-        FixedClock(),
+        keys=SigningKeys.hs256(SECRET),
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        leeway_seconds=10,
+        clock=FixedClock(),
         also_issuers=("api.dev.growbin.app/api/v1/auth",),
         also_audiences=("api",),
     )
@@ -144,11 +155,20 @@ def test_accepted_issuers_and_audiences_verify_but_tokens_carry_the_configured_o
 
 
 def test_an_issuer_accepted_only_as_an_audience_is_still_refused_as_an_issuer():
-    mixed = JoseTokenCodec(SigningKeys.hs256(SECRET), "other", "api", 10, FixedClock()).encode(
-        claims()
-    )
+    mixed = JoseTokenCodec(
+        keys=SigningKeys.hs256(SECRET),
+        issuer="other",
+        audience="api",
+        leeway_seconds=10,
+        clock=FixedClock(),
+    ).encode(claims())
     accepting = JoseTokenCodec(
-        SigningKeys.hs256(SECRET), ISSUER, AUDIENCE, 10, FixedClock(), also_audiences=("other",)
+        keys=SigningKeys.hs256(SECRET),
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        leeway_seconds=10,
+        clock=FixedClock(),
+        also_audiences=("other",),
     )
     with pytest.raises(InvalidToken):
         accepting.decode(mixed, TokenType.ACCESS)

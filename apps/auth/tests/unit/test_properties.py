@@ -29,10 +29,16 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 LEEWAY = 10
 ISSUER, AUDIENCE = "https://auth.eco2.test", "eco2"
 CODEC = JoseTokenCodec(
-    SigningKeys.es256(generate_ec_private_pem(), "prop-1", {}), ISSUER, AUDIENCE, LEEWAY
+    keys=SigningKeys.es256(generate_ec_private_pem(), "prop-1", {}),
+    issuer=ISSUER,
+    audience=AUDIENCE,
+    leeway_seconds=LEEWAY,
 )
 OTHER_CODEC = JoseTokenCodec(
-    SigningKeys.es256(generate_ec_private_pem(), "prop-1", {}), ISSUER, AUDIENCE, LEEWAY
+    keys=SigningKeys.es256(generate_ec_private_pem(), "prop-1", {}),
+    issuer=ISSUER,
+    audience=AUDIENCE,
+    leeway_seconds=LEEWAY,
 )
 fast = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -225,7 +231,7 @@ def test_redirect_is_candidate_only_when_exactly_allowed(
     allowed: frozenset[str], candidate: str | None
 ) -> None:
     default = sorted(allowed)[0]
-    policy = OriginPolicy(allowed, default)
+    policy = OriginPolicy(allowed=allowed, default=default)
 
     resolved = policy.resolve(candidate)
 
@@ -256,7 +262,7 @@ def test_redirect_falls_back_to_default_when_origin_is_a_near_miss(
 ) -> None:
     near_miss = mutation(allowed)
     assume(near_miss != allowed)
-    policy = OriginPolicy(frozenset({allowed}), allowed)
+    policy = OriginPolicy(allowed=frozenset({allowed}), default=allowed)
 
     assert policy.resolve(near_miss) == allowed
     assert not policy.allows(near_miss)

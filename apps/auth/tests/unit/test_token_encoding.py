@@ -52,7 +52,9 @@ def _library_encoding(claims: TokenClaims, keys: SigningKeys) -> str:
 
 def test_hs256_tokens_are_byte_for_byte_what_jwt_encode_writes():
     keys = SigningKeys.hs256("s" * 48)
-    codec = JoseTokenCodec(keys, ISSUER, AUDIENCE, 30, FixedClock())
+    codec = JoseTokenCodec(
+        keys=keys, issuer=ISSUER, audience=AUDIENCE, leeway_seconds=30, clock=FixedClock()
+    )
 
     for kind in (TokenType.ACCESS, TokenType.REFRESH):
         claims = _claims(kind)
@@ -61,7 +63,9 @@ def test_hs256_tokens_are_byte_for_byte_what_jwt_encode_writes():
 
 def test_es256_tokens_pass_the_library_decoder_with_every_claim_intact():
     keys = SigningKeys.es256(generate_ec_private_pem(), "es-1", {})
-    codec = JoseTokenCodec(keys, ISSUER, AUDIENCE, 30, FixedClock())
+    codec = JoseTokenCodec(
+        keys=keys, issuer=ISSUER, audience=AUDIENCE, leeway_seconds=30, clock=FixedClock()
+    )
     claims = _claims(TokenType.ACCESS)
 
     token = codec.encode(claims)

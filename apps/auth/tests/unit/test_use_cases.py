@@ -61,7 +61,11 @@ class World:
 async def world() -> AsyncIterator[World]:
     clock, ids, provider, data = FrozenClock(), SequentialIds(), InMemoryProvider(), EmbeddedData()
     codec = JoseTokenCodec(
-        signing_keys(SETTINGS), SETTINGS.jwt_issuer, SETTINGS.jwt_audience, 10, clock
+        keys=signing_keys(SETTINGS),
+        issuer=SETTINGS.jwt_issuer,
+        audience=SETTINGS.jwt_audience,
+        leeway_seconds=10,
+        clock=clock,
     )
     async with AsyncExitStack() as resources:
         storage = embedded_storage(SETTINGS, clock, resources, data)

@@ -17,15 +17,14 @@ from apps.auth.domain.errors import AccountNotDeleted
 from apps.auth.domain.revocation_reason import RevocationReason
 from apps.auth.domain.token import TokenClaims
 from apps.auth.presentation.http.api import api_of
-from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
+from apps.auth.presentation.http.cookies import CookieWriter
 from apps.auth.presentation.http.dependencies import current_claims
 from apps.auth.presentation.http.errors import ERROR_RESPONSES, error_response, status_of
+from apps.auth.presentation.http.paths import AUTH_PATH
 from apps.auth.presentation.http.request_context import (
-    access_token,
-    client_info,
     config_of,
-    refresh_token,
     refuse_cross_site,
+    request_facts,
 )
 from apps.auth.presentation.http.schemas import DeviceView
 
@@ -77,7 +76,7 @@ def _done(
     request: Request, response: Response, message: str, reason: RevocationReason
 ) -> MessageResponse:
     api_of(request).metrics.revocations.labels(reason).inc()
-    CookieWriter(config_of(request)).clear_tokens(response)
+    CookieWriter(config=config_of(request)).clear_tokens(response)
     return MessageResponse(data=MessageData(message=message))
 
 
@@ -101,11 +100,12 @@ async def logout(
     request: Request,
     response: Response,
 ) -> MessageResponse:
+    facts = request_facts(request)
     await api_of(request).services.logout.execute(
         LogoutRequest(
-            access_token=access_token(request),
-            refresh_token=refresh_token(request),
-            client=client_info(request),
+            access_token=facts.access_token,
+            refresh_token=facts.refresh_token,
+            client=facts.client,
         )
     )
     return _done(request, response, "Successfully logged out", RevocationReason.LOGOUT)
@@ -120,7 +120,7 @@ async def logout_all(
     caller: Caller,
 ) -> MessageResponse:
     await api_of(request).services.logout_all.execute(
-        LogoutAllRequest(caller=caller, client=client_info(request))
+        LogoutAllRequest(caller=caller, client=request_facts(request).client)
     )
     return _done(request, response, "Logged out of every session", RevocationReason.LOGOUT_ALL)
 
@@ -161,7 +161,9 @@ async def revoke_session(
     session_id: Annotated[str, Path(max_length=128, pattern=r"^[A-Za-z0-9_-]+$")],
 ) -> MessageResponse:
     await api_of(request).services.revoke_session.execute(
-        RevokeSessionRequest(caller=caller, session_id=session_id, client=client_info(request))
+        RevokeSessionRequest(
+            caller=caller, session_id=session_id, client=request_facts(request).client
+        )
     )
     api_of(request).metrics.revocations.labels(RevocationReason.SESSION_REVOKED).inc()
     return MessageResponse(data=MessageData(message="Session revoked"))
@@ -175,12 +177,12 @@ async def delete_me(
 ) -> MessageResponse | JSONResponse:
     try:
         await api_of(request).services.delete_account.execute(
-            DeleteAccountRequest(caller=caller, client=client_info(request))
+            DeleteAccountRequest(caller=caller, client=request_facts(request).client)
         )
     except AccountNotDeleted as error:
         # Every session has ended: the browser drops its tokens even though the account stays.
         failed = error_response(error.code, error.detail, status_of(error))
-        CookieWriter(config_of(request)).clear_tokens(failed)
+        CookieWriter(config=config_of(request)).clear_tokens(failed)
         api_of(request).metrics.revocations.labels(RevocationReason.ACCOUNT_DELETED).inc()
         return failed
     return _done(request, response, "Account deleted", RevocationReason.ACCOUNT_DELETED)

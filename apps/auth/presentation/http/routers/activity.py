@@ -10,9 +10,9 @@ from apps.auth.application.user.activity import MAX_LIMIT, ListActivityRequest
 from apps.auth.domain.activity import Activity
 from apps.auth.domain.token import TokenClaims
 from apps.auth.presentation.http.api import api_of
-from apps.auth.presentation.http.cookies import AUTH_PATH
 from apps.auth.presentation.http.dependencies import current_claims
 from apps.auth.presentation.http.errors import ERROR_RESPONSES
+from apps.auth.presentation.http.paths import AUTH_PATH
 from apps.auth.presentation.http.schemas import DeviceView
 
 router = APIRouter(prefix=AUTH_PATH, tags=["account"], responses=ERROR_RESPONSES)

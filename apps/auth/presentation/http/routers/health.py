@@ -6,7 +6,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
 from apps.auth.presentation.http.api import api_of
-from apps.auth.presentation.http.cookies import AUTH_PATH
+from apps.auth.presentation.http.paths import AUTH_PATH
 from apps.auth.presentation.http.request_context import config_of
 
 router = APIRouter(prefix=AUTH_PATH, tags=["health"])

@@ -6,43 +6,42 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
-from starlette.convertors import Convertor, register_url_convertor
+from starlette.routing import Match
+from starlette.types import Scope
 
 from apps.auth.application.common.errors import LoginFailed
 from apps.auth.application.oauth.authorize import StartLoginRequest
 from apps.auth.application.oauth.callback import CompleteLoginRequest
 from apps.auth.domain.errors import DomainError, UnsupportedProvider
+from apps.auth.domain.user import DEV_PROVIDER, REAL_PROVIDERS
 from apps.auth.presentation.http.api import api_of
-from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
+from apps.auth.presentation.http.cookies import CookieWriter
 from apps.auth.presentation.http.dependencies import rate_limited
 from apps.auth.presentation.http.errors import ERROR_RESPONSES
 from apps.auth.presentation.http.login_guard import canonical_redirect, require_configured
-from apps.auth.presentation.http.request_context import client_info, config_of, login_binding
+from apps.auth.presentation.http.paths import AUTH_PATH, FIXED_SEGMENTS
+from apps.auth.presentation.http.request_context import config_of, request_facts
 
 
-class ProviderSegment(Convertor[str]):
-    """A provider path segment that is never one of the API's own fixed paths.
+class ProviderRoute(APIRoute):
+    """A route whose `{provider}` segment is never one of the API's own fixed paths.
 
     `GET /refresh` must answer 405 from the `POST /refresh` route, not 404 from the legacy
     `GET /{provider}` alias.
     """
 
-    regex = (
-        r"(?!(?:refresh|logout|logout-all|me|sessions|verify|health|ready|docs|openapi\.json)$)"
-        r"[^/]+"
-    )
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is not Match.NONE and child["path_params"].get("provider") in FIXED_SEGMENTS:
+            return Match.NONE, {}
+        return match, child
 
 
-register_url_convertor("provider", ProviderSegment())
-
-router = APIRouter(prefix=AUTH_PATH, tags=["login"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix=AUTH_PATH, tags=["login"], responses=ERROR_RESPONSES, route_class=ProviderRoute
+)
 
 
 class AuthorizeResponse(BaseModel):
@@ -60,7 +59,7 @@ Provider = Annotated[
     str,
     Path(
         description="Login provider; anything else answers 404 UNSUPPORTED_PROVIDER",
-        json_schema_extra={"enum": ["kakao", "google", "naver", "dev"]},
+        json_schema_extra={"enum": [*REAL_PROVIDERS, DEV_PROVIDER]},
     ),
 ]
 Origin = Annotated[str | None, Query(max_length=255)]
@@ -88,12 +87,12 @@ async def _start(
 
 def _with_binding(request: Request, response: Any, binding: str, expires_at: datetime) -> Any:
     max_age = max(1, int((expires_at - datetime.now(expires_at.tzinfo)).total_seconds()))
-    CookieWriter(config_of(request)).set_login_binding(response, binding, max_age)
+    CookieWriter(config=config_of(request)).set_login_binding(response, binding, max_age)
     return response
 
 
 @router.get(
-    "/{provider:provider}/authorize",
+    "/{provider}/authorize",
     response_model=AuthorizeResponse,
     dependencies=[Depends(rate_limited("authorize"))],
     responses={
@@ -123,7 +122,7 @@ async def authorize(
 
 
 @router.get(
-    "/{provider:provider}/login",
+    "/{provider}/login",
     response_model=LegacyAuthorizeResponse,
     dependencies=[Depends(rate_limited("authorize"))],
 )
@@ -140,7 +139,7 @@ async def legacy_login(
 
 
 router.add_api_route(
-    "/{provider:provider}",
+    "/{provider}",
     legacy_login,
     methods=["GET"],
     response_model=LegacyAuthorizeResponse,
@@ -150,7 +149,7 @@ router.add_api_route(
 
 
 @router.get(
-    "/{provider:provider}/callback",
+    "/{provider}/callback",
     status_code=302,
     response_class=RedirectResponse,
     dependencies=[Depends(rate_limited("callback"))],
@@ -164,10 +163,11 @@ async def callback(
 ) -> RedirectResponse:
     api = api_of(request)
     config = api.config
-    cookies = CookieWriter(config)
+    cookies = CookieWriter(config=config)
     metrics = api.metrics
     if provider not in config.providers:
         raise UnsupportedProvider()
+    facts = request_facts(request)
     try:
         result = await api.services.complete_login.execute(
             CompleteLoginRequest(
@@ -175,8 +175,8 @@ async def callback(
                 state=state,
                 code=code,
                 error=error,
-                browser_binding=login_binding(request),
-                client=client_info(request),
+                browser_binding=facts.login_binding,
+                client=facts.client,
             )
         )
     except DomainError as failure:

@@ -12,9 +12,9 @@ from pydantic import BaseModel
 from apps.auth.application.token.verify import ValidateTokenRequest
 from apps.auth.domain.errors import InvalidToken, TokenExpired, TokenRevoked, TokenTypeMismatch
 from apps.auth.presentation.http.api import api_of
-from apps.auth.presentation.http.cookies import AUTH_PATH
 from apps.auth.presentation.http.errors import ERROR_RESPONSES
-from apps.auth.presentation.http.request_context import access_token, refresh_token
+from apps.auth.presentation.http.paths import AUTH_PATH
+from apps.auth.presentation.http.request_context import request_facts
 
 router = APIRouter(prefix=AUTH_PATH, tags=["account"], responses=ERROR_RESPONSES)
 # Only what the token itself says: storage trouble still answers 503, as on every route.
@@ -32,10 +32,11 @@ class SessionProbeResponse(BaseModel):
 @router.get("/session", response_model=SessionProbeResponse)
 async def session_probe(request: Request, response: Response) -> SessionProbeResponse:
     response.headers["Cache-Control"] = "no-store"
-    refreshable = refresh_token(request) is not None
+    facts = request_facts(request)
+    refreshable = facts.refresh_token is not None
     query = api_of(request).services.validate_token
     try:
-        await query.execute(ValidateTokenRequest(token=access_token(request)))
+        await query.execute(ValidateTokenRequest(token=facts.access_token))
     except _SIGNED_OUT as error:
         return SessionProbeResponse(signed_in=False, code=error.code, refreshable=refreshable)
     return SessionProbeResponse(signed_in=True, refreshable=refreshable)

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Match, Route
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Scope
 
 from apps.auth.application.token.refresh import RefreshTokensRequest
@@ -21,14 +21,16 @@ from apps.auth.domain.errors import (
     TokenTypeMismatch,
 )
 from apps.auth.presentation.http.api import api_of
-from apps.auth.presentation.http.cookies import AUTH_PATH, CookieWriter
+from apps.auth.presentation.http.cookies import CookieWriter
 from apps.auth.presentation.http.dependencies import current_claims, limit_client
 from apps.auth.presentation.http.errors import ERROR_RESPONSES, error_response
-from apps.auth.presentation.http.request_context import (
-    client_info,
-    refresh_token,
-    refuse_cross_site,
+from apps.auth.presentation.http.paths import (
+    AUTH_PATH,
+    EXT_AUTHZ_PREFIX,
+    REFRESH_PATH,
+    VERIFY_PATH,
 )
+from apps.auth.presentation.http.request_context import refuse_cross_site, request_facts
 
 router = APIRouter(prefix=AUTH_PATH, tags=["tokens"], responses=ERROR_RESPONSES)
 
@@ -55,9 +57,10 @@ async def refresh(request: Request) -> Response:
     await limit_client(request, "refresh_per_ip")
     api = api_of(request)
     metrics = api.metrics
+    facts = request_facts(request)
     try:
         result = await api.services.refresh.execute(
-            RefreshTokensRequest(refresh_token=refresh_token(request), client=client_info(request))
+            RefreshTokensRequest(refresh_token=facts.refresh_token, client=facts.client)
         )
     except DomainError as error:
         if isinstance(error, RefreshTokenReused):
@@ -77,7 +80,7 @@ async def refresh(request: Request) -> Response:
         },
         status_code=201,
     )
-    CookieWriter(api.config).set_tokens(response, tokens)
+    CookieWriter(config=api.config).set_tokens(response, tokens)
     return response
 
 
@@ -142,18 +145,18 @@ class MeshRoute(Route):
         return match, child
 
 
-def mesh_routes() -> list[Route]:
+def mesh_routes() -> list[BaseRoute]:
     """`/verify` and `/refresh` as plain routes: the busiest endpoints need no request parsing,
     so they skip FastAPI's dependency machinery. The app places them before its own routes."""
     return [
-        MeshRoute(f"{AUTH_PATH}/verify", verify, methods=["GET"], name="verify"),
+        MeshRoute(VERIFY_PATH, verify, methods=["GET"], name="verify"),
         MeshRoute(
-            f"{AUTH_PATH}/verify/{{original_path:path}}",
+            f"{EXT_AUTHZ_PREFIX}{{original_path:path}}",
             verify_forwarded,
             methods=FORWARDED_METHODS,
             name="verify_forwarded",
         ),
-        MeshRoute(f"{AUTH_PATH}/refresh", refresh, methods=["POST"], name="refresh"),
+        MeshRoute(REFRESH_PATH, refresh, methods=["POST"], name="refresh"),
     ]
 
 

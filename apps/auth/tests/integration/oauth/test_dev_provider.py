@@ -60,7 +60,7 @@ async def test_login_yields_stable_dev_profile_when_browser_signs_in_with_login_
     profile = await dev.fetch_profile(token)
 
     assert callback["state"] == "st"
-    assert profile.identity == ProviderIdentity("dev", "dev-alice")
+    assert profile.identity == ProviderIdentity(provider="dev", subject="dev-alice")
     assert (profile.nickname, profile.email) == ("alice", "alice@dev-idp.test")
 
 

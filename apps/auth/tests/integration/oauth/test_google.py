@@ -50,7 +50,7 @@ async def test_login_yields_google_profile_when_code_and_verifier_are_exchanged(
     )
     profile = await google.fetch_profile(token)
 
-    assert profile.identity == ProviderIdentity("google", "109876543210")
+    assert profile.identity == ProviderIdentity(provider="google", subject="109876543210")
     assert (profile.email, profile.nickname) == ("eco@example.com", "Eco Kim")
     assert profile.profile_image_url == "https://img.example.com/eco.png"
     [token_request] = fake_provider.requests("google", "token")

@@ -51,7 +51,7 @@ async def test_login_yields_kakao_profile_when_code_and_verifier_are_exchanged(
     )
     profile = await kakao.fetch_profile(token)
 
-    assert profile.identity == ProviderIdentity("kakao", "3141592")
+    assert profile.identity == ProviderIdentity(provider="kakao", subject="3141592")
     assert profile.nickname == "재활용왕"
     assert profile.email == "eco@example.com"
     assert profile.profile_image_url == "https://img.example.com/eco.png"

@@ -48,7 +48,7 @@ async def test_login_yields_naver_profile_when_code_and_state_are_exchanged(
     )
     profile = await naver.fetch_profile(token)
 
-    assert profile.identity == ProviderIdentity("naver", "nv-Abc_123")
+    assert profile.identity == ProviderIdentity(provider="naver", subject="nv-Abc_123")
     assert (profile.nickname, profile.email) == ("네이버친구", "eco@example.com")
     assert profile.profile_image_url == "https://img.example.com/eco.png"
     [token_request] = fake_provider.requests("naver", "token")

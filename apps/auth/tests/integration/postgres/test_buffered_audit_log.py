@@ -37,7 +37,7 @@ async def _count(session_factory, user_id) -> int:
 
 
 async def test_records_written_in_one_batch_when_flushed(pg_engine, pg_session_factory):
-    log = BufferedSqlAuditLog(pg_engine, delay_seconds=10)
+    log = BufferedSqlAuditLog(engine=pg_engine, delay_seconds=10)
     user = uuid.uuid4()
     for _ in range(250):
         await log.record(_audit(user))
@@ -49,7 +49,7 @@ async def test_records_written_in_one_batch_when_flushed(pg_engine, pg_session_f
 
 async def test_records_kept_and_written_later_when_database_was_down(pg_engine, pg_session_factory):
     dead = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/none", connect_timeout=1)
-    log = BufferedSqlAuditLog(dead, delay_seconds=10)
+    log = BufferedSqlAuditLog(engine=dead, delay_seconds=10)
     user = uuid.uuid4()
     await log.record(_audit(user))
     with pytest.raises(StorageUnavailable):
@@ -64,7 +64,7 @@ async def test_records_kept_and_written_later_when_database_was_down(pg_engine, 
 async def test_background_flush_writes_without_explicit_call(pg_engine, pg_session_factory):
     import asyncio
 
-    log = BufferedSqlAuditLog(pg_engine, delay_seconds=0.01)
+    log = BufferedSqlAuditLog(engine=pg_engine, delay_seconds=0.01)
     user = uuid.uuid4()
     await log.record(_audit(user))
     for _ in range(200):

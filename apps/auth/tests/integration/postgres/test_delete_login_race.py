@@ -32,7 +32,7 @@ async def _seed(factory: async_sessionmaker[AsyncSession], identity: ProviderIde
         user_id=uuid4(), account_id=uuid4(), profile=ProviderProfile(identity=identity), now=T0
     )
     async with factory() as session:
-        await SqlAlchemyUserRepository(session).save(user)
+        await SqlAlchemyUserRepository(session=session).save(user)
         await session.commit()
     return user.id
 
@@ -42,7 +42,7 @@ async def _login(
 ) -> UUID | str:
     """What the callback does with the repository: find by identity, register or update, save."""
     async with factory() as session:
-        users = SqlAlchemyUserRepository(session)
+        users = SqlAlchemyUserRepository(session=session)
         now = T0 + timedelta(minutes=1)
         await step("read")
         user = await users.get_by_identity(identity)
@@ -64,7 +64,7 @@ async def _login(
 
 async def _delete(factory: async_sessionmaker[AsyncSession], user_id: UUID) -> bool:
     async with factory() as session:
-        deleted = await SqlAlchemyUserRepository(session).delete(user_id)
+        deleted = await SqlAlchemyUserRepository(session=session).delete(user_id)
         await session.commit()
         return deleted
 
@@ -89,7 +89,7 @@ async def _delete_blocked(factory: async_sessionmaker[AsyncSession]) -> None:
 async def _race(
     factory: async_sessionmaker[AsyncSession], order: str
 ) -> tuple[UUID, UUID | str, bool]:
-    identity = ProviderIdentity("kakao", uuid4().hex)
+    identity = ProviderIdentity(provider="kakao", subject=uuid4().hex)
     old_id = await _seed(factory, identity)
     deletion: asyncio.Task[bool] | None = None
 
@@ -133,7 +133,7 @@ async def test_deleted_id_never_returns_when_delete_races_login(
     assert (remaining, orphans) == (0, 0)
     if isinstance(outcome, UUID) and outcome != old_id:
         async with pg_session_factory() as session:
-            found = await SqlAlchemyUserRepository(session).get(outcome)
+            found = await SqlAlchemyUserRepository(session=session).get(outcome)
         assert found is not None and found.nickname == "again"
     expected = {
         "after_read": "user not found",

@@ -41,13 +41,13 @@ async def test_storage_unavailable_raised_when_every_call_hits_closed_port(
 ) -> None:
     user = new_user()
     async with closed_port_sessions() as session:
-        users = SqlAlchemyUserRepository(session)
+        users = SqlAlchemyUserRepository(session=session)
         calls = [
             users.get(user.id),
-            users.get_by_identity(ProviderIdentity("kakao", "k")),
+            users.get_by_identity(ProviderIdentity(provider="kakao", subject="k")),
             users.save(user),
             users.delete(user.id),
-            SqlAlchemyAuditLog(session).record(audit()),
+            SqlAlchemyAuditLog(session=session).record(audit()),
         ]
         for call in calls:
             with pytest.raises(StorageUnavailable):
@@ -57,7 +57,7 @@ async def test_storage_unavailable_raised_when_every_call_hits_closed_port(
 async def test_storage_unavailable_raised_when_connection_killed_mid_transaction(
     pg_session_factory: async_sessionmaker[AsyncSession], pg_engine: AsyncEngine
 ) -> None:
-    async with SqlAlchemyUnitOfWork(pg_session_factory) as uow:
+    async with SqlAlchemyUnitOfWork(session_factory=pg_session_factory) as uow:
         await uow.users.save(new_user())
         async with pg_engine.connect() as admin:
             pid = await admin.scalar(
@@ -74,7 +74,7 @@ async def test_storage_unavailable_raised_when_connection_killed_mid_transaction
             await uow.commit()
         await uow.rollback()
 
-    async with SqlAlchemyUnitOfWork(pg_session_factory) as fresh:
+    async with SqlAlchemyUnitOfWork(session_factory=pg_session_factory) as fresh:
         assert await fresh.users.get(new_user().id) is None
 
 
@@ -87,7 +87,7 @@ async def test_storage_unavailable_raised_when_query_outlasts_command_timeout(
             await blocker.execute(text("LOCK TABLE auth.users IN ACCESS EXCLUSIVE MODE"))
             async with create_session_factory(impatient)() as session:
                 with pytest.raises(StorageUnavailable):
-                    await SqlAlchemyUserRepository(session).get(new_user().id)
+                    await SqlAlchemyUserRepository(session=session).get(new_user().id)
             await blocker.rollback()
     finally:
         await impatient.dispose()
@@ -98,14 +98,14 @@ async def test_already_linked_raised_when_unique_identity_violated_across_sessio
 ) -> None:
     owner = new_user("google")
     async with pg_session_factory() as session:
-        await SqlAlchemyUserRepository(session).save(owner)
+        await SqlAlchemyUserRepository(session=session).save(owner)
         await session.commit()
 
     intruder = new_user("naver")
     link(intruder, owner.social_accounts[0].identity, owner.created_at)
     async with pg_session_factory() as session:
         with pytest.raises(AlreadyLinked):
-            await SqlAlchemyUserRepository(session).save(intruder)
+            await SqlAlchemyUserRepository(session=session).save(intruder)
 
 
 async def test_unexpected_storage_error_raised_when_other_constraint_violated(
@@ -113,7 +113,7 @@ async def test_unexpected_storage_error_raised_when_other_constraint_violated(
 ) -> None:
     record = audit()
     async with pg_session_factory() as session:
-        log = SqlAlchemyAuditLog(session)
+        log = SqlAlchemyAuditLog(session=session)
         await log.record(record)
 
         with pytest.raises(UnexpectedStorageError) as raised:
@@ -128,7 +128,7 @@ async def test_cancellation_propagates_when_call_cancelled(
     async with pg_engine.connect() as blocker:
         await blocker.execute(text("LOCK TABLE auth.users IN ACCESS EXCLUSIVE MODE"))
         async with pg_session_factory() as session:
-            call = asyncio.create_task(SqlAlchemyUserRepository(session).get(new_user().id))
+            call = asyncio.create_task(SqlAlchemyUserRepository(session=session).get(new_user().id))
             await asyncio.sleep(0.1)
             call.cancel()
             with pytest.raises(asyncio.CancelledError):

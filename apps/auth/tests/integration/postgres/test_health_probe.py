@@ -1,18 +1,20 @@
 from __future__ import annotations
 
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from apps.auth.application.common.health import ReadinessQuery
 from apps.auth.domain.errors import StorageUnavailable
 from apps.auth.infrastructure.persistence_postgres.database import create_engine
 from apps.auth.infrastructure.persistence_postgres.postgres_health_probe import PostgresHealthProbe
+from apps.auth.infrastructure.persistence_redis.redis_health_probe import RedisHealthProbe
 
 CLOSED_PORT_URL = "postgresql+asyncpg://postgres@127.0.0.1:1/test"
 
 
 async def test_check_passes_when_database_answers(pg_engine: AsyncEngine) -> None:
-    probe = PostgresHealthProbe(pg_engine)
+    probe = PostgresHealthProbe(engine=pg_engine)
 
     await probe.check()
 
@@ -23,21 +25,24 @@ async def test_storage_unavailable_raised_when_port_closed() -> None:
     engine = create_engine(CLOSED_PORT_URL)
     try:
         with pytest.raises(StorageUnavailable) as raised:
-            await PostgresHealthProbe(engine).check()
+            await PostgresHealthProbe(engine=engine).check()
     finally:
         await engine.dispose()
 
     assert raised.value.code == "STORAGE_UNAVAILABLE"
 
 
-async def test_readiness_names_postgres_when_port_closed(pg_engine: AsyncEngine) -> None:
+async def test_readiness_names_postgres_when_port_closed(redis: Redis) -> None:
     down = create_engine(CLOSED_PORT_URL)
     try:
         result = await ReadinessQuery(
-            [PostgresHealthProbe(pg_engine, name="primary"), PostgresHealthProbe(down)]
+            probes=[
+                RedisHealthProbe(redis),
+                PostgresHealthProbe(engine=down),
+            ]
         ).execute()
     finally:
         await down.dispose()
 
     assert result.ready is False
-    assert result.checks == {"primary": "ok", "postgres": "unavailable"}
+    assert result.checks == {"redis": "ok", "postgres": "unavailable"}

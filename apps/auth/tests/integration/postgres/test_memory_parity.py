@@ -17,7 +17,9 @@ from apps.auth.tests.contract.backends import MemoryStorage, PostgresStorage, St
 from apps.auth.tests.contract.builders import T0, link
 from apps.auth.tests.pg import truncate_tables
 
-IDENTITIES = [ProviderIdentity(p, s) for p in ("kakao", "google") for s in ("a", "b")]
+IDENTITIES = [
+    ProviderIdentity(provider=p, subject=s) for p in ("kakao", "google") for s in ("a", "b")
+]
 USER_IDS = [UUID(int=n) for n in range(1, 4)]
 
 operations = st.lists(

@@ -17,7 +17,7 @@ GOOD = {"email": "eco@example.com", "nickname": "에코 🌱", "image": "https:/
 def test_profile_keeps_every_field_when_all_are_well_formed() -> None:
     profile = build_profile("kakao", 4242, **GOOD)
 
-    assert profile.identity == ProviderIdentity("kakao", "4242")
+    assert profile.identity == ProviderIdentity(provider="kakao", subject="4242")
     assert (profile.email, profile.nickname, profile.profile_image_url) == tuple(GOOD.values())
 
 
