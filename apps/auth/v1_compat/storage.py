@@ -7,13 +7,13 @@ import logging
 
 from apps.auth.application.oauth.ports import StateStore
 from apps.auth.infrastructure.persistence_redis.connection import open_redis
-from apps.auth.infrastructure.persistence_redis.redis_legacy_census import RedisLegacyCensus
-from apps.auth.infrastructure.persistence_redis.redis_legacy_sessions import RedisLegacySessions
-from apps.auth.infrastructure.persistence_redis.redis_legacy_state_store import (
-    RedisLegacyStateStore,
-)
 from apps.auth.setup.cutover import CutoverStorage, RedisPlacement
 from apps.auth.setup.settings import Settings
+from apps.auth.v1_compat.redis_legacy_census import RedisLegacyCensus
+from apps.auth.v1_compat.redis_legacy_sessions import RedisLegacySessions
+from apps.auth.v1_compat.redis_legacy_state_store import (
+    RedisLegacyStateStore,
+)
 
 logger = logging.getLogger("auth.setup")
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from apps.auth.domain.audit import LoginAudit
+from apps.auth.domain.session import MAX_USER_AGENT_LENGTH
 from apps.auth.infrastructure.memory.memory_store import MemoryStore, StagedChanges
 
 # The column sizes of the Postgres audit table, so both adapters keep the same text.
-_LIMITS = {"provider": 16, "reason": 255, "ip": 64, "user_agent": 512}
+_LIMITS = {"provider": 16, "reason": 255, "ip": 64, "user_agent": MAX_USER_AGENT_LENGTH}
 
 
 class MemoryAuditLog:

@@ -16,13 +16,13 @@ from redis.asyncio import Redis
 
 from apps.auth.application.oauth.ports import LoginState, StateStore
 from apps.auth.infrastructure.memory.memory_state_store import MemoryStateStore
-from apps.auth.infrastructure.persistence_redis.redis_legacy_state_store import (
-    RedisLegacyStateStore,
-)
 from apps.auth.infrastructure.persistence_redis.redis_state_store import RedisStateStore
 from apps.auth.infrastructure.system import SystemClock
 from apps.auth.tests.support import REDIS_URL
 from apps.auth.tests.unit.fakes import FrozenClock
+from apps.auth.v1_compat.redis_legacy_state_store import (
+    RedisLegacyStateStore,
+)
 
 V1_STATE_DB = "redis://127.0.0.1:6379/3"
 

@@ -11,11 +11,11 @@ import uuid
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from apps.auth.infrastructure.persistence_redis.redis_legacy_census import RedisLegacyCensus
 from apps.auth.tests.cutover import v1_platform as v1
 from apps.auth.tests.cutover.test_shared_sessions import PROFILE, get, pair, refresh, v1_user
 from apps.auth.tests.security.attack import new_ec_key, private_pem
 from apps.auth.tests.support import token_payload
+from apps.auth.v1_compat.redis_legacy_census import RedisLegacyCensus
 
 
 def users_with_prefix(prefix: str, count: int) -> list[uuid.UUID]:

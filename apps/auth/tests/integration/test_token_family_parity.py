@@ -21,7 +21,6 @@ from apps.auth.infrastructure.memory.memory_revocation_store import (
 )
 from apps.auth.infrastructure.memory.memory_session_store import MemorySessionStore
 from apps.auth.infrastructure.memory.memory_token_state import MemoryTokenState
-from apps.auth.infrastructure.persistence_redis.redis_legacy_sessions import RedisLegacySessions
 from apps.auth.infrastructure.persistence_redis.redis_revocation_checker import (
     RedisRevocationChecker,
 )
@@ -30,6 +29,7 @@ from apps.auth.infrastructure.persistence_redis.redis_session_store import Redis
 from apps.auth.infrastructure.persistence_redis.schema import BLACKLIST, V1_META, V1_TOKENS
 from apps.auth.tests.integration.family_script import SESSION_SECONDS, Run, play
 from apps.auth.tests.support import REDIS_URL
+from apps.auth.v1_compat.redis_legacy_sessions import RedisLegacySessions
 
 SLOTS = st.sampled_from(range(2))
 CLIENTS = st.sampled_from(["a", "b"])

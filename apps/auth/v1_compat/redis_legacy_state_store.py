@@ -6,8 +6,8 @@ from redis.asyncio import Redis
 
 from apps.auth.application.common.ports import Clock
 from apps.auth.application.oauth.ports import LoginState
-from apps.auth.infrastructure.persistence_redis import v1_login_state
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
+from apps.auth.v1_compat import v1_login_state
 
 MAX_STATE_LENGTH = 256
 
