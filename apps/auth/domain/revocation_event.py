@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 
 from apps.auth.domain.token import Revocation
 
-EVENT_FIELD = "event"
-
 
 def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -4,8 +4,8 @@ from redis.asyncio import Redis
 from redis.typing import EncodableT, FieldT
 
 from apps.auth.domain.notice import Notice, encode_notice
-from apps.auth.domain.revocation_event import EVENT_FIELD
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
+from apps.auth.infrastructure.persistence_redis.schema import OUTBOX_EVENT_FIELD
 
 
 class RedisNoticeOutbox:
@@ -23,7 +23,7 @@ class RedisNoticeOutbox:
 
     @redis_call
     async def publish(self, notice: Notice) -> None:
-        fields: dict[FieldT, EncodableT] = {EVENT_FIELD: encode_notice(notice)}
+        fields: dict[FieldT, EncodableT] = {OUTBOX_EVENT_FIELD: encode_notice(notice)}
         if self._maxlen > 0:
             await self._redis.xadd(self._stream, fields, maxlen=self._maxlen, approximate=True)
         else:

@@ -27,7 +27,6 @@ from apps.auth.infrastructure.persistence_redis.schema import REPLICA_ACK_MARKER
 
 logger = logging.getLogger("auth.redis")
 
-MARKER_KEY = REPLICA_ACK_MARKER
 RESULTS = ("acknowledged", "unacknowledged", "no_replica")
 
 
@@ -108,7 +107,7 @@ class RedisReplicaAck:
     @redis_call
     async def _wait_batch(self, batch: list[None]) -> list[int]:
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.set(MARKER_KEY, 1, px=60_000)
+            pipe.set(REPLICA_ACK_MARKER, 1, px=60_000)
             pipe.wait(1, self._timeout_ms)
             _, acknowledged = await pipe.execute()
         return [int(acknowledged)] * len(batch)
