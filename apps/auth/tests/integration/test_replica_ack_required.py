@@ -26,6 +26,13 @@ async def _until(condition: Callable[[], bool], seconds: float = 15.0) -> None:
             await asyncio.sleep(0.05)
 
 
+def _retried(api: Any) -> bool:
+    """The kept revocation was re-written and a replica acknowledged it."""
+    registry = api.app.state.api.metrics.registry
+    name = "auth_redis_replica_retries_total"
+    return (registry.get_sample_value(name, {"result": "acknowledged"}) or 0) >= 1
+
+
 async def test_logout_is_not_reported_done_while_no_replica_has_acknowledged_it(
     servers: Topology, app_factory: Callable[..., Any]
 ) -> None:
@@ -52,12 +59,7 @@ async def test_logout_is_not_reported_done_while_no_replica_has_acknowledged_it(
             with replica.client() as client:
                 return bool(client.exists(blacklisted))
 
-        def retried() -> bool:
-            registry = api.app.state.api.metrics.registry
-            name = "auth_redis_replica_retries_total"
-            return (registry.get_sample_value(name, {"result": "acknowledged"}) or 0) >= 1
-
-        await _until(retried)
+        await _until(lambda: _retried(api))
         assert on_replica()
 
 
@@ -96,16 +98,11 @@ async def test_reuse_that_ends_a_session_is_not_reported_done_while_no_replica_h
             replica.resume()
         assert "refresh_reuse" in await audit_events(api, claims["sub"])
 
-        def retried() -> bool:
-            registry = api.app.state.api.metrics.registry
-            name = "auth_redis_replica_retries_total"
-            return (registry.get_sample_value(name, {"result": "acknowledged"}) or 0) >= 1
-
         def ended_on_replica() -> bool:
             with replica.client() as client:
                 return not client.exists(session_key)
 
-        await _until(retried)
+        await _until(lambda: _retried(api))
         assert ended_on_replica()
 
 
