@@ -33,33 +33,35 @@ def remove_block(text: str, block: str, *, count: int = 1, where: str) -> str:
     return "".join(lines)
 
 
+def _the_line(lines: list[str], wanted: str, *, where: str) -> int:
+    """The index of the one line equal to `wanted` (without its newline)."""
+    hits = [i for i, line in enumerate(lines) if line.rstrip("\n") == wanted]
+    if len(hits) != 1:
+        raise HandoverError(f"{where}: expected one line {wanted.strip()!r}, found {len(hits)}")
+    return hits[0]
+
+
 def replace_line(text: str, old: str, new: str, *, where: str) -> str:
     """Replace the one line equal to `old` (without its newline) by `new`."""
     lines = text.splitlines(keepends=True)
-    hits = [i for i, line in enumerate(lines) if line.rstrip("\n") == old]
-    if len(hits) != 1:
-        raise HandoverError(f"{where}: expected one line {old.strip()!r}, found {len(hits)}")
-    lines[hits[0]] = new + "\n"
+    at = _the_line(lines, old, where=where)
+    lines[at] = new + "\n"
     return "".join(lines)
 
 
 def insert_after(text: str, anchor: str, new: str, *, where: str) -> str:
     """Insert the lines `new` right after the one line equal to `anchor`."""
     lines = text.splitlines(keepends=True)
-    hits = [i for i, line in enumerate(lines) if line.rstrip("\n") == anchor]
-    if len(hits) != 1:
-        raise HandoverError(f"{where}: expected one line {anchor.strip()!r}, found {len(hits)}")
-    lines[hits[0] + 1 : hits[0] + 1] = new.splitlines(keepends=True)
+    at = _the_line(lines, anchor, where=where)
+    lines[at + 1 : at + 1] = new.splitlines(keepends=True)
     return "".join(lines)
 
 
 def cut_from(text: str, first: str, *, where: str) -> str:
     """Drop everything from the one line equal to `first` to the end, and the blank lines before."""
     lines = text.splitlines(keepends=True)
-    hits = [i for i, line in enumerate(lines) if line.rstrip("\n") == first]
-    if len(hits) != 1:
-        raise HandoverError(f"{where}: expected one line {first.strip()!r}, found {len(hits)}")
-    kept = lines[: hits[0]]
+    at = _the_line(lines, first, where=where)
+    kept = lines[:at]
     while kept and not kept[-1].strip():
         kept.pop()
     return "".join(kept)
