@@ -3,6 +3,7 @@
 
 import { call } from "./api.js";
 import { deviceName, providerName, t, when } from "./i18n.js";
+import { textLine } from "./views.js";
 
 const KINDS = ["sign_in", "sign_out", "sign_out_all", "session_ended", "session_compromised", "account_change"];
 const PAGE = 10;
@@ -18,13 +19,6 @@ function headline(item) {
     return item.provider ? t("activity.sign_in", { provider: providerName(item.provider) }) : t("activity.sign_in_plain");
   }
   return KINDS.includes(item.kind) ? t(`activity.${item.kind}`) : t("activity.other");
-}
-
-function paragraph(text, className) {
-  const element = document.createElement("p");
-  element.className = className;
-  element.textContent = text;
-  return element;
 }
 
 function entry(item) {
@@ -50,11 +44,11 @@ function entry(item) {
     facts.push(t("activity.network", { network: item.network }));
   }
   if (facts.length) {
-    li.append(paragraph(facts.join(" · "), "meta"));
+    li.append(textLine(facts.join(" · ")));
   }
   if (item.kind === "session_compromised") {
     li.classList.add("warning");
-    li.append(paragraph(t("activity.compromised_help"), "advice"));
+    li.append(textLine(t("activity.compromised_help"), "advice"));
   }
   return li;
 }

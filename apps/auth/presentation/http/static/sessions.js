@@ -3,13 +3,7 @@
 "use strict";
 
 import { deviceName, providerName, t, when } from "./i18n.js";
-
-function line(text, className = "meta") {
-  const element = document.createElement("p");
-  element.className = className;
-  element.textContent = text;
-  return element;
-}
+import { textLine } from "./views.js";
 
 function rawUserAgent(session) {
   const details = document.createElement("details");
@@ -39,8 +33,8 @@ export function sessionItem(session, onEnd) {
   }
   const network = session.ip || t("unknown");
   item.append(
-    line(t("session.provider", { provider: providerName(session.provider), network })),
-    line(t("session.times", { created: when(session.created_at), last: when(session.last_used_at) })),
+    textLine(t("session.provider", { provider: providerName(session.provider), network })),
+    textLine(t("session.times", { created: when(session.created_at), last: when(session.last_used_at) })),
     rawUserAgent(session),
   );
   if (!session.current) {

@@ -11,6 +11,14 @@ function $(id) {
   return document.getElementById(id);
 }
 
+// A line of text from the API or the catalogue, set as text, never as markup.
+export function textLine(text, className = "meta") {
+  const element = document.createElement("p");
+  element.className = className;
+  element.textContent = text;
+  return element;
+}
+
 // Only the catalogue's words, keyed by a code it knows; the API's English `detail` is not shown.
 export function showError(code, title = null) {
   const shown = known(code) ? code : null;
