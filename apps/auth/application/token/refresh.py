@@ -105,21 +105,26 @@ class RefreshTokensInteractor:
         now: datetime,
     ) -> None:
         """The rotation ended the session on the primary only. The end goes again through the
-        revocation store, which keeps and re-writes it and raises until a replica holds it; the
-        reuse is audited first, since a retry finds the session already gone."""
+        revocation store, which keeps and re-writes it and raises until a replica holds it; a
+        reuse is audited and notified first, since a retry finds the session already gone."""
         if result.outcome is RotationOutcome.REUSE:
-            await self._d.auditor.record(
-                AuditEvent.REFRESH_REUSE,
-                user_id=claims.sub,
-                provider=claims.provider,
-                client=request.client,
-                reason="reuse",
-            )
+            await self._reused(claims, request)
         reason = ENDS_SESSION[result.outcome]
         await self._d.revocations.revoke(RevocationRequest(session_ids=[sid], reason=reason), now)
         if result.outcome is RotationOutcome.REUSE:
             raise RefreshTokenReused()
         raise SessionExpired()
+
+    async def _reused(self, claims: TokenClaims, request: RefreshTokensRequest) -> None:
+        """A reuse is audited and the user told (`auth.session_compromised`)."""
+        audit = await self._d.auditor.record(
+            AuditEvent.REFRESH_REUSE,
+            user_id=claims.sub,
+            provider=claims.provider,
+            client=request.client,
+            reason="reuse",
+        )
+        await self._d.notices.session_compromised(audit)
 
     async def _end_session(self, claims: TokenClaims, sid: str, now: datetime) -> None:
         await self._d.revocations.revoke(
@@ -229,9 +234,7 @@ class RefreshTokensInteractor:
             successor = self._d.issuer.restore(result.successor)
             return RefreshTokensResult(user_id=claims.sub, tokens=successor, outcome=outcome)
         if outcome is RotationOutcome.REUSE:
-            await self._d.notices.session_compromised(
-                await audit(AuditEvent.REFRESH_REUSE, "reuse")
-            )
+            await self._reused(claims, request)
             raise RefreshTokenReused()
         if outcome is RotationOutcome.EXPIRED:
             raise SessionExpired()

@@ -5,6 +5,7 @@ re-written until a replica holds it; `/ready` says when min-replicas settings ar
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -97,6 +98,10 @@ async def test_reuse_that_ends_a_session_is_not_reported_done_while_no_replica_h
         finally:
             replica.resume()
         assert "refresh_reuse" in await audit_events(api, claims["sub"])
+        with servers.primary.client() as primary:
+            outbox = primary.xrange(api.settings.outbox_stream)
+        kinds = [json.loads(fields[b"event"]).get("type") for _, fields in outbox]
+        assert kinds.count("auth.session_compromised") == 1, kinds
 
         def ended_on_replica() -> bool:
             with replica.client() as client:
