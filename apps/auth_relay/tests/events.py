@@ -3,8 +3,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from apps.auth.domain.revocation_event import EVENT_FIELD, encode_event
+from apps.auth.domain.revocation_event import encode_event
 from apps.auth.domain.token import Revocation
+from apps.auth.infrastructure.persistence_redis.schema import OUTBOX_EVENT_FIELD
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -25,4 +26,4 @@ def event_body(jti: str | None = None) -> bytes:
 
 
 def event_fields(jti: str | None = None) -> dict[bytes, bytes]:
-    return {EVENT_FIELD.encode(): event_body(jti)}
+    return {OUTBOX_EVENT_FIELD.encode(): event_body(jti)}
