@@ -89,10 +89,18 @@ class MemoryTokenState:
         self.v1_tokens.get(user_id, {}).pop(refresh_jti, None)
 
     def spend_all_refresh(self, user_id: UUID, now: datetime) -> None:
-        """Every refresh token v1 knows of the user, as `spend_refresh` spends one."""
-        for jti, expires_at in self.v1_tokens.pop(user_id, {}).items():
-            if blacklist_ttl(expires_at, now.timestamp(), self.leeway_seconds) > 0:
-                self.blacklist[jti] = (expires_at, SPENT)
+        """Every refresh token v1 knows of the user, as `spend_refresh` spends one.
+
+        As in Redis, where a token's own record lives exactly as long as the token: once that
+        record is gone (under a second left), the token is refused for as long as v1's set of
+        the user's tokens lives, which is as long as its newest member."""
+        tokens = self.v1_tokens.pop(user_id, {})
+        newest = max(tokens.values(), default=0.0)
+        moment = now.timestamp()
+        for jti, expires_at in tokens.items():
+            lasts = expires_at if expires_at - moment >= 1 else newest
+            if lasts - moment >= 1:
+                self.blacklist[jti] = (lasts, SPENT)
 
     def end_session(
         self, session_id: str, reason: RevocationReason, now: datetime, skip: set[str]

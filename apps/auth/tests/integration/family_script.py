@@ -34,7 +34,9 @@ class Family:
 
 @dataclass
 class Run:
-    """`v1_register(jti, expires_at)` / `v1_forget(jti)` play v1 writing its own records."""
+    """`v1_register(jti, expires_at)` / `v1_forget(jti)` play v1 writing its own records;
+    `v1_age(now, seconds)` ages v1's records with the script's clock: they live by TTLs, which
+    the script's clock does not move."""
 
     sessions: Any
     revocations: Any
@@ -46,6 +48,7 @@ class Run:
     user: uuid.UUID
     now: datetime
     budget: bool
+    v1_age: Any = None
     families: dict[int, Family] = field(default_factory=dict)
     v1_tokens: dict[int, str] = field(default_factory=dict)
     issued: list[TokenClaims] = field(default_factory=list)
@@ -123,6 +126,8 @@ async def step(run: Run, index: int, operation: tuple[Any, ...]) -> object:
             await run.revocations.revoke(request, run.now)
         case ("advance", seconds):
             run.now += timedelta(seconds=seconds)
+            if run.v1_age is not None:
+                await run.v1_age(run.now, seconds)
     return None
 
 

@@ -94,6 +94,23 @@ async def test_same_outcomes_and_state_when_memory_and_redis_play_the_same_famil
     async def redis_forget(jti: str) -> None:
         await redis.srem(V1_TOKENS.of(user), jti)
 
+    async def memory_age(now: datetime, seconds: int) -> None:
+        """v1's set of the user's tokens is gone once its newest member's life is over."""
+        tokens = state.v1_tokens.get(user, {})
+        if tokens and max(tokens.values()) - now.timestamp() <= 0:
+            del state.v1_tokens[user]
+
+    async def redis_age(now: datetime, seconds: int) -> None:
+        """v1's records (the user's set and each member's record) lose `seconds` of life, as
+        they would in real time; one with nothing left is gone."""
+        members = [m.decode() for m in await redis.smembers(V1_TOKENS.of(user))]
+        for key in (V1_TOKENS.of(user), *(V1_META.of(jti) for jti in members)):
+            left = await redis.pttl(key) - seconds * 1000
+            if left > 0:
+                await redis.pexpire(key, left)
+            else:
+                await redis.delete(key)
+
     memory = Run(
         sessions=MemorySessionStore(state=state, clock=_Never()),
         revocations=MemoryRevocationStore(state),
@@ -101,6 +118,7 @@ async def test_same_outcomes_and_state_when_memory_and_redis_play_the_same_famil
         legacy=MemoryLegacySessions(state=state),
         v1_register=memory_register,
         v1_forget=memory_forget,
+        v1_age=memory_age,
         prefix=prefix,
         user=user,
         now=start,
@@ -115,6 +133,7 @@ async def test_same_outcomes_and_state_when_memory_and_redis_play_the_same_famil
             legacy=RedisLegacySessions(redis, **options),
             v1_register=redis_register,
             v1_forget=redis_forget,
+            v1_age=redis_age,
             prefix=prefix,
             user=user,
             now=start,
