@@ -1,7 +1,8 @@
 """Every rule of a refresh-token family (one session), as pure decision tables.
 
 `decide_rotation` decides what a presented refresh token does: rotation, grace, reuse, expiry,
-the refresh budget, and the cut-over's "spent by v1" rule; `decide_adoption` decides whether a
+the refresh budget, the cut-over's "spent by v1" rule, and whether a token whose signature was
+not checked is the one the store issued; `decide_adoption` decides whether a
 refresh token of the previous auth (v1) becomes a session. The in-memory stores call these
 functions; the Redis stores run the same tables inside one Lua script each
 (`infrastructure/persistence_redis/lua.py`), and a property test against real Redis holds the
@@ -26,6 +27,7 @@ class RotationOutcome(StrEnum):
     MISSING = "missing"
     EXPIRED = "expired"
     LIMITED = "limited"
+    UNVERIFIED = "unverified"
 
 
 # What each outcome does to the family:
@@ -38,6 +40,9 @@ class RotationOutcome(StrEnum):
 # - LIMITED: a rotation the user's refresh budget has no room for; nothing changes and nothing
 #   is charged. Only a request that would rotate is refused, so a dead token cannot spend a
 #   live session's budget.
+# - UNVERIFIED: a token whose signature was not checked and that is not, byte for byte, the
+#   refresh token the store issued last (or whose session is gone): nothing changes, nothing is
+#   read back; the caller checks the signature and presents it again as checked.
 ENDS_SESSION = {
     RotationOutcome.REUSE: RevocationReason.REFRESH_REUSE,
     RotationOutcome.EXPIRED: RevocationReason.SESSION_EXPIRED,
@@ -51,6 +56,9 @@ class FamilyState:
     `spent_elsewhere`: during the cut-over v1 spends refresh tokens on its own (its rotation,
     its logout); the current token is spent when v1's records no longer hold it, or it is
     blacklisted. Presenting it is then reuse, as if v2 had rotated it.
+
+    `refresh_digest`: `token_digest` of the current refresh token as it was issued; empty when
+    the store does not know it (a session written by a release that did not keep it).
     """
 
     refresh_jti: str
@@ -60,12 +68,19 @@ class FamilyState:
     rotated_by: str
     successor_kept: bool
     spent_elsewhere: bool = False
+    refresh_digest: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Presented:
+    """A presented refresh token. `digest` is empty when its signature has been checked;
+    otherwise it is the token's `token_digest`, and the store acts on the token only when that
+    digest is the one of the refresh token it issued last (which is then the same string, so
+    signed by us), answering UNVERIFIED otherwise."""
+
     refresh_jti: str
     client: str
+    digest: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,7 +100,13 @@ def decide_rotation(
 ) -> RotationOutcome:
     """The current token rotates while the budget has room. The token it replaced, presented
     again within the grace window by the client that rotated it, receives the same successor;
-    presented any other way it is reuse, and the family ends."""
+    presented any other way it is reuse, and the family ends. A token whose signature was not
+    checked counts only as the exact token issued last; anything else is UNVERIFIED, before
+    any other rule."""
+    if presented.digest and (
+        state is None or not state.refresh_digest or presented.digest != state.refresh_digest
+    ):
+        return RotationOutcome.UNVERIFIED
     if state is None:
         return RotationOutcome.MISSING
     if now >= state.expires_at:
@@ -137,6 +158,13 @@ def blacklist_ttl(expires_at: float, now: float, leeway: int = 0) -> int:
     """Seconds a revoked token stays blacklisted: its remaining life plus the verification
     leeway (a token is accepted that long past `exp`); 0 means no entry."""
     return max(0, math.ceil(expires_at - now) + leeway)
+
+
+def token_digest(token: str) -> str:
+    """The refresh token as the session keeps it: 128 bits of its SHA-256. Equal digests mean
+    the same string, so a presented token with the digest of the one issued last is that token,
+    whose signature we made."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
 def client_fingerprint(client: ClientInfo) -> str:

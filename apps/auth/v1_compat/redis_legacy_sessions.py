@@ -45,6 +45,7 @@ class RedisLegacySessions:
             device=session.client.device_id or "",
             expires=session.expires_at.timestamp(),
             rjti=tokens.refresh_jti,
+            rdigest=tokens.refresh_digest,
             ajti=tokens.access_jti,
             aexp=int(tokens.access_expires_at.timestamp()),
             aexp_iso=iso_utc(tokens.access_expires_at),

@@ -7,6 +7,7 @@ from uuid import UUID
 from apps.auth.application.common.ports import IdGenerator
 from apps.auth.application.common.token_ports import SessionTokens, TokenCodec
 from apps.auth.domain.token import IssuedToken, Successor, TokenClaims, TokenPair, TokenType
+from apps.auth.domain.token_family import token_digest
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,6 +37,7 @@ class TokenIssuer:
             access_expires_at=access.claims.expires_at,
             refresh_jti=refresh.claims.jti,
             refresh_expires_at=refresh.claims.expires_at,
+            refresh_digest=token_digest(refresh.value),
         )
         return pair, tokens
 

@@ -17,6 +17,12 @@ class TokenCodec(Protocol):
 
     def decode(self, token: str, expected: TokenType) -> TokenClaims: ...
 
+    def inspect(self, token: str, expected: TokenType) -> TokenClaims | None:
+        """The claims `decode` would return, with every check but the signature's; None when
+        any check fails (then `decode` tells why). Only for a token the caller goes on to
+        match against what a store issued."""
+        ...
+
 
 class RevocationChecker(Protocol):
     async def is_revoked(self, claims: TokenClaims) -> bool: ...
@@ -40,10 +46,14 @@ class RevocationStore(Protocol):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SessionTokens:
+    """What a session keeps of its current pair. `refresh_digest` is the refresh token's
+    `token_digest` (empty: not kept), by which the store recognises that token unchecked."""
+
     access_jti: str
     access_expires_at: datetime
     refresh_jti: str
     refresh_expires_at: datetime
+    refresh_digest: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

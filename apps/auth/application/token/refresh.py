@@ -35,6 +35,7 @@ from apps.auth.domain.token_family import (
     Presented,
     RotationOutcome,
     client_fingerprint,
+    token_digest,
 )
 
 
@@ -76,15 +77,46 @@ class RefreshTokensInteractor:
     `auth.session_compromised` notice. A refresh token of the previous auth (v1, no
     session claim) still known to v1's records becomes a new session, once. A user the owner of
     users no longer knows cannot refresh, and their sessions end.
+
+    The refresh token's signature is checked only when the session store does not recognise
+    the token as the exact one it issued last (see `_rotate_unchecked`).
     """
 
     def __init__(self, *, deps: RefreshDeps) -> None:
         self._d = deps
 
     async def execute(self, request: RefreshTokensRequest) -> RefreshTokensResult:
-        if not request.refresh_token:
+        token = request.refresh_token
+        if not token:
             raise MissingToken("Refresh token is missing")
-        claims = self._d.codec.decode(request.refresh_token, TokenType.REFRESH)
+        claims = self._d.codec.inspect(token, TokenType.REFRESH)
+        if claims is not None and not claims.issued_by_v1:
+            answer = await self._rotate_unchecked(claims, token, request)
+            if answer is not None:
+                return answer
+        return await self._rotate_checked(self._d.codec.decode(token, TokenType.REFRESH), request)
+
+    async def _rotate_unchecked(
+        self, claims: TokenClaims, token: str, request: RefreshTokensRequest
+    ) -> RefreshTokensResult | None:
+        """The common case without a signature check: the session store acts on the token only
+        if it is, byte for byte, the refresh token it issued last (so one we signed); otherwise
+        it changes nothing and answers UNVERIFIED (None here), and the token goes the checked
+        way. The owner of users is asked only once the token is known to be ours."""
+        now = self._d.clock.now()
+        result, pair = await self._rotate(claims, claims.sid, request, now, token_digest(token))
+        if result.outcome is RotationOutcome.UNVERIFIED:
+            return None
+        if result.outcome is RotationOutcome.ROTATED and not await self._d.users.still_exists(
+            claims.sub
+        ):
+            await self._end_session(claims, claims.sid, now)
+            raise TokenRevoked()
+        return await self._answer(claims, request, result, pair)
+
+    async def _rotate_checked(
+        self, claims: TokenClaims, request: RefreshTokensRequest
+    ) -> RefreshTokensResult:
         now = self._d.clock.now()
         if not await self._d.users.still_exists(claims.sub):
             if not claims.issued_by_v1:
@@ -151,7 +183,12 @@ class RefreshTokensInteractor:
         return Successor(access=pair.access.value, refresh=pair.refresh.value)
 
     async def _rotate(
-        self, claims: TokenClaims, sid: str, request: RefreshTokensRequest, now: datetime
+        self,
+        claims: TokenClaims,
+        sid: str,
+        request: RefreshTokensRequest,
+        now: datetime,
+        digest: str = "",
     ) -> tuple[RotationResult, TokenPair]:
         pair, tokens = self._d.issuer.issue(
             user_id=claims.sub, provider=claims.provider, session_id=sid, now=now
@@ -160,7 +197,9 @@ class RefreshTokensInteractor:
             RotationRequest(
                 session_id=sid,
                 presented=Presented(
-                    refresh_jti=claims.jti, client=client_fingerprint(request.client)
+                    refresh_jti=claims.jti,
+                    client=client_fingerprint(request.client),
+                    digest=digest,
                 ),
                 presented_token=request.refresh_token or "",
                 tokens=tokens,

@@ -51,7 +51,7 @@ class MemorySessionStore:
             used = self._state.budget_used(window_key)
             budget = BudgetState(used=used, limit=request.budget.limit)
         outcome = decide_rotation(state, presented, now, request.grace_seconds, budget)
-        if record is None:
+        if record is None or outcome is RotationOutcome.UNVERIFIED:
             return RotationResult(outcome=outcome)
         user_id = record.session.user_id
         if outcome in ENDS_SESSION:

@@ -33,6 +33,7 @@ class SessionRecord:
             rotated_by=self.rotated_by,
             successor_kept=self.successor is not None and now <= self.successor_until,
             spent_elsewhere=spent_elsewhere,
+            refresh_digest=self.tokens.refresh_digest,
         )
 
 

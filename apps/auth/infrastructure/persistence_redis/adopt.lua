@@ -20,7 +20,8 @@ redis.call('SET', adopted, sid, 'EX', v1_ttl + LEEWAY)
 redis.call('HSET', key, FIELD_UID, uid, FIELD_PROVIDER, provider, FIELD_IP, ip, FIELD_UA, ua,
   FIELD_DEVICE, device, FIELD_CREATED, now_text, FIELD_LAST_USED, now_text, FIELD_EXPIRES,
   expires_text, FIELD_RJTI, rjti, FIELD_AJTI, ajti, FIELD_AEXP, aexp, FIELD_AEXP_ISO, aexp_iso,
-  FIELD_REXP, rexp, FIELD_PREV, v1_jti, FIELD_ROTATED, now_text, FIELD_ROTBY, client)
+  FIELD_REXP, rexp, FIELD_PREV, v1_jti, FIELD_ROTATED, now_text, FIELD_ROTBY, client,
+  FIELD_RDIGEST, rdigest)
 redis.call('EXPIREAT', key, math.floor(expires) + 1)
 redis.call('SADD', KEY_USER_SESSIONS .. uid, sid)
 redis.call('EXPIREAT', KEY_USER_SESSIONS .. uid, math.floor(expires) + 1, 'GT')

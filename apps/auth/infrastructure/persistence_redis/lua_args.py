@@ -76,6 +76,10 @@ class RotateArgs(ScriptArgs):
     budget_key: str
     budget_limit: int
     budget_ttl: int
+    # `presented`'s digest when its signature was not checked (else empty); the new refresh
+    # token's digest.
+    digest: str
+    rdigest: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,6 +126,7 @@ class AdoptArgs(ScriptArgs):
     grace: int
     sealed: bytes
     maxlen: int
+    rdigest: str
 
 
 _CLASSES = {cls.__name__: cls for cls in (RotateArgs, RevokeArgs, AdoptArgs)}

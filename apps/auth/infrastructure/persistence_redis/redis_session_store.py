@@ -75,8 +75,10 @@ class RedisSessionStore:
         args = RotateArgs(
             sid=request.session_id,
             presented=request.presented.refresh_jti,
+            digest=request.presented.digest,
             client=request.presented.client,
             rjti=tokens.refresh_jti,
+            rdigest=tokens.refresh_digest,
             ajti=tokens.access_jti,
             aexp=int(tokens.access_expires_at.timestamp()),
             aexp_iso=iso_utc(tokens.access_expires_at),

@@ -4,7 +4,11 @@
 LEGACY = legacy
 local stream, key = KEYS[1], KEY_SESSION .. sid
 local f = redis.call('HMGET', key, FIELD_UID, FIELD_EXPIRES, FIELD_RJTI, FIELD_AJTI, FIELD_AEXP,
-  FIELD_AEXP_ISO, FIELD_PREV, FIELD_ROTATED, FIELD_ROTBY, FIELD_REXP)
+  FIELD_AEXP_ISO, FIELD_PREV, FIELD_ROTATED, FIELD_ROTBY, FIELD_REXP, FIELD_RDIGEST)
+-- A token whose signature was not checked acts only as the exact token issued last.
+if digest ~= '' and (not f[1] or not f[11] or f[11] == '' or f[11] ~= digest) then
+  return {OUTCOME_UNVERIFIED}
+end
 if not f[1] then return {OUTCOME_MISSING} end
 local uid = f[1]
 -- What `check_session` checks, from the fields already read: one rotation, fewest calls.
@@ -36,7 +40,7 @@ if f[3] == presented and not spent then
   spend_refresh(uid, presented, f[10], now)
   redis.call('HSET', key, FIELD_RJTI, rjti, FIELD_AJTI, ajti, FIELD_AEXP, aexp, FIELD_AEXP_ISO,
     aexp_iso, FIELD_PREV, presented, FIELD_ROTATED, now_text, FIELD_ROTBY, client,
-    FIELD_LAST_USED, now_text, FIELD_REXP, rexp)
+    FIELD_LAST_USED, now_text, FIELD_REXP, rexp, FIELD_RDIGEST, rdigest)
   if LEGACY then register_refresh(uid, rjti, rexp, now, v1_meta(key, now)) end
   if sealed ~= '' and grace > 0 then
     redis.call('SET', KEY_SUCCESSOR .. sid, sealed, 'PX', math.floor(grace * 1000))

@@ -125,6 +125,7 @@ class SessionField(StrEnum):
     PREV = "prev"
     ROTATED = "rotated"
     ROTBY = "rotby"
+    RDIGEST = "rdigest"
 
 
 # The user agent is stored cut to the domain's one cap.

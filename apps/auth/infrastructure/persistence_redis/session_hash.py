@@ -37,6 +37,7 @@ def fields(session: Session, tokens: SessionTokens) -> dict[EncodableT, Encodabl
         F.PREV: "",
         F.ROTATED: 0,
         F.ROTBY: "",
+        F.RDIGEST: tokens.refresh_digest,
     }
 
 

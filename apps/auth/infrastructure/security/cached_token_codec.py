@@ -27,6 +27,9 @@ class CachingTokenCodec:
     def encode(self, claims: TokenClaims) -> str:
         return self._codec.encode(claims)
 
+    def inspect(self, token: str, expected: TokenType) -> TokenClaims | None:
+        return self._codec.inspect(token, expected)
+
     def decode(self, token: str, expected: TokenType) -> TokenClaims:
         if expected is not TokenType.ACCESS:
             return self._codec.decode(token, expected)

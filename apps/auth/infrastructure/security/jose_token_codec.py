@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import json
 import re
 from datetime import UTC, datetime
@@ -105,6 +106,33 @@ class JoseTokenCodec:
             raise InvalidToken()
         return self._claims(payload, expected)
 
+    def inspect(self, token: str, expected: TokenType) -> TokenClaims | None:
+        """`decode` without the signature check: the same header rules (a `kid` of ours, its
+        key's `alg`), issuer, audience, required and time claims, read from the same bytes.
+        Any failure gives None, never an answer of its own, so a caller that then calls
+        `decode` refuses every token exactly as `decode` alone would."""
+        if not token or len(token) > MAX_TOKEN_BYTES or not _COMPACT.fullmatch(token):
+            return None
+        header_part, payload_part, _ = token.split(".")
+        try:
+            header = orjson.loads(_unpadded_b64(header_part))
+            payload = orjson.loads(_unpadded_b64(payload_part))
+        except (ValueError, orjson.JSONDecodeError):
+            return None
+        if not isinstance(header, dict) or not isinstance(payload, dict):
+            return None
+        alg = header.get("alg")
+        if not isinstance(alg, str) or self._keys.accepted.key_for(alg, header.get("kid")) is None:
+            return None
+        if not all(isinstance(payload.get(c), str) for c in ("jti", "sub", "iss")):
+            return None
+        if payload["iss"] not in self._issuers or not self._audience_accepted(payload.get("aud")):
+            return None
+        try:
+            return self._claims(payload, expected)
+        except (InvalidToken, TokenExpired, TokenTypeMismatch):
+            return None
+
     def _key_for(self, token: str) -> tuple[str, Any]:
         try:
             header = jws.get_unverified_header(token)
@@ -174,6 +202,10 @@ class JoseTokenCodec:
             issued_at=issued,
             expires_at=expires,
         )
+
+
+def _unpadded_b64(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
 def _is_number(value: object) -> bool:

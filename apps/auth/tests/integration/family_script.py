@@ -18,7 +18,7 @@ from apps.auth.application.token.ports import AdoptionOutcome, AdoptionRequest
 from apps.auth.domain.revocation_reason import RevocationReason
 from apps.auth.domain.session import ClientInfo, Session
 from apps.auth.domain.token import Successor, TokenClaims, TokenType
-from apps.auth.domain.token_family import Presented, RotationOutcome
+from apps.auth.domain.token_family import Presented, RotationOutcome, token_digest
 
 SESSION_SECONDS, ACCESS_SECONDS, GRACE = 20, 60, 5
 BUDGET_LIMIT, BUDGET_WINDOW = 3, 10
@@ -61,6 +61,7 @@ class Run:
             access_expires_at=self.now + timedelta(seconds=ACCESS_SECONDS),
             refresh_jti=f"{self.prefix}-r{step}",
             refresh_expires_at=self.now + timedelta(seconds=SESSION_SECONDS),
+            refresh_digest=token_digest(f"token-{self.prefix}-r{step}"),
         )
 
     def session(self, sid: str) -> Session:
@@ -99,10 +100,10 @@ async def step(run: Run, index: int, operation: tuple[Any, ...]) -> object:
             )
             run.remember(sid, tokens)
             return "opened"
-        case ("rotate", slot, which, client):
+        case ("rotate", slot, which, client, *proof):
             family = run.families.get(slot) or Family(sid="nowhere", first="", current="")
             jti = {"current": family.current, "previous": family.previous, "first": family.first}
-            return await rotate(run, index, family, jti[which] or "none", client)
+            return await rotate(run, index, family, jti[which] or "none", client, *proof)
         case ("v1_login", slot):
             run.v1_tokens[slot] = jti = f"{run.prefix}-v{index}"
             run.refresh_jtis.append(jti)
@@ -131,8 +132,17 @@ async def step(run: Run, index: int, operation: tuple[Any, ...]) -> object:
     return None
 
 
-async def rotate(run: Run, index: int, family: Family, jti: str, client: str) -> object:
+async def rotate(
+    run: Run, index: int, family: Family, jti: str, client: str, proof: str = "signed"
+) -> object:
+    """`proof`: "signed" presents the token as signature-checked; "unchecked" presents it
+    unchecked, with the digest of the token itself; "forged" unchecked, with another token's."""
     tokens = run.tokens(index)
+    digest = {
+        "signed": "",
+        "unchecked": token_digest(f"token-{jti}"),
+        "forged": token_digest(f"forged-{jti}"),
+    }[proof]
     budget = None
     if run.budget:
         budget = RefreshBudget(
@@ -141,7 +151,7 @@ async def rotate(run: Run, index: int, family: Family, jti: str, client: str) ->
     result = await run.sessions.rotate(
         RotationRequest(
             session_id=family.sid,
-            presented=Presented(refresh_jti=jti, client=client),
+            presented=Presented(refresh_jti=jti, client=client, digest=digest),
             presented_token=f"token-{jti}",
             tokens=tokens,
             successor=Successor(access=f"A{index}", refresh=f"R{index}"),

@@ -1,5 +1,6 @@
 """Every token-family rule runs twice: the memory stores call the domain's decision tables, the
-Redis stores run them in Lua. Random scripts of open / rotate / revoke / logout-all / v1 sign-in,
+Redis stores run them in Lua. Random scripts of open / rotate (signature checked, unchecked, or
+unchecked and forged) / revoke / logout-all / v1 sign-in,
 adoption and v1 spending its own tokens, with an explicit clock, with and without the refresh
 budget, with and without the cut-over, must give the same answers and leave the same state:
 the same revoked tokens, the same outbox events, the same refusals and v1 records."""
@@ -33,12 +34,17 @@ from apps.auth.v1_compat.redis_legacy_sessions import RedisLegacySessions
 
 SLOTS = st.sampled_from(range(2))
 CLIENTS = st.sampled_from(["a", "b"])
+PROOFS = st.sampled_from(["signed", "unchecked", "forged"])
 operations = st.lists(
     st.one_of(
         st.tuples(st.just("open"), SLOTS),
         *[
             st.tuples(
-                st.just("rotate"), SLOTS, st.sampled_from(["current", "previous", "first"]), CLIENTS
+                st.just("rotate"),
+                SLOTS,
+                st.sampled_from(["current", "previous", "first"]),
+                CLIENTS,
+                PROOFS,
             )
         ]
         * 4,
@@ -64,6 +70,15 @@ MODES = [(False, False), (False, True), (True, False), (True, True)]
 @example(script=[OPEN, ("advance", 8), ("advance", 8), ("advance", 4), ROTATE])
 @example(script=[OPEN, ("open", 1), ("logout_all",), ("rotate", 1, "current", "a")])
 @example(script=[OPEN, ("revoke", 0), ROTATE])
+@example(script=[OPEN, ("rotate", 0, "current", "a", "forged"), ROTATE])
+@example(
+    script=[
+        OPEN,
+        ("rotate", 0, "current", "a", "unchecked"),
+        ("rotate", 0, "previous", "a", "unchecked"),
+    ]
+)
+@example(script=[("v1_login", 0), ("adopt", 0, "a"), ("rotate", 0, "current", "b", "unchecked")])
 @example(script=[OPEN, ROTATE, ROTATE, ROTATE, ROTATE, ("advance", 8), ROTATE])
 @example(script=[OPEN, ("v1_spend", 0), ROTATE])
 @example(script=[("v1_login", 0), ("adopt", 0, "a"), ("adopt", 0, "a"), ("adopt", 0, "b")])

@@ -18,6 +18,7 @@ from apps.auth.domain.token_family import (
     client_fingerprint,
     decide_adoption,
     decide_rotation,
+    token_digest,
 )
 
 STATE = FamilyState(
@@ -134,3 +135,34 @@ def test_a_v1_refresh_token_is_adopted_once_and_only_while_v1_would_accept_it(
 
 def _p(jti: str, client: str) -> Presented:
     return Presented(refresh_jti=jti, client=client)
+
+
+@pytest.mark.parametrize(
+    ("kept", "digest", "now", "outcome"),
+    [
+        ("d2", "d2", 101, RotationOutcome.ROTATED),
+        ("d2", "d2", 1_000, RotationOutcome.EXPIRED),
+        ("d2", "d1", 101, RotationOutcome.UNVERIFIED),
+        ("d2", "d1", 1_000, RotationOutcome.UNVERIFIED),
+        ("", "d2", 101, RotationOutcome.UNVERIFIED),
+        ("d2", "", 101, RotationOutcome.ROTATED),
+    ],
+)
+def test_an_unchecked_token_acts_only_as_the_token_issued_last(
+    kept: str, digest: str, now: float, outcome: RotationOutcome
+) -> None:
+    state = replace(STATE, refresh_digest=kept)
+    presented = Presented(refresh_jti="r2", client="client-a", digest=digest)
+    budget = BudgetState(used=0, limit=1)
+    assert decide_rotation(state, presented, now, 10, budget) is outcome
+
+
+def test_an_unchecked_token_of_a_missing_session_is_unverified_not_missing() -> None:
+    presented = Presented(refresh_jti="r2", client="client-a", digest="d2")
+    assert decide_rotation(None, presented, 101, 10) is RotationOutcome.UNVERIFIED
+
+
+def test_the_digest_of_a_token_is_the_same_only_for_the_same_string() -> None:
+    assert token_digest("a.b.c") == token_digest("a.b.c")
+    assert token_digest("a.b.c") != token_digest("a.b.d")
+    assert len(token_digest("a.b.c")) == 32
