@@ -56,6 +56,10 @@ class JoseTokenCodec:
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway_seconds
+        headers = {"kid": keys.signing_kid, "typ": "JWT"}
+        self._header_segment = (
+            jws.sign(b"{}", keys.signing_key, headers, keys.algorithm).split(".")[0].encode("ascii")
+        )
 
     def expired(self, claims: TokenClaims) -> bool:
         return claims.expires_at.timestamp() < self._clock.now().timestamp() - self._leeway
@@ -73,12 +77,12 @@ class JoseTokenCodec:
             "iss": self._issuer,
             "aud": self._audience,
         }
-        headers = {"kid": self._keys.signing_kid, "typ": "JWT"}
         # The claims are plain strings and integers already, so they are serialised here (the
-        # same compact JSON `jwt.encode` writes) and signed as they are.
-        return str(
-            jws.sign(orjson.dumps(payload), self._keys.signing_key, headers, self._keys.algorithm)
-        )
+        # same compact JSON `jwt.encode` writes); the header never changes, so its segment is
+        # the one python-jose wrote for it once, and the key (python-jose's) signs the rest.
+        signing_input = self._header_segment + b"." + _b64(orjson.dumps(payload))
+        signature = self._keys.signing_key.sign(signing_input)
+        return (signing_input + b"." + _b64(signature)).decode("ascii")
 
     def decode(self, token: str, expected: TokenType) -> TokenClaims:
         if not token or len(token) > MAX_TOKEN_BYTES or not _COMPACT.fullmatch(token):
@@ -202,6 +206,10 @@ class JoseTokenCodec:
             issued_at=issued,
             expires_at=expires,
         )
+
+
+def _b64(raw: bytes) -> bytes:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=")
 
 
 def _unpadded_b64(part: str) -> bytes:
