@@ -57,9 +57,8 @@ class JoseTokenCodec:
         self._audience = audience
         self._leeway = leeway_seconds
         headers = {"kid": keys.signing_kid, "typ": "JWT"}
-        self._header_segment = (
-            jws.sign(b"{}", keys.signing_key, headers, keys.algorithm).split(".")[0].encode("ascii")
-        )
+        probe = str(jws.sign(b"{}", keys.signing_key, headers, keys.algorithm))
+        self._header_segment = probe.split(".")[0].encode("ascii")
 
     def expired(self, claims: TokenClaims) -> bool:
         return claims.expires_at.timestamp() < self._clock.now().timestamp() - self._leeway
@@ -81,7 +80,7 @@ class JoseTokenCodec:
         # same compact JSON `jwt.encode` writes); the header never changes, so its segment is
         # the one python-jose wrote for it once, and the key (python-jose's) signs the rest.
         signing_input = self._header_segment + b"." + _b64(orjson.dumps(payload))
-        signature = self._keys.signing_key.sign(signing_input)
+        signature: bytes = self._keys.signing_key.sign(signing_input)
         return (signing_input + b"." + _b64(signature)).decode("ascii")
 
     def decode(self, token: str, expected: TokenType) -> TokenClaims:
