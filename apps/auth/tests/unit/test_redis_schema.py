@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import fields
 
+import orjson
 import pytest
 
 from apps.auth.infrastructure.persistence_redis import lua, schema
@@ -85,21 +86,28 @@ def test_every_key_pattern_and_field_is_in_the_generated_prelude() -> None:
 
 
 def test_argument_locals_follow_the_dataclass_field_order() -> None:
-    left, right = lua_locals(RotateArgs).removeprefix("local ").rstrip().split(" = ")
+    first, second = lua_locals(RotateArgs).splitlines()
+    assert first == "local ARGS = cjson.decode(ARGV[1])"
+    left, right = second.removeprefix("local ").split(" = ")
     assigned, values = left.split(", "), right.split(", ")
     declared = [f.name for f in fields(RotateArgs)]
     assert [n for n in assigned if not n.endswith("_text")] == declared
     now = assigned.index("now")
-    assert values[now] == "tonumber(ARGV[9])" and assigned[now + 1] == "now_text"
-    assert values[now + 1] == "ARGV[9]" and values[assigned.index("legacy")] == "ARGV[14] == '1'"
+    assert values[now] == "tonumber(ARGS[9])" and assigned[now + 1] == "now_text"
+    assert values[now + 1] == "ARGS[9]" and values[assigned.index("legacy")] == "ARGS[13]"
+    # The one binary field travels as its own argument, after the packed ones.
+    assert values[assigned.index("sealed")] == "ARGV[2]"
     args = RotateArgs(
         **{f.name: 0 for f in fields(RotateArgs) if f.type in ("int", "float")},
         **{f.name: "" for f in fields(RotateArgs) if f.type == "str"},
-        sealed=b"",
+        sealed=b"\x00\xff",
         legacy=True,
     )
-    argv = args.to_argv()
-    assert len(argv) == len(declared) and argv[declared.index("legacy")] == "1"
+    packed, sealed = args.to_argv()
+    assert sealed == b"\x00\xff"
+    values_sent = orjson.loads(packed)
+    assert len(values_sent) == len(declared) - 1
+    assert values_sent[12] is True and values_sent[8] == "0"
 
 
 def test_a_name_that_could_break_out_of_a_lua_string_is_refused() -> None:
