@@ -105,13 +105,13 @@ def create_app(
         public_base_url=settings.public_base_url,
     )
     resources.push_async_callback(registry.aclose)
-    users, users_collectors = user_directory(
-        settings, storage=store, clock=clock, ids=ids, resources=resources
-    )
+    owner = user_directory(settings, storage=store, clock=clock, ids=ids, resources=resources)
+    users, users_collectors = owner.directory, owner.collectors
     services = build_services(
         settings,
         storage=store,
         users=users,
+        user_existence=owner.existence,
         providers=registry,
         codec=codec,
         clock=clock,

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 
 from prometheus_client.registry import Collector
 
-from apps.auth.application.common.ports import Clock, IdGenerator, UserDirectory
+from apps.auth.application.common.ports import Clock, IdGenerator, UserDirectory, UserExistence
+from apps.auth.infrastructure.directory_user_existence import DirectoryUserExistence
 from apps.auth.infrastructure.tables_user_directory import TablesUserDirectory
 from apps.auth.infrastructure.users_grpc.grpc_user_directory import GrpcUserDirectory
 from apps.auth.infrastructure.users_grpc.rpc_metrics import UsersRpcMetrics
 from apps.auth.infrastructure.users_grpc.users_http_deletion import HttpAccountDeletion
 from apps.auth.setup.settings import Settings
 from apps.auth.setup.storage import Storage
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UsersOwner:
+    """The owner of users as the service reaches it: the directory, the cheapest way to ask
+    whether a user still exists, and the owner's metrics."""
+
+    directory: UserDirectory
+    existence: UserExistence
+    collectors: tuple[Collector, ...] = ()
 
 
 def user_directory(
@@ -22,9 +34,11 @@ def user_directory(
     clock: Clock,
     ids: IdGenerator,
     resources: AsyncExitStack,
-) -> tuple[UserDirectory, tuple[Collector, ...]]:
+) -> UsersOwner:
     if not settings.users_grpc_target or not settings.users_http_base_url:
-        return TablesUserDirectory(uow=storage.uow, clock=clock, ids=ids), ()
+        tables = TablesUserDirectory(uow=storage.uow, clock=clock, ids=ids)
+        existence = storage.user_existence or DirectoryUserExistence(directory=tables)
+        return UsersOwner(directory=tables, existence=existence)
     metrics = UsersRpcMetrics.create()
     deletion = HttpAccountDeletion(
         base_url=settings.users_http_base_url,
@@ -40,4 +54,8 @@ def user_directory(
     )
     resources.push_async_callback(deletion.aclose)
     resources.push_async_callback(directory.aclose)
-    return directory, metrics.collectors
+    return UsersOwner(
+        directory=directory,
+        existence=DirectoryUserExistence(directory=directory),
+        collectors=metrics.collectors,
+    )

@@ -8,7 +8,7 @@ from dataclasses import replace
 from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.health import ReadinessQuery
 from apps.auth.application.common.issuance import TokenIssuer, TokenLifetimes
-from apps.auth.application.common.ports import Clock, IdGenerator, UserDirectory
+from apps.auth.application.common.ports import Clock, IdGenerator, UserDirectory, UserExistence
 from apps.auth.application.common.security_notices import SecurityNotices
 from apps.auth.application.common.token_ports import TokenCodec
 from apps.auth.application.common.user_presence import UserPresence
@@ -25,6 +25,7 @@ from apps.auth.application.user.activity import ListActivityQuery
 from apps.auth.application.user.delete_account import DeleteAccountInteractor
 from apps.auth.application.user.get_me import GetCurrentUserQuery
 from apps.auth.domain.origin import OriginPolicy
+from apps.auth.infrastructure.directory_user_existence import DirectoryUserExistence
 from apps.auth.infrastructure.security.keys import SigningKeys, generate_ec_private_pem
 from apps.auth.infrastructure.user_agent_names import UapDeviceNamer
 from apps.auth.setup.key_settings import key_material
@@ -53,6 +54,7 @@ def build_services(
     *,
     storage: Storage,
     users: UserDirectory,
+    user_existence: UserExistence | None = None,
     providers: ProviderRegistry,
     codec: TokenCodec,
     clock: Clock,
@@ -107,7 +109,11 @@ def build_services(
                 codec=codec,
                 sessions=st.sessions,
                 legacy=st.legacy,
-                users=UserPresence(directory=users, clock=clock, ttl_seconds=s.users_cache_seconds),
+                users=UserPresence(
+                    existence=user_existence or DirectoryUserExistence(directory=users),
+                    clock=clock,
+                    ttl_seconds=s.users_cache_seconds,
+                ),
                 revocations=st.revocations,
                 issuer=issuer,
                 auditor=auditor,

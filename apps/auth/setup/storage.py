@@ -16,7 +16,12 @@ from prometheus_client.registry import Collector
 
 from apps.auth.application.common.activity_ports import ActivityLog, NoticeOutbox
 from apps.auth.application.common.health import HealthProbe
-from apps.auth.application.common.ports import AuditLog, Clock, UnitOfWorkFactory
+from apps.auth.application.common.ports import (
+    AuditLog,
+    Clock,
+    UnitOfWorkFactory,
+    UserExistence,
+)
 from apps.auth.application.common.rate_limit import RateLimiter
 from apps.auth.application.common.token_ports import (
     RevocationChecker,
@@ -48,6 +53,9 @@ from apps.auth.infrastructure.persistence_postgres.database import (
     create_session_factory,
 )
 from apps.auth.infrastructure.persistence_postgres.postgres_health_probe import PostgresHealthProbe
+from apps.auth.infrastructure.persistence_postgres.postgres_user_existence import (
+    PostgresUserExistence,
+)
 from apps.auth.infrastructure.persistence_postgres.sqlalchemy_activity_log import (
     SqlAlchemyActivityLog,
 )
@@ -98,6 +106,8 @@ class Storage:
     outbox_depth: Callable[[], Awaitable[float]]
     flush_audit: Callable[[], Awaitable[None]]
     collectors: tuple[Collector, ...] = ()
+    # The cheap "does this user exist" of this storage's own tables, where it has one.
+    user_existence: UserExistence | None = None
 
 
 StorageFactory = Callable[[Settings, Clock, AsyncExitStack], Storage]
@@ -236,6 +246,7 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
         limiter=RedisRateLimiter(redis),
         audit=audit,
         activity=SqlAlchemyActivityLog(engine),
+        user_existence=PostgresUserExistence(engine=engine),
         notices=RedisNoticeOutbox(redis, stream=stream, maxlen=maxlen),
         probes=(
             PostgresHealthProbe(engine=engine),

@@ -87,3 +87,10 @@ class UserDirectory(Protocol):
     async def find(self, user_id: UUID) -> User | None: ...
 
     async def delete(self, user_id: UUID) -> bool: ...
+
+
+class UserExistence(Protocol):
+    """Whether the owner of users still knows a user id: the one question a refresh asks.
+    IdentityUnavailable (or a storage error) when it cannot answer."""
+
+    async def exists(self, user_id: UUID) -> bool: ...

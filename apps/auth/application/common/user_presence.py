@@ -4,7 +4,7 @@ import logging
 from collections import OrderedDict
 from uuid import UUID
 
-from apps.auth.application.common.ports import Clock, UserDirectory
+from apps.auth.application.common.ports import Clock, UserExistence
 from apps.auth.domain.errors import IdentityInvalid, IdentityUnavailable
 
 logger = logging.getLogger("auth.users")
@@ -19,8 +19,8 @@ class UserPresence:
     remembered: its outage signs nobody out.
     """
 
-    def __init__(self, *, directory: UserDirectory, clock: Clock, ttl_seconds: int) -> None:
-        self._directory = directory
+    def __init__(self, *, existence: UserExistence, clock: Clock, ttl_seconds: int) -> None:
+        self._existence = existence
         self._clock = clock
         self._ttl = ttl_seconds
         self._seen: OrderedDict[UUID, tuple[float, bool]] = OrderedDict()
@@ -31,7 +31,7 @@ class UserPresence:
         if remembered is not None and remembered[0] > now:
             return remembered[1]
         try:
-            present = await self._directory.find(user_id) is not None
+            present = await self._existence.exists(user_id)
         except (IdentityUnavailable, IdentityInvalid):
             logger.warning("users service unavailable: a refresh went ahead unchecked")
             return True

@@ -12,14 +12,25 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from apps.auth.application.common.ports import SignedIn, UnitOfWorkFactory, UserDirectory
+from apps.auth.application.common.ports import (
+    SignedIn,
+    UnitOfWorkFactory,
+    UserDirectory,
+    UserExistence,
+)
 from apps.auth.domain.user import ProviderIdentity, ProviderProfile
+from apps.auth.infrastructure.directory_user_existence import DirectoryUserExistence
 from apps.auth.infrastructure.memory.memory_store import MemoryStore
 from apps.auth.infrastructure.memory.memory_unit_of_work import MemoryUnitOfWork
 from apps.auth.infrastructure.persistence_postgres.database import create_session_factory
+from apps.auth.infrastructure.persistence_postgres.postgres_user_existence import (
+    EXISTS_QUERY,
+    PostgresUserExistence,
+)
 from apps.auth.infrastructure.persistence_postgres.sqlalchemy_unit_of_work import (
     SqlAlchemyUnitOfWork,
 )
+from apps.auth.infrastructure.persistence_postgres.tables import users
 from apps.auth.infrastructure.system import RandomIdGenerator, SystemClock
 from apps.auth.infrastructure.tables_user_directory import TablesUserDirectory
 from apps.auth.infrastructure.users_grpc.grpc_user_directory import GrpcUserDirectory
@@ -123,3 +134,30 @@ async def test_one_user_when_twenty_first_sign_ins_race(directory: Directory) ->
 
     assert len({r.user_id for r in results}) == 1
     assert sum(r.is_new for r in results) <= 1
+
+
+@pytest.fixture
+def existence(
+    request: pytest.FixtureRequest, directory: Directory, pg_engine: AsyncEngine
+) -> UserExistence:
+    """How a refresh asks each owner whether a user still exists: Postgres tables through
+    their own query, the others through `find`."""
+    if request.node.callspec.params["directory"] == "postgres":
+        return PostgresUserExistence(engine=pg_engine)
+    return DirectoryUserExistence(directory=directory[0])
+
+
+async def test_exists_while_signed_up_and_not_once_deleted_or_never_known(
+    directory: Directory, existence: UserExistence
+) -> None:
+    signed_in = await _sign_in(directory, _profile("c-exists"))
+
+    assert await existence.exists(signed_in.user_id) is True
+    assert await existence.exists(uuid.uuid4()) is False
+    assert await directory[0].delete(signed_in.user_id) is True
+    assert await existence.exists(signed_in.user_id) is False
+
+
+def test_the_existence_query_reads_the_users_table() -> None:
+    assert f"FROM {users.schema}.{users.name} WHERE id = $1" in EXISTS_QUERY
+    assert [column.name for column in users.primary_key.columns] == ["id"]
