@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import base64
 import json
 import re
 from datetime import UTC, datetime
@@ -10,6 +9,7 @@ from uuid import UUID
 import orjson
 from jose import jws, jwt
 from jose.exceptions import JOSEError
+from jose.utils import base64url_decode, base64url_encode
 
 from apps.auth.application.common.ports import Clock
 from apps.auth.domain.errors import InvalidToken, TokenExpired, TokenTypeMismatch
@@ -79,12 +79,14 @@ class JoseTokenCodec:
         # The claims are plain strings and integers already, so they are serialised here (the
         # same compact JSON `jwt.encode` writes); the header never changes, so its segment is
         # the one python-jose wrote for it once, and the key (python-jose's) signs the rest.
-        signing_input = self._header_segment + b"." + _b64(orjson.dumps(payload))
-        signature: bytes = self._keys.signing_key.sign(signing_input)
-        return (signing_input + b"." + _b64(signature)).decode("ascii")
+        signing_input: bytes = self._header_segment + b"." + base64url_encode(orjson.dumps(payload))
+        token: bytes = (
+            signing_input + b"." + base64url_encode(self._keys.signing_key.sign(signing_input))
+        )
+        return token.decode("ascii")
 
     def decode(self, token: str, expected: TokenType) -> TokenClaims:
-        if not token or len(token) > MAX_TOKEN_BYTES or not _COMPACT.fullmatch(token):
+        if not _well_formed(token):
             raise InvalidToken()
         alg, key = self._key_for(token)
         try:
@@ -114,18 +116,15 @@ class JoseTokenCodec:
         key's `alg`), issuer, audience, required and time claims, read from the same bytes.
         Any failure gives None, never an answer of its own, so a caller that then calls
         `decode` refuses every token exactly as `decode` alone would."""
-        if not token or len(token) > MAX_TOKEN_BYTES or not _COMPACT.fullmatch(token):
+        if not _well_formed(token):
             return None
         header_part, payload_part, _ = token.split(".")
         try:
-            header = orjson.loads(_unpadded_b64(header_part))
-            payload = orjson.loads(_unpadded_b64(payload_part))
+            header = orjson.loads(base64url_decode(header_part.encode()))
+            payload = orjson.loads(base64url_decode(payload_part.encode()))
         except (ValueError, orjson.JSONDecodeError):
             return None
-        if not isinstance(header, dict) or not isinstance(payload, dict):
-            return None
-        alg = header.get("alg")
-        if not isinstance(alg, str) or self._keys.accepted.key_for(alg, header.get("kid")) is None:
+        if not isinstance(payload, dict) or self._key_of(header) is None:
             return None
         if not all(isinstance(payload.get(c), str) for c in ("jti", "sub", "iss")):
             return None
@@ -141,12 +140,19 @@ class JoseTokenCodec:
             header = jws.get_unverified_header(token)
         except (JOSEError, ValueError, TypeError, json.JSONDecodeError) as exc:
             raise InvalidToken() from exc
-        if not isinstance(header, dict):
+        found = self._key_of(header)
+        if found is None:
             raise InvalidToken()
+        return found
+
+    def _key_of(self, header: object) -> tuple[str, Any] | None:
+        """The accepted key a header names by `kid`, with the `alg` bound to that key."""
+        if not isinstance(header, dict):
+            return None
         alg = header.get("alg")
         key = self._keys.accepted.key_for(alg, header.get("kid"))
         if key is None or not isinstance(alg, str):
-            raise InvalidToken()
+            return None
         return alg, key
 
     def _audience_accepted(self, aud: object) -> bool:
@@ -207,12 +213,8 @@ class JoseTokenCodec:
         )
 
 
-def _b64(raw: bytes) -> bytes:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=")
-
-
-def _unpadded_b64(part: str) -> bytes:
-    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+def _well_formed(token: str) -> bool:
+    return bool(token) and len(token) <= MAX_TOKEN_BYTES and _COMPACT.fullmatch(token) is not None
 
 
 def _is_number(value: object) -> bool:
