@@ -15,6 +15,7 @@ from apps.auth.application.common.token_ports import (
     RotationRequest,
     RotationResult,
     SessionStore,
+    SessionTokens,
     TokenCodec,
 )
 from apps.auth.application.common.user_presence import UserPresence
@@ -37,6 +38,9 @@ from apps.auth.domain.token_family import (
     client_fingerprint,
     token_digest,
 )
+
+# A signed pair and what the session keeps of it, as `TokenIssuer.issue` returns them.
+Issued = tuple[TokenPair, SessionTokens]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,21 +94,32 @@ class RefreshTokensInteractor:
         if not token:
             raise MissingToken("Refresh token is missing")
         claims = self._d.codec.inspect(token, TokenType.REFRESH)
+        issued = None
         if claims is not None and not claims.issued_by_v1:
-            answer = await self._rotate_unchecked(claims, token, request)
+            now = self._d.clock.now()
+            issued = self._issue(claims, claims.sid, now)
+            answer = await self._rotate_unchecked(claims, token, request, now, issued)
             if answer is not None:
                 return answer
-        return await self._rotate_checked(self._d.codec.decode(token, TokenType.REFRESH), request)
+        claims = self._d.codec.decode(token, TokenType.REFRESH)
+        return await self._rotate_checked(claims, request, issued)
 
     async def _rotate_unchecked(
-        self, claims: TokenClaims, token: str, request: RefreshTokensRequest
+        self,
+        claims: TokenClaims,
+        token: str,
+        request: RefreshTokensRequest,
+        now: datetime,
+        issued: Issued,
     ) -> RefreshTokensResult | None:
         """The common case without a signature check: the session store acts on the token only
         if it is, byte for byte, the refresh token it issued last (so one we signed); otherwise
         it changes nothing and answers UNVERIFIED (None here), and the token goes the checked
-        way. The owner of users is asked only once the token is known to be ours."""
-        now = self._d.clock.now()
-        result, pair = await self._rotate(claims, claims.sid, request, now, token_digest(token))
+        way with the same new pair. The owner of users is asked only once the token is known
+        to be ours."""
+        result, pair = await self._rotate(
+            claims, claims.sid, request, now, digest=token_digest(token), issued=issued
+        )
         if result.outcome is RotationOutcome.UNVERIFIED:
             return None
         if result.outcome is RotationOutcome.ROTATED and not await self._d.users.still_exists(
@@ -115,7 +130,7 @@ class RefreshTokensInteractor:
         return await self._answer(claims, request, result, pair)
 
     async def _rotate_checked(
-        self, claims: TokenClaims, request: RefreshTokensRequest
+        self, claims: TokenClaims, request: RefreshTokensRequest, issued: Issued | None
     ) -> RefreshTokensResult:
         now = self._d.clock.now()
         if not await self._d.users.still_exists(claims.sub):
@@ -125,7 +140,7 @@ class RefreshTokensInteractor:
         if claims.issued_by_v1:
             result, pair = await self._adopt(claims, request, now)
         else:
-            result, pair = await self._rotate(claims, claims.sid, request, now)
+            result, pair = await self._rotate(claims, claims.sid, request, now, issued=issued)
         return await self._answer(claims, request, result, pair)
 
     async def _end_durably(
@@ -188,11 +203,12 @@ class RefreshTokensInteractor:
         sid: str,
         request: RefreshTokensRequest,
         now: datetime,
+        *,
         digest: str = "",
+        issued: Issued | None = None,
     ) -> tuple[RotationResult, TokenPair]:
-        pair, tokens = self._d.issuer.issue(
-            user_id=claims.sub, provider=claims.provider, session_id=sid, now=now
-        )
+        """`issued`: the pair already signed for this session, if any; else one is signed."""
+        pair, tokens = issued or self._issue(claims, sid, now)
         result = await self._d.sessions.rotate(
             RotationRequest(
                 session_id=sid,
@@ -213,6 +229,11 @@ class RefreshTokensInteractor:
             await self._end_durably(claims, request, sid, result, now)
         return result, pair
 
+    def _issue(self, claims: TokenClaims, sid: str, now: datetime) -> Issued:
+        return self._d.issuer.issue(
+            user_id=claims.sub, provider=claims.provider, session_id=sid, now=now
+        )
+
     async def _adopt(
         self, claims: TokenClaims, request: RefreshTokensRequest, now: datetime
     ) -> tuple[RotationResult, TokenPair]:
@@ -226,9 +247,7 @@ class RefreshTokensInteractor:
             last_used_at=now,
             expires_at=now + timedelta(seconds=lifetimes.session_max_seconds),
         )
-        pair, tokens = self._d.issuer.issue(
-            user_id=claims.sub, provider=claims.provider, session_id=session.id, now=now
-        )
+        pair, tokens = self._issue(claims, session.id, now)
         adoption = await self._d.legacy.adopt(
             AdoptionRequest(
                 presented=claims,

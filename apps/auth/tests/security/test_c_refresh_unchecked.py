@@ -153,3 +153,22 @@ async def test_c7_a_forged_expired_token_is_refused_for_its_signature_as_before(
     # The signature is checked before the expiry, so a forgery learns nothing from the code.
     assert answer.status_code == 401 and answer.json()["code"] == "INVALID_TOKEN"
     assert len(await live_sessions(redis, subject_of(first.access))) == 1
+
+
+async def test_c7_a_token_sent_the_checked_way_is_signed_one_new_pair_not_two(api, monkeypatch):
+    first = await dev_login(api.client)
+    assert (await refresh(api.app, first.refresh, BROWSER_IP)).status_code == 201
+    signed: list[TokenType] = []
+    original = JoseTokenCodec.encode
+
+    def encode(self: JoseTokenCodec, claims: Any) -> str:
+        signed.append(claims.type)
+        return original(self, claims)
+
+    monkeypatch.setattr(JoseTokenCodec, "encode", encode)
+
+    # The replaced token within its grace window: unrecognised unchecked, then checked.
+    replay = await refresh(api.app, first.refresh, BROWSER_IP)
+
+    assert replay.status_code == 201
+    assert sorted(signed) == sorted([TokenType.ACCESS, TokenType.REFRESH])
