@@ -106,12 +106,10 @@ def create_app(
     )
     resources.push_async_callback(registry.aclose)
     owner = user_directory(settings, storage=store, clock=clock, ids=ids, resources=resources)
-    users, users_collectors = owner.directory, owner.collectors
     services = build_services(
         settings,
         storage=store,
-        users=users,
-        user_existence=owner.existence,
+        owner=owner,
         providers=registry,
         codec=codec,
         clock=clock,
@@ -159,7 +157,7 @@ def create_app(
     app.state.runtime = runtime
     # Read by the HTTP server (`serve.server_config`), which bounds each request's time.
     app.state.request_timeout_seconds = settings.request_timeout_seconds
-    for collector in (*store.collectors, *users_collectors):
+    for collector in (*store.collectors, *owner.collectors):
         app.state.api.metrics.registry.register(collector)
     install_error_handlers(app)
     docs = docs_router(AUTH_PATH, OPENAPI_PATH, app.title)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from apps.auth.application.common.auditor import Auditor
 from apps.auth.application.common.health import ReadinessQuery
 from apps.auth.application.common.issuance import TokenIssuer, TokenLifetimes
-from apps.auth.application.common.ports import Clock, IdGenerator, UserDirectory, UserExistence
+from apps.auth.application.common.ports import Clock, IdGenerator
 from apps.auth.application.common.security_notices import SecurityNotices
 from apps.auth.application.common.token_ports import TokenCodec
 from apps.auth.application.common.user_presence import UserPresence
@@ -25,9 +25,9 @@ from apps.auth.application.user.activity import ListActivityQuery
 from apps.auth.application.user.delete_account import DeleteAccountInteractor
 from apps.auth.application.user.get_me import GetCurrentUserQuery
 from apps.auth.domain.origin import OriginPolicy
-from apps.auth.infrastructure.directory_user_existence import DirectoryUserExistence
 from apps.auth.infrastructure.security.keys import SigningKeys, generate_ec_private_pem
 from apps.auth.infrastructure.user_agent_names import UapDeviceNamer
+from apps.auth.setup.identity import UsersOwner
 from apps.auth.setup.key_settings import key_material
 from apps.auth.setup.settings import Settings
 from apps.auth.setup.storage import Storage
@@ -53,14 +53,13 @@ def build_services(
     settings: Settings,
     *,
     storage: Storage,
-    users: UserDirectory,
-    user_existence: UserExistence | None = None,
+    owner: UsersOwner,
     providers: ProviderRegistry,
     codec: TokenCodec,
     clock: Clock,
     ids: IdGenerator,
 ) -> Services:
-    s, st = settings, storage
+    s, st, users = settings, storage, owner.directory
     issuer = TokenIssuer(
         codec=codec,
         ids=ids,
@@ -110,7 +109,7 @@ def build_services(
                 sessions=st.sessions,
                 legacy=st.legacy,
                 users=UserPresence(
-                    existence=user_existence or DirectoryUserExistence(directory=users),
+                    existence=owner.existence,
                     clock=clock,
                     ttl_seconds=s.users_cache_seconds,
                 ),

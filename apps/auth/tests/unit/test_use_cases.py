@@ -21,7 +21,7 @@ from apps.auth.domain.session import ClientInfo
 from apps.auth.domain.token_family import RotationOutcome
 from apps.auth.infrastructure.security.jose_token_codec import JoseTokenCodec
 from apps.auth.infrastructure.security.keys import generate_ec_private_pem
-from apps.auth.infrastructure.tables_user_directory import TablesUserDirectory
+from apps.auth.setup.identity import user_directory
 from apps.auth.setup.services import build_services, signing_keys
 from apps.auth.setup.settings import Settings
 from apps.auth.setup.storage import EmbeddedData, Storage, embedded_storage
@@ -72,7 +72,9 @@ async def world() -> AsyncIterator[World]:
         services = build_services(
             SETTINGS,
             storage=storage,
-            users=TablesUserDirectory(uow=storage.uow, clock=clock, ids=ids),
+            owner=user_directory(
+                SETTINGS, storage=storage, clock=clock, ids=ids, resources=resources
+            ),
             providers=InMemoryRegistry({"kakao": provider}),
             codec=codec,
             clock=clock,
