@@ -23,14 +23,17 @@ Arg = str | bytes | int | float
 
 @dataclass(frozen=True, slots=True)
 class _Layout:
-    packed: tuple[tuple[str, bool], ...]  # (name, is a float), in declaration order
+    """Where each field travels: `packed` (name, is a float) in the JSON array, in declaration
+    order; `binary` the `bytes` fields, one argument each after it."""
+
+    packed: tuple[tuple[str, bool], ...]
     binary: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScriptArgs:
     def to_argv(self) -> list[Arg]:
-        layout = _layout(type(self).__name__)
+        layout = _layout(type(self))
         values: list[Any] = []
         for name, is_float in layout.packed:
             value = getattr(self, name)
@@ -39,8 +42,8 @@ class ScriptArgs:
 
 
 @functools.cache
-def _layout(args: str) -> _Layout:
-    declared = fields(_CLASSES[args])
+def _layout(args: type[ScriptArgs]) -> _Layout:
+    declared = fields(args)
     return _Layout(
         packed=tuple((f.name, str(f.type) == "float") for f in declared if str(f.type) != "bytes"),
         binary=tuple(f.name for f in declared if str(f.type) == "bytes"),
@@ -48,18 +51,17 @@ def _layout(args: str) -> _Layout:
 
 
 def lua_locals(args: type[ScriptArgs]) -> str:
+    layout = _layout(args)
+    packed = {name: (f"ARGS[{i}]", is_float) for i, (name, is_float) in enumerate(layout.packed, 1)}
+    binary = {name: f"ARGV[{i}]" for i, name in enumerate(layout.binary, 2)}
     names, values = [], []
-    packed = binary = 0
     for field in fields(args):
-        kind = str(field.type)
         names.append(field.name)
-        if kind == "bytes":
-            binary += 1
-            values.append(f"ARGV[{1 + binary}]")
+        if field.name in binary:
+            values.append(binary[field.name])
             continue
-        packed += 1
-        raw = f"ARGS[{packed}]"
-        if kind == "float":
+        raw, is_float = packed[field.name]
+        if is_float:
             values.append(f"tonumber({raw})")
             # As sent, to be stored unchanged: Lua would print the number with 14 digits.
             names.append(f"{field.name}_text")
@@ -139,6 +141,3 @@ class AdoptArgs(ScriptArgs):
     sealed: bytes
     maxlen: int
     rdigest: str
-
-
-_CLASSES = {cls.__name__: cls for cls in (RotateArgs, RevokeArgs, AdoptArgs)}
