@@ -11,7 +11,6 @@ call packs three or four arguments instead of one per field.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -41,13 +40,20 @@ class ScriptArgs:
         return [orjson.dumps(values), *(getattr(self, name) for name in layout.binary)]
 
 
-@functools.cache
+_LAYOUTS: dict[type[ScriptArgs], _Layout] = {}
+
+
 def _layout(args: type[ScriptArgs]) -> _Layout:
-    declared = fields(args)
-    return _Layout(
-        packed=tuple((f.name, str(f.type) == "float") for f in declared if str(f.type) != "bytes"),
-        binary=tuple(f.name for f in declared if str(f.type) == "bytes"),
-    )
+    layout = _LAYOUTS.get(args)
+    if layout is None:
+        declared = fields(args)
+        layout = _LAYOUTS[args] = _Layout(
+            packed=tuple(
+                (f.name, str(f.type) == "float") for f in declared if str(f.type) != "bytes"
+            ),
+            binary=tuple(f.name for f in declared if str(f.type) == "bytes"),
+        )
+    return layout
 
 
 def lua_locals(args: type[ScriptArgs]) -> str:
