@@ -6,7 +6,7 @@ from apps.auth.application.token.ports import AdoptionOutcome, AdoptionRequest, 
 from apps.auth.domain.revocation_event import iso_utc
 from apps.auth.infrastructure.persistence_redis import lua, v1_records
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
-from apps.auth.infrastructure.persistence_redis.lua_args import AdoptArgs
+from apps.auth.infrastructure.persistence_redis.lua_args import AdoptArgs, pair_args
 from apps.auth.infrastructure.persistence_redis.schema import USER_AGENT_CAP
 from apps.auth.infrastructure.security.successor_seal import seal_successor
 
@@ -44,12 +44,7 @@ class RedisLegacySessions:
             ua=(session.client.user_agent or "")[:USER_AGENT_CAP],
             device=session.client.device_id or "",
             expires=session.expires_at.timestamp(),
-            rjti=tokens.refresh_jti,
-            rdigest=tokens.refresh_digest,
-            ajti=tokens.access_jti,
-            aexp=int(tokens.access_expires_at.timestamp()),
-            aexp_iso=iso_utc(tokens.access_expires_at),
-            rexp=int(tokens.refresh_expires_at.timestamp()),
+            **pair_args(tokens),
             meta=v1_records.meta(session, now),
             client=request.client,
             grace=request.grace_seconds,

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, TypedDict
 
 import orjson
+
+from apps.auth.application.common.token_ports import SessionTokens
+from apps.auth.domain.revocation_event import iso_utc
 
 Arg = str | bytes | int | float
 
@@ -147,3 +150,25 @@ class AdoptArgs(ScriptArgs):
     sealed: bytes
     maxlen: int
     rdigest: str
+
+
+class PairArgs(TypedDict):
+    """The new pair's fields, as ROTATE and ADOPT both store them in the session hash."""
+
+    rjti: str
+    rdigest: str
+    ajti: str
+    aexp: int
+    aexp_iso: str
+    rexp: int
+
+
+def pair_args(tokens: SessionTokens) -> PairArgs:
+    return PairArgs(
+        rjti=tokens.refresh_jti,
+        rdigest=tokens.refresh_digest,
+        ajti=tokens.access_jti,
+        aexp=int(tokens.access_expires_at.timestamp()),
+        aexp_iso=iso_utc(tokens.access_expires_at),
+        rexp=int(tokens.refresh_expires_at.timestamp()),
+    )

@@ -15,7 +15,7 @@ from apps.auth.domain.token_family import ENDS_SESSION, RotationOutcome, budget_
 from apps.auth.infrastructure.persistence_redis import lua, session_hash, v1_records
 from apps.auth.infrastructure.persistence_redis.batching import BatchedScript
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
-from apps.auth.infrastructure.persistence_redis.lua_args import RotateArgs
+from apps.auth.infrastructure.persistence_redis.lua_args import RotateArgs, pair_args
 from apps.auth.infrastructure.persistence_redis.replica_ack import RedisReplicaAck
 from apps.auth.infrastructure.persistence_redis.schema import (
     RATE,
@@ -77,12 +77,7 @@ class RedisSessionStore:
             presented=request.presented.refresh_jti,
             digest=request.presented.digest,
             client=request.presented.client,
-            rjti=tokens.refresh_jti,
-            rdigest=tokens.refresh_digest,
-            ajti=tokens.access_jti,
-            aexp=int(tokens.access_expires_at.timestamp()),
-            aexp_iso=iso_utc(tokens.access_expires_at),
-            rexp=int(tokens.refresh_expires_at.timestamp()),
+            **pair_args(tokens),
             now=now.timestamp(),
             now_iso=iso_utc(now),
             grace=request.grace_seconds,
