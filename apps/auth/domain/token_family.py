@@ -103,9 +103,7 @@ def decide_rotation(
     presented any other way it is reuse, and the family ends. A token whose signature was not
     checked counts only as the exact token issued last; anything else is UNVERIFIED, before
     any other rule."""
-    if presented.digest and (
-        state is None or not state.refresh_digest or presented.digest != state.refresh_digest
-    ):
+    if presented.digest and (state is None or presented.digest != state.refresh_digest):
         return RotationOutcome.UNVERIFIED
     if state is None:
         return RotationOutcome.MISSING

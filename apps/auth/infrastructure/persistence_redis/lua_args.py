@@ -6,7 +6,7 @@ it is. `lua_locals` generates the script's first lines from the same fields (`lo
 cjson.decode(ARGV[1])`, then `local sid, presented, ... = ARGS[1], ARGS[2], ...`): a float
 through `tonumber` and also as `<name>_text`, exactly as sent; numbers, flags and lists as JSON
 gives them; a binary field from its own argument. So the two sides cannot drift apart, and a
-call packs three or four arguments instead of one per field.
+call sends one or two script arguments instead of one per field.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ local stream, key = KEYS[1], KEY_SESSION .. sid
 local f = redis.call('HMGET', key, FIELD_UID, FIELD_EXPIRES, FIELD_RJTI, FIELD_AJTI, FIELD_AEXP,
   FIELD_AEXP_ISO, FIELD_PREV, FIELD_ROTATED, FIELD_ROTBY, FIELD_REXP, FIELD_RDIGEST)
 -- A token whose signature was not checked acts only as the exact token issued last.
-if digest ~= '' and (not f[1] or not f[11] or f[11] == '' or f[11] ~= digest) then
+-- (A missing session or field reads as false, never equal to a digest.)
+if digest ~= '' and f[11] ~= digest then
   return {OUTCOME_UNVERIFIED}
 end
 if not f[1] then return {OUTCOME_MISSING} end
