@@ -78,11 +78,9 @@ class JoseTokenCodec:
         }
         # The claims are plain strings and integers already, so they are serialised here (the
         # same compact JSON `jwt.encode` writes); the header never changes, so its segment is
-        # the one python-jose wrote for it once, and the key (python-jose's) signs the rest.
+        # the one python-jose wrote for it once, and the signing key signs the rest.
         signing_input: bytes = self._header_segment + b"." + base64url_encode(orjson.dumps(payload))
-        token: bytes = (
-            signing_input + b"." + base64url_encode(self._keys.signing_key.sign(signing_input))
-        )
+        token: bytes = signing_input + b"." + base64url_encode(self._keys.sign(signing_input))
         return token.decode("ascii")
 
     def decode(self, token: str, expected: TokenType) -> TokenClaims:

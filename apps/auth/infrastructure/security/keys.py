@@ -4,8 +4,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from jose import jwk
 from jose.backends.base import Key
 
@@ -33,14 +34,34 @@ class KeyMaterial:
     previous: Mapping[str, str] = field(default_factory=dict)
 
 
+# ES256's parameters (RFC 7518 section 3.4): ECDSA over SHA-256 on P-256, whose signature is
+# r and s as 32 big-endian bytes each.
+_ES256 = ec.ECDSA(hashes.SHA256())
+_P256_BYTES = 32
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SigningKeys:
-    """The one algorithm this deployment signs with, its signing key and every key it accepts."""
+    """The one algorithm this deployment signs with, its signing key and every key it accepts.
+
+    `es256_private` is the signing key itself when it is an ES256 key (`signing_key` is the
+    same key as python-jose holds it).
+    """
 
     algorithm: str
     signing_kid: str
     signing_key: Key
     accepted: KeySet = field(default_factory=KeySet)
+    es256_private: ec.EllipticCurvePrivateKey | None = None
+
+    def sign(self, message: bytes) -> bytes:
+        """The JWS signature of `message`. An ES256 key signs through `cryptography` with the
+        ECDSA parameters built once, where python-jose rebuilds them and re-reads the key size
+        for every token; an HS256 secret signs through python-jose."""
+        if self.es256_private is None:
+            signature: bytes = self.signing_key.sign(message)
+            return signature
+        return raw_ecdsa_signature(self.es256_private.sign(message, _ES256))
 
     @property
     def public_jwks(self) -> tuple[dict[str, Any], ...]:
@@ -55,11 +76,13 @@ class SigningKeys:
         builder = KeySetBuilder()
         secret_key = _add_secret(builder, material)
         signing_es256 = material.algorithm == "ES256"
+        private = None
         if material.private_pem and (signing_es256 or material.key_id not in material.previous):
             # While signing HS256 (a rollback), the ES256 key left configured still verifies
             # what it signed, unless AUTH_JWT_PREVIOUS_PUBLIC_KEYS already names it.
             role = KeyRole.ACTIVE if signing_es256 else KeyRole.PREVIOUS
-            public = public_pem_of(load_ec_private(material.private_pem))
+            private = load_ec_private(material.private_pem)
+            public = public_pem_of(private)
             builder.add_public(material.key_id, public, role, "AUTH_JWT_KEY_ID")
         if material.standby is not None:
             kid, pem = material.standby
@@ -67,7 +90,7 @@ class SigningKeys:
         for kid, pem in material.previous.items():
             builder.add_public(kid, pem, KeyRole.PREVIOUS, "AUTH_JWT_PREVIOUS_PUBLIC_KEYS")
         if signing_es256:
-            if not material.private_pem:
+            if private is None:
                 raise ConfigurationError("AUTH_JWT_PRIVATE_KEY is required for ES256")
             signing = jwk.construct(material.private_pem, "ES256")
             return cls(
@@ -75,6 +98,7 @@ class SigningKeys:
                 signing_kid=material.key_id,
                 signing_key=signing,
                 accepted=builder.build(),
+                es256_private=private,
             )
         assert secret_key is not None
         return cls(
@@ -93,6 +117,12 @@ class SigningKeys:
     @classmethod
     def hs256(cls, secret: str) -> SigningKeys:
         return cls.from_material(KeyMaterial(algorithm="HS256", secret=secret))
+
+
+def raw_ecdsa_signature(der: bytes) -> bytes:
+    """An ECDSA signature as `cryptography` gives it (DER) in JWS's fixed-size form."""
+    r, s = decode_dss_signature(der)
+    return r.to_bytes(_P256_BYTES, "big") + s.to_bytes(_P256_BYTES, "big")
 
 
 def _add_secret(builder: KeySetBuilder, material: KeyMaterial) -> Key | None:

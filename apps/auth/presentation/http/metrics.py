@@ -27,6 +27,8 @@ class AuthMetrics:
         )
         self.logins = Counter("auth_logins_total", "Logins", ["provider", "result"], registry=r)
         self.refreshes = Counter("auth_refresh_total", "Refresh outcomes", ["outcome"], registry=r)
+        # One series per outcome, looked up on first use rather than on every refresh.
+        self._refresh_series: dict[str, Counter] = {}
         self.reuse = Counter(
             "auth_refresh_reuse_detected_total", "Refresh token reuse detections", registry=r
         )
@@ -52,3 +54,10 @@ class AuthMetrics:
             "the cut-over profile's shared secret), 0 otherwise",
             registry=r,
         )
+
+    def refreshed(self, outcome: str) -> None:
+        """Counts one refresh by its outcome (a rotation outcome or an error code, lower case)."""
+        series = self._refresh_series.get(outcome)
+        if series is None:
+            series = self._refresh_series[outcome] = self.refreshes.labels(outcome)
+        series.inc()

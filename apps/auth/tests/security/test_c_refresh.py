@@ -140,6 +140,10 @@ async def test_c2_reuse_after_grace_window_revokes_the_family_when_grace_is_shor
         reused = await refresh(api.app, first.refresh, BROWSER_IP)
         assert reused.status_code == 401
         assert (await refresh(api.app, refresh2)).status_code == 401
+        registry = api.app.state.api.metrics.registry
+        assert registry.get_sample_value("auth_refresh_reuse_detected_total") == 1
+        # A refusal is counted by its error code: the reuse, then the family's dead token.
+        assert registry.get_sample_value("auth_refresh_total", {"outcome": "token_revoked"}) == 2
         assert (await verify(api.app, access2)).status_code == 403
         assert await live_sessions(redis, subject_of(first.access)) == []
 
@@ -158,6 +162,8 @@ async def test_c3_twenty_parallel_refreshes_make_at_most_one_successor_when_grac
     assert len({pair_of(a) for a in ok}) == 1
     registry = api.app.state.api.metrics.registry
     assert registry.get_sample_value("auth_refresh_total", {"outcome": "rotated"}) == 1
+    grace = registry.get_sample_value("auth_refresh_total", {"outcome": "grace"}) or 0
+    assert grace == len(ok) - 1
     sessions = await live_sessions(redis, user)
     assert sessions == [token_payload(first.refresh)["sid"]]
     access, successor = pair_of(ok[0])

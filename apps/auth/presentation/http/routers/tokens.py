@@ -65,9 +65,9 @@ async def refresh(request: Request) -> Response:
     except DomainError as error:
         if isinstance(error, RefreshTokenReused):
             metrics.reuse.inc()
-        metrics.refreshes.labels(error.code.lower()).inc()
+        metrics.refreshed(error.code.lower())
         raise
-    metrics.refreshes.labels(result.outcome.value).inc()
+    metrics.refreshed(result.outcome.value)
     tokens = result.tokens
     response = _json(
         {
