@@ -34,16 +34,22 @@ class JsonLineFormatter(OrjsonFormatter):
         return f"{text},{int(record.msecs):03d}"
 
 
-def configure_logging(level: str, service: str, release: str) -> None:
-    """One JSON object per line on stdout, for every logger including uvicorn's.
-
-    Records skip the thread, process and caller lookups that no field of ours prints (the
-    logging module's documented switches, "Optimization" in its HOWTO).
-    """
+def skip_record_lookups() -> None:
+    """The logging module's switches for what a record looks up and no field of ours prints:
+    the caller's file, line and function, the thread and the process (the logging HOWTO,
+    "Optimization"). `_srcfile` is the switch that section names for the caller."""
     logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
+
+
+def configure_logging(level: str, service: str, release: str) -> None:
+    """One JSON object per line on stdout, for every logger including uvicorn's.
+
+    Records skip the lookups that no field of ours prints (`skip_record_lookups`).
+    """
+    skip_record_lookups()
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
         JsonLineFormatter(

@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 
 import orjson
+import pytest
 
-from apps.auth.setup.logging import JsonLineFormatter
+from apps.auth.setup.logging import JsonLineFormatter, skip_record_lookups
 
 
 def _formatter() -> JsonLineFormatter:
@@ -55,3 +56,34 @@ def test_an_explicit_date_format_is_honoured():
     record = _record(1_796_000_000.5)
 
     assert _formatter().formatTime(record, "%Y") == logging.Formatter().formatTime(record, "%Y")
+
+
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_records_skip_the_caller_thread_and_process_lookups(monkeypatch: pytest.MonkeyPatch):
+    # The switches are module globals: monkeypatch puts them back after the test.
+    for name in ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing"):
+        monkeypatch.setattr(logging, name, getattr(logging, name))
+    logger = logging.getLogger("auth.test-lookups")
+    kept = _Kept()
+    logger.addHandler(kept)
+    logger.propagate = False
+    try:
+        logger.warning("before")
+        skip_record_lookups()
+        logger.warning("after")
+    finally:
+        logger.removeHandler(kept)
+
+    before, after = kept.records
+    assert before.funcName == "test_records_skip_the_caller_thread_and_process_lookups"
+    assert before.thread is not None and before.process is not None
+    assert (after.funcName, after.lineno) == ("(unknown function)", 0)
+    assert (after.thread, after.process, after.processName) == (None, None, None)
