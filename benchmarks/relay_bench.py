@@ -154,7 +154,7 @@ async def measure() -> list[RelayRow]:
         f"bench.inbox.{suffix}",
     )
     redis = Redis.from_url(REDIS_URL)
-    store = RedisRevocationStore(redis, stream=stream, maxlen=1_000_000)
+    store = RedisRevocationStore(redis=redis, stream=stream, maxlen=1_000_000)
     connection = await aio_pika.connect(AMQP_URL)
     channel = await connection.channel()
     await channel.set_qos(prefetch_count=2000)

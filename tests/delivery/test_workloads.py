@@ -268,7 +268,7 @@ async def _status(port: int, path: str) -> int:
 @pytest.mark.parametrize("overlay", RELAY_OVERLAYS)
 async def test_relay_probe_paths_are_served_by_the_relay_probe_server(overlay):
     app = probe_app(live=lambda: True, ready=_ready, registry=CollectorRegistry())
-    server = UvicornProbeServer(app, host="127.0.0.1", port=0)
+    server = UvicornProbeServer(app=app, host="127.0.0.1", port=0)
     await server.start()
     try:
         for deployment in of_kind(render(overlay), "Deployment"):

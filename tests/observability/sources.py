@@ -135,7 +135,7 @@ async def scrape_live_api() -> Exposition:
 async def scrape_live_relay() -> Exposition:
     """The relay's probe server over HTTP, its observer having seen one of everything."""
     registry = CollectorRegistry()
-    observer = PrometheusRelayObserver(registry)
+    observer = PrometheusRelayObserver(registry=registry)
     observer.batch_failed(attempted=2, confirmed=1)
     observer.dead_lettered.labels(reason="malformed").inc()
     observer.outbox_inspected(TrimOutboxResult(trimmed=1, backlog=3, lag_seconds=2.5, min_id=None))
@@ -145,7 +145,7 @@ async def scrape_live_relay() -> Exposition:
         return True
 
     probe = UvicornProbeServer(
-        probe_app(live=lambda: True, ready=ready, registry=registry), host="127.0.0.1", port=0
+        app=probe_app(live=lambda: True, ready=ready, registry=registry), host="127.0.0.1", port=0
     )
     await probe.start()
     exposition = Exposition()

@@ -145,7 +145,7 @@ def embedded_storage(
     data = data or EmbeddedData()
     state, memory = data.tokens, data.users
     state.leeway_seconds = settings.jwt_leeway_seconds
-    limiter = MemoryRateLimiter(clock)
+    limiter = MemoryRateLimiter(clock=clock)
 
     async def outbox_depth() -> float:
         return float(len(state.outbox))
@@ -155,16 +155,18 @@ def embedded_storage(
 
     return Storage(
         name="embedded",
-        uow=functools.partial(MemoryUnitOfWork, memory),
-        states=MemoryStateStore(clock),
+        uow=functools.partial(MemoryUnitOfWork, store=memory),
+        states=MemoryStateStore(clock=clock),
         sessions=MemorySessionStore(state=state, clock=clock),
-        revocations=MemoryRevocationStore(state, not_before_ttl(settings)),
-        revocation_checker=MemoryRevocationChecker(state),
+        revocations=MemoryRevocationStore(
+            state=state, not_before_ttl_seconds=not_before_ttl(settings)
+        ),
+        revocation_checker=MemoryRevocationChecker(state=state),
         legacy=NoLegacySessions(),
         limiter=limiter,
-        audit=StandaloneMemoryAuditLog(memory),
-        activity=MemoryActivityLog(memory),
-        notices=MemoryNoticeOutbox(state),
+        audit=StandaloneMemoryAuditLog(store=memory),
+        activity=MemoryActivityLog(store=memory),
+        notices=MemoryNoticeOutbox(state=state),
         probes=(),
         outbox_depth=outbox_depth,
         flush_audit=nothing_buffered,
@@ -184,7 +186,7 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
     if required is None:
         required = settings.environment is Environment.PROD
     acks = RedisReplicaAck(
-        redis, timeout_ms=settings.redis_replica_wait_ms, counter=waits, required=required
+        redis=redis, timeout_ms=settings.redis_replica_wait_ms, counter=waits, required=required
     )
     retry = ReplicationRetry(counter=retries)
     resources.push_async_callback(retry.aclose)
@@ -222,9 +224,9 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
     return Storage(
         name="postgres+redis",
         uow=functools.partial(SqlAlchemyUnitOfWork, session_factory=create_session_factory(engine)),
-        states=shared.states or RedisStateStore(redis),
+        states=shared.states or RedisStateStore(redis=redis),
         sessions=RedisSessionStore(
-            redis,
+            redis=redis,
             stream=stream,
             maxlen=maxlen,
             legacy=legacy,
@@ -232,7 +234,7 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
             leeway_seconds=leeway,
         ),
         revocations=RedisRevocationStore(
-            redis,
+            redis=redis,
             stream=stream,
             maxlen=maxlen,
             not_before_ttl_seconds=not_before_ttl(settings),
@@ -241,16 +243,16 @@ def postgres_redis_storage(settings: Settings, clock: Clock, resources: AsyncExi
             leeway_seconds=leeway,
             retry=retry,
         ),
-        revocation_checker=RedisRevocationChecker(redis),
+        revocation_checker=RedisRevocationChecker(redis=redis),
         legacy=shared.legacy,
-        limiter=RedisRateLimiter(redis),
+        limiter=RedisRateLimiter(redis=redis),
         audit=audit,
-        activity=SqlAlchemyActivityLog(engine),
+        activity=SqlAlchemyActivityLog(engine=engine),
         user_existence=PostgresUserExistence(engine=engine),
-        notices=RedisNoticeOutbox(redis, stream=stream, maxlen=maxlen),
+        notices=RedisNoticeOutbox(redis=redis, stream=stream, maxlen=maxlen),
         probes=(
             PostgresHealthProbe(engine=engine),
-            RedisHealthProbe(redis, expect_replicas=required),
+            RedisHealthProbe(redis=redis, expect_replicas=required),
         ),
         outbox_depth=outbox_depth,
         flush_audit=audit.flush,

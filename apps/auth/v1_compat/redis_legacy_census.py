@@ -36,8 +36,8 @@ class RedisLegacyCensus(Collector):
 
     def __init__(
         self,
-        redis: Redis,
         *,
+        redis: Redis,
         every_seconds: float = 60.0,
         match: str = V1_TOKENS.prefix + "*",
         monotonic: Callable[[], float] = time.monotonic,

@@ -19,7 +19,7 @@ class RedisLegacySessions:
     follows that session's rules (grace for the same client, otherwise reuse).
     """
 
-    def __init__(self, redis: Redis, *, stream: str, maxlen: int, leeway_seconds: int = 0) -> None:
+    def __init__(self, *, redis: Redis, stream: str, maxlen: int, leeway_seconds: int = 0) -> None:
         self._redis = redis
         self._stream = stream
         self._maxlen = maxlen

@@ -21,7 +21,7 @@ class RedisLegacyStateStore:
     v1, at most one reads it from this side and a state consumed on v1 is gone for v2.
     """
 
-    def __init__(self, redis: Redis, clock: Clock) -> None:
+    def __init__(self, *, redis: Redis, clock: Clock) -> None:
         self._redis = redis
         self._clock = clock
 

@@ -20,11 +20,11 @@ logger = logging.getLogger("auth.setup")
 
 def v1_storage(settings: Settings, placement: RedisPlacement) -> CutoverStorage:
     redis = placement.redis
-    census = RedisLegacyCensus(redis)
+    census = RedisLegacyCensus(redis=redis)
     placement.resources.push_async_callback(census.aclose)
     return CutoverStorage(
         legacy=RedisLegacySessions(
-            redis,
+            redis=redis,
             stream=placement.stream,
             maxlen=placement.maxlen,
             leeway_seconds=placement.leeway_seconds,
@@ -48,4 +48,4 @@ def _login_states(settings: Settings, placement: RedisPlacement) -> StateStore |
         master=settings.redis_sentinel_master,
         resources=placement.resources,
     )
-    return RedisLegacyStateStore(v1_states, placement.clock)
+    return RedisLegacyStateStore(redis=v1_states, clock=placement.clock)

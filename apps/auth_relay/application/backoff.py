@@ -28,7 +28,7 @@ class Backoff:
 class RetrySchedule:
     """When this replica next re-publishes the entries the broker refused, on one backoff."""
 
-    def __init__(self, backoff: Backoff) -> None:
+    def __init__(self, *, backoff: Backoff) -> None:
         self._backoff = backoff
         self._at: float | None = None
 

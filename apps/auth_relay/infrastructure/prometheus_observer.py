@@ -10,7 +10,7 @@ from apps.auth_relay.application.trim_outbox import TrimOutboxResult
 class PrometheusRelayObserver:
     """The relay's metrics, all prefixed `relay_`, in a registry of their own."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, *, registry: CollectorRegistry) -> None:
         self.relayed = Counter(
             "relay_events_relayed_total", "Events confirmed by the broker", registry=registry
         )

@@ -14,7 +14,7 @@ _MAX_ROUNDS = 10
 class RedisOutboxRetention:
     """Group positions and MINID trimming of the outbox stream."""
 
-    def __init__(self, redis: Redis, *, stream: str) -> None:
+    def __init__(self, *, redis: Redis, stream: str) -> None:
         self._redis = redis
         self._stream = stream
 

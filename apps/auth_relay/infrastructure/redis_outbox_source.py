@@ -32,8 +32,8 @@ class RedisOutboxSource:
 
     def __init__(
         self,
-        redis: Redis,
         *,
+        redis: Redis,
         stream: str,
         group: str,
         consumer: str,

@@ -27,7 +27,7 @@ class _LeavesSignalsAlone(uvicorn.Server):
 class _Asgi:
     """Starlette routes an instance, unlike a plain function, as an ASGI app."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, *, app: ASGIApp) -> None:
         self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -56,7 +56,7 @@ def probe_app(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/metrics", _Asgi(make_asgi_app(registry)), methods=["GET"]),
+            Route("/metrics", _Asgi(app=make_asgi_app(registry)), methods=["GET"]),
         ]
     )
 
@@ -64,7 +64,7 @@ def probe_app(
 class UvicornProbeServer:
     """Serves the probe app with uvicorn as a task of the caller's event loop."""
 
-    def __init__(self, app: ASGIApp, *, host: str, port: int) -> None:
+    def __init__(self, *, app: ASGIApp, host: str, port: int) -> None:
         self._app = app
         self._host = host
         self._port = port

@@ -19,7 +19,7 @@ async def serve(settings: RelaySettings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    await RelayApp(settings).run(stop)
+    await RelayApp(settings=settings).run(stop)
 
 
 def main() -> int:

@@ -30,13 +30,13 @@ _READY_TIMEOUT = 2.0
 class RelayApp:
     """The composition root: one worker, its adapters and the probe server."""
 
-    def __init__(self, settings: RelaySettings) -> None:
+    def __init__(self, *, settings: RelaySettings) -> None:
         self.settings = settings
         self.registry = CollectorRegistry()
         self.clock = SystemClock()
         self.redis = redis_client(settings)
         self.source = RedisOutboxSource(
-            self.redis,
+            redis=self.redis,
             stream=settings.outbox_stream,
             group=settings.group,
             consumer=settings.consumer,
@@ -53,7 +53,7 @@ class RelayApp:
             connect_timeout=settings.connect_timeout_seconds,
             publish_timeout=settings.publish_timeout_seconds,
         )
-        self.observer = PrometheusRelayObserver(self.registry)
+        self.observer = PrometheusRelayObserver(registry=self.registry)
         self.worker = RelayWorker(
             relay=RelayBatchInteractor(
                 source=self.source,
@@ -62,13 +62,13 @@ class RelayApp:
                 max_event_bytes=settings.max_event_bytes,
             ),
             trim=TrimOutboxInteractor(
-                retention=RedisOutboxRetention(self.redis, stream=settings.outbox_stream),
+                retention=RedisOutboxRetention(redis=self.redis, stream=settings.outbox_stream),
                 clock=self.clock,
             ),
             observer=self.observer,
             clock=self.clock,
             backoff=self._backoff(),
-            retry=RetrySchedule(self._backoff()),
+            retry=RetrySchedule(backoff=self._backoff()),
             policy=WorkerPolicy(
                 group=settings.group,
                 batch_size=settings.batch_size,
@@ -77,7 +77,7 @@ class RelayApp:
             ),
         )
         self.probe = UvicornProbeServer(
-            probe_app(live=self.is_live, ready=self.is_ready, registry=self.registry),
+            app=probe_app(live=self.is_live, ready=self.is_ready, registry=self.registry),
             host=settings.http_host,
             port=settings.http_port,
         )

@@ -13,7 +13,7 @@ from apps.auth.infrastructure.memory.memory_store import MemoryStore
 class MemoryActivityLog:
     """The embedded audit records read back with the Postgres adapter's order and filters."""
 
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, *, store: MemoryStore) -> None:
         self._store = store
 
     def _matching(

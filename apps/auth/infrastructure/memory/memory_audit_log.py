@@ -13,7 +13,7 @@ _LIMITS = {"provider": 16, "reason": 255, "ip": 64, "user_agent": MAX_USER_AGENT
 class MemoryAuditLog:
     """Audit records staged in the caller's unit of work: kept on commit, dropped on rollback."""
 
-    def __init__(self, unit: StagedChanges) -> None:
+    def __init__(self, *, unit: StagedChanges) -> None:
         self._unit = unit
 
     async def record(self, audit: LoginAudit) -> None:
@@ -23,7 +23,7 @@ class MemoryAuditLog:
 class StandaloneMemoryAuditLog:
     """Keeps each record at once, like the Postgres log that commits its own transaction."""
 
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, *, store: MemoryStore) -> None:
         self._store = store
 
     async def record(self, audit: LoginAudit) -> None:

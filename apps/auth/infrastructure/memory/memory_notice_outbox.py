@@ -7,7 +7,7 @@ from apps.auth.infrastructure.memory.memory_token_state import MemoryTokenState
 class MemoryNoticeOutbox:
     """Notices appended to the embedded outbox, beside the revocation events, as bytes."""
 
-    def __init__(self, state: MemoryTokenState) -> None:
+    def __init__(self, *, state: MemoryTokenState) -> None:
         self._state = state
 
     async def publish(self, notice: Notice) -> None:

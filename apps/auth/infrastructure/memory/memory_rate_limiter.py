@@ -8,7 +8,7 @@ from apps.auth.application.common.ports import Clock
 class MemoryRateLimiter:
     """A fixed-window counter per key, like the Redis one but for a single process."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, *, clock: Clock) -> None:
         self._clock = clock
         self._windows: dict[str, tuple[float, int]] = {}
 

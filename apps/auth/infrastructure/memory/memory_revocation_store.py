@@ -10,7 +10,7 @@ from apps.auth.infrastructure.memory.memory_token_state import MemoryTokenState
 class MemoryRevocationStore:
     """Blacklist, ended sessions, not-before and outbox events in one synchronous step."""
 
-    def __init__(self, state: MemoryTokenState, not_before_ttl_seconds: int = 3600) -> None:
+    def __init__(self, *, state: MemoryTokenState, not_before_ttl_seconds: int = 3600) -> None:
         self._state = state
         self._nbf_ttl = not_before_ttl_seconds
 
@@ -38,7 +38,7 @@ class MemoryRevocationStore:
 
 
 class MemoryRevocationChecker:
-    def __init__(self, state: MemoryTokenState) -> None:
+    def __init__(self, *, state: MemoryTokenState) -> None:
         self._state = state
 
     async def is_revoked(self, claims: TokenClaims) -> bool:

@@ -7,7 +7,7 @@ from apps.auth.application.oauth.ports import LoginState
 class MemoryStateStore:
     """Login states with the Redis store's TTL and take-once semantics."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, *, clock: Clock) -> None:
         self._clock = clock
         self._states: dict[str, tuple[float, LoginState]] = {}
 

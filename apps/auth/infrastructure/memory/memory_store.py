@@ -23,7 +23,7 @@ class StagedChanges:
     Stored users are private copies; callers only ever receive copies of them.
     """
 
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, *, store: MemoryStore) -> None:
         self.store = store
         self._users: dict[UUID, User | None] = {}
         self._created: set[UUID] = set()

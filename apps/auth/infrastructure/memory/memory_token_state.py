@@ -14,7 +14,7 @@ from apps.auth.domain.token_family import FamilyState, blacklist_ttl
 SPENT = b"spent"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class SessionRecord:
     session: Session
     tokens: SessionTokens
@@ -37,7 +37,7 @@ class SessionRecord:
         )
 
 
-@dataclass
+@dataclass(kw_only=True)
 class MemoryTokenState:
     """What Redis holds for tokens, kept in one process; every mutation is a single sync step,
     which is as atomic under asyncio as a Lua script is in Redis.

@@ -11,10 +11,10 @@ from apps.auth.infrastructure.memory.memory_user_repository import MemoryUserRep
 class MemoryUnitOfWork:
     """A transaction over the embedded store: staged writes become visible only on commit."""
 
-    def __init__(self, store: MemoryStore) -> None:
-        self._changes = StagedChanges(store)
-        self.users = MemoryUserRepository(self._changes)
-        self.audit = MemoryAuditLog(self._changes)
+    def __init__(self, *, store: MemoryStore) -> None:
+        self._changes = StagedChanges(store=store)
+        self.users = MemoryUserRepository(unit=self._changes)
+        self.audit = MemoryAuditLog(unit=self._changes)
 
     async def __aenter__(self) -> Self:
         return self

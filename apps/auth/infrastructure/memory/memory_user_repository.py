@@ -11,7 +11,7 @@ from apps.auth.infrastructure.memory.memory_store import StagedChanges
 class MemoryUserRepository:
     """Users held in a unit of work; behaves like the Postgres repository, including conflicts."""
 
-    def __init__(self, unit: StagedChanges) -> None:
+    def __init__(self, *, unit: StagedChanges) -> None:
         self._unit = unit
 
     async def get(self, user_id: UUID) -> User | None:

@@ -36,7 +36,8 @@ class DevOAuthProvider(HttpxOAuthProvider):
             profile=f"{_IN_PROCESS}/userinfo",
         )
         pool = HttpPool(
-            timeout, lambda: httpx.ASGITransport(app=idp_app, raise_app_exceptions=False)
+            timeout=timeout,
+            transport=lambda: httpx.ASGITransport(app=idp_app, raise_app_exceptions=False),
         )
         oauth = PooledOAuth2(
             client_id,

@@ -25,7 +25,7 @@ class GoogleOAuthProvider(HttpxOAuthProvider):
         self, *, client_id: str, client_secret: str, timeout: float, base_url: str | None = None
     ) -> None:
         endpoints = GOOGLE_ENDPOINTS.rebased(base_url)
-        pool = HttpPool(timeout)
+        pool = HttpPool(timeout=timeout)
         oauth = PooledGoogleOAuth2(client_id, client_secret, scopes=GOOGLE_SCOPES).bound_to(
             pool, endpoints
         )

@@ -99,7 +99,7 @@ class HttpPool:
     """
 
     def __init__(
-        self, timeout: float, transport: Callable[[], httpx.AsyncBaseTransport] | None = None
+        self, *, timeout: float, transport: Callable[[], httpx.AsyncBaseTransport] | None = None
     ) -> None:
         self._timeout = timeout
         self._transport = transport

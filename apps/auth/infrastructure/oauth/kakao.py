@@ -25,7 +25,7 @@ class KakaoOAuthProvider(HttpxOAuthProvider):
         self, *, client_id: str, client_secret: str, timeout: float, base_url: str | None = None
     ) -> None:
         endpoints = KAKAO_ENDPOINTS.rebased(base_url)
-        pool = HttpPool(timeout)
+        pool = HttpPool(timeout=timeout)
         oauth = PooledKakaoOAuth2(client_id, client_secret, scopes=[KAKAO_SCOPE]).bound_to(
             pool, endpoints
         )

@@ -27,7 +27,7 @@ class NaverOAuthProvider(HttpxOAuthProvider):
         self, *, client_id: str, client_secret: str, timeout: float, base_url: str | None = None
     ) -> None:
         endpoints = NAVER_ENDPOINTS.rebased(base_url)
-        pool = HttpPool(timeout)
+        pool = HttpPool(timeout=timeout)
         self._naver = PooledNaverOAuth2(client_id, client_secret, scopes=None).bound_to(
             pool, endpoints
         )

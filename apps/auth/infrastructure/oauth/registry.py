@@ -31,7 +31,7 @@ class StaticProviderRegistry:
     """The providers enabled at start-up, looked up by their exact lower-case name."""
 
     def __init__(
-        self, providers: Mapping[str, HttpxOAuthProvider], redirect_uris: Mapping[str, str]
+        self, *, providers: Mapping[str, HttpxOAuthProvider], redirect_uris: Mapping[str, str]
     ) -> None:
         missing = sorted(set(providers) - set(redirect_uris))
         if missing:
@@ -88,4 +88,4 @@ def build_provider_registry(
         providers[DevOAuthProvider.name] = DevOAuthProvider(
             public_base_url=public_base_url, idp_app=dev_idp_app, timeout=timeout
         )
-    return StaticProviderRegistry(providers, redirect_uris)
+    return StaticProviderRegistry(providers=providers, redirect_uris=redirect_uris)

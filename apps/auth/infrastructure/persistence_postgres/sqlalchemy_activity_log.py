@@ -22,7 +22,7 @@ _COLUMNS = (_T.id, _T.event, _T.user_id, _T.provider, _T.reason, _T.ip, _T.user_
 class SqlAlchemyActivityLog:
     """One user's audit records, read on a pooled connection of their own (no transaction)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, *, engine: AsyncEngine) -> None:
         self._engine = engine
 
     @translate_errors

@@ -26,7 +26,7 @@ class TurnBatcher(Generic[T, R]):
     """
 
     def __init__(
-        self, run: Callable[[list[T]], Awaitable[Sequence[Outcome[R]]]], max_batch: int = 256
+        self, *, run: Callable[[list[T]], Awaitable[Sequence[Outcome[R]]]], max_batch: int = 256
     ) -> None:
         self._run = run
         self._max_batch = max_batch
@@ -80,10 +80,12 @@ class BatchedScript:
     Each call is still its own atomic script run; only the network round trip is shared.
     """
 
-    def __init__(self, redis: Redis, source: str, max_batch: int = 256) -> None:
+    def __init__(self, *, redis: Redis, source: str, max_batch: int = 256) -> None:
         self._redis = redis
         self._script: AsyncScript = redis.register_script(source)
-        self._batcher: TurnBatcher[ScriptCall, Any] = TurnBatcher(self._run, max_batch)
+        self._batcher: TurnBatcher[ScriptCall, Any] = TurnBatcher(
+            run=self._run, max_batch=max_batch
+        )
 
     async def __call__(self, keys: Sequence[Any], args: Sequence[Any]) -> Any:
         return await self._batcher.submit((keys, args))

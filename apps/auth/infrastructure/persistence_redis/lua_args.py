@@ -23,7 +23,7 @@ from apps.auth.domain.revocation_event import iso_utc
 Arg = str | bytes | int | float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _Layout:
     """Where each field travels: `packed` (name, is a float) in the JSON array, in declaration
     order; `binary` the `bytes` fields, one argument each after it."""

@@ -14,7 +14,7 @@ class RedisHealthProbe:
 
     name = "redis"
 
-    def __init__(self, redis: Redis, *, expect_replicas: bool = False) -> None:
+    def __init__(self, *, redis: Redis, expect_replicas: bool = False) -> None:
         self._redis = redis
         self._expect_replicas = expect_replicas
 

@@ -16,7 +16,7 @@ class RedisNoticeOutbox:
     is written from here rather than from a script.
     """
 
-    def __init__(self, redis: Redis, *, stream: str, maxlen: int) -> None:
+    def __init__(self, *, redis: Redis, stream: str, maxlen: int) -> None:
         self._redis = redis
         self._stream = stream
         self._maxlen = maxlen

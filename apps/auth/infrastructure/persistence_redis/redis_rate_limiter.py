@@ -20,7 +20,7 @@ return -1
 class RedisRateLimiter:
     """A fixed-window counter per key, shared by every replica."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, *, redis: Redis) -> None:
         self._redis = redis
         self._script = redis.register_script(_FIXED_WINDOW)
 

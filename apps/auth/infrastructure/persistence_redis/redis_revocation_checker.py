@@ -15,9 +15,11 @@ class RedisRevocationChecker:
     from Redis after its request arrived, at a fraction of the per-command cost.
     """
 
-    def __init__(self, redis: Redis, max_batch: int = 256) -> None:
+    def __init__(self, *, redis: Redis, max_batch: int = 256) -> None:
         self._redis = redis
-        self._batcher: TurnBatcher[TokenClaims, bool] = TurnBatcher(self._lookup, max_batch)
+        self._batcher: TurnBatcher[TokenClaims, bool] = TurnBatcher(
+            run=self._lookup, max_batch=max_batch
+        )
 
     async def is_revoked(self, claims: TokenClaims) -> bool:
         return await self._batcher.submit(claims)

@@ -27,8 +27,8 @@ class RedisRevocationStore:
 
     def __init__(
         self,
-        redis: Redis,
         *,
+        redis: Redis,
         stream: str,
         maxlen: int,
         not_before_ttl_seconds: int = 3600,

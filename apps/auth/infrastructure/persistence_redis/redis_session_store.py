@@ -31,8 +31,8 @@ class RedisSessionStore:
 
     def __init__(
         self,
-        redis: Redis,
         *,
+        redis: Redis,
         stream: str,
         maxlen: int,
         legacy: bool = False,
@@ -44,7 +44,9 @@ class RedisSessionStore:
         self._replica_ack = replica_ack
         self._stream = stream
         self._maxlen = maxlen
-        self._rotate = BatchedScript(redis, lua.script("rotate", leeway_seconds=leeway_seconds))
+        self._rotate = BatchedScript(
+            redis=redis, source=lua.script("rotate", leeway_seconds=leeway_seconds)
+        )
 
     @redis_call
     async def open(self, session: Session, tokens: SessionTokens) -> None:

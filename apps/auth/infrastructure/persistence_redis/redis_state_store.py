@@ -13,7 +13,7 @@ from apps.auth.infrastructure.persistence_redis.schema import STATE
 class RedisStateStore:
     """Login states under a TTL; GETDEL makes consumption atomic, so a state works once."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, *, redis: Redis) -> None:
         self._redis = redis
 
     @redis_call

@@ -47,8 +47,8 @@ def replica_wait_counter() -> Counter:
 class RedisReplicaAck:
     def __init__(
         self,
-        redis: Redis,
         *,
+        redis: Redis,
         timeout_ms: int,
         counter: Counter,
         replicas_ttl_seconds: float = 5.0,
@@ -66,7 +66,7 @@ class RedisReplicaAck:
         self._replicas = 0
         self._replicas_until = float("-inf")
         self._reading = asyncio.Lock()
-        self._batcher: TurnBatcher[None, int] = TurnBatcher(self._wait_batch)
+        self._batcher: TurnBatcher[None, int] = TurnBatcher(run=self._wait_batch)
 
     async def wait(self) -> bool:
         """True when a replica acknowledged; a timeout leaves the write on the primary only."""

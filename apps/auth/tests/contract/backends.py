@@ -48,7 +48,7 @@ class PostgresStorage:
     def __init__(self, engine: AsyncEngine) -> None:
         self._factory = create_session_factory(engine)
         self._shared = BufferedSqlAuditLog(engine=engine)
-        self._activity = SqlAlchemyActivityLog(engine)
+        self._activity = SqlAlchemyActivityLog(engine=engine)
 
     def activity_log(self) -> ActivityLog:
         return self._activity
@@ -88,13 +88,13 @@ class MemoryStorage:
         self.store = MemoryStore()
 
     def activity_log(self) -> ActivityLog:
-        return MemoryActivityLog(self.store)
+        return MemoryActivityLog(store=self.store)
 
     def unit(self) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self.store)
+        return MemoryUnitOfWork(store=self.store)
 
     def shared_audit_log(self) -> AuditLog:
-        return StandaloneMemoryAuditLog(self.store)
+        return StandaloneMemoryAuditLog(store=self.store)
 
     async def committed_audits(self) -> list[LoginAudit]:
         return sorted(self.store.audits, key=lambda a: (a.occurred_at, a.id))

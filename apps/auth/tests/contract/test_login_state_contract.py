@@ -47,14 +47,14 @@ class StateBackend:
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[StateBackend]:
     if request.param == "memory":
         clock = FrozenClock()
-        yield StateBackend(store=MemoryStateStore(clock), clock=clock)
+        yield StateBackend(store=MemoryStateStore(clock=clock), clock=clock)
         return
     url = V1_STATE_DB if request.param == "redis-v1-format" else REDIS_URL
     redis = Redis.from_url(url)
     store: StateStore = (
-        RedisLegacyStateStore(redis, SystemClock())
+        RedisLegacyStateStore(redis=redis, clock=SystemClock())
         if request.param == "redis-v1-format"
-        else RedisStateStore(redis)
+        else RedisStateStore(redis=redis)
     )
     try:
         yield StateBackend(store=store, clock=None)

@@ -48,7 +48,7 @@ async def directory(
     clock, ids = SystemClock(), RandomIdGenerator()
     if request.param == "memory":
         store = MemoryStore()
-        uow: UnitOfWorkFactory = lambda: MemoryUnitOfWork(store)  # noqa: E731
+        uow: UnitOfWorkFactory = lambda: MemoryUnitOfWork(store=store)  # noqa: E731
         yield TablesUserDirectory(uow=uow, clock=clock, ids=ids), uow
         return
     factory = create_session_factory(pg_engine)

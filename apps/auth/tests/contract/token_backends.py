@@ -70,11 +70,11 @@ async def token_backend(kind: str) -> AsyncIterator[TokenBackend]:
         clock = FrozenClock()
         state = MemoryTokenState()
         yield TokenBackend(
-            states=MemoryStateStore(clock),
+            states=MemoryStateStore(clock=clock),
             sessions=MemorySessionStore(state=state, clock=clock),
-            revocations=MemoryRevocationStore(state),
-            checker=MemoryRevocationChecker(state),
-            limiter=MemoryRateLimiter(clock),
+            revocations=MemoryRevocationStore(state=state),
+            checker=MemoryRevocationChecker(state=state),
+            limiter=MemoryRateLimiter(clock=clock),
             redis=None,
             memory=state,
             stream=stream,
@@ -84,11 +84,11 @@ async def token_backend(kind: str) -> AsyncIterator[TokenBackend]:
     redis = Redis.from_url(REDIS_URL)
     try:
         yield TokenBackend(
-            states=RedisStateStore(redis),
-            sessions=RedisSessionStore(redis, stream=stream, maxlen=10_000),
-            revocations=RedisRevocationStore(redis, stream=stream, maxlen=10_000),
-            checker=RedisRevocationChecker(redis),
-            limiter=RedisRateLimiter(redis),
+            states=RedisStateStore(redis=redis),
+            sessions=RedisSessionStore(redis=redis, stream=stream, maxlen=10_000),
+            revocations=RedisRevocationStore(redis=redis, stream=stream, maxlen=10_000),
+            checker=RedisRevocationChecker(redis=redis),
+            limiter=RedisRateLimiter(redis=redis),
             redis=redis,
             memory=None,
             stream=stream,

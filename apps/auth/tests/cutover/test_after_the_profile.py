@@ -24,7 +24,7 @@ def users_with_prefix(prefix: str, count: int) -> list[uuid.UUID]:
 
 async def test_census_counts_live_v1_tokens_and_nothing_of_ours(redis):
     prefix = os.urandom(4).hex()
-    census = RedisLegacyCensus(redis, match=f"user:tokens:{prefix}*")
+    census = RedisLegacyCensus(redis=redis, match=f"user:tokens:{prefix}*")
     first, second = users_with_prefix(prefix, 2)
     for user, live in ((first, 2), (second, 1)):
         for _ in range(live):

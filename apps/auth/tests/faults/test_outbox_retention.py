@@ -18,7 +18,7 @@ from apps.auth.setup.settings import Settings
 async def test_no_undelivered_event_is_dropped_when_the_backlog_outgrows_any_old_cap(
     redis: Redis, stream_name: str
 ) -> None:
-    store = RedisRevocationStore(redis, stream=stream_name, maxlen=Settings().outbox_maxlen)
+    store = RedisRevocationStore(redis=redis, stream=stream_name, maxlen=Settings().outbox_maxlen)
     now = datetime.now(UTC)
     user = uuid.uuid4()
     batch = [

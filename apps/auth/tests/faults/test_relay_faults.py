@@ -157,7 +157,7 @@ async def test_second_relay_delivers_every_event_when_first_relay_sigkilled_mid_
     inbox: Inbox,  # noqa: F811
     spawn: Spawn,
 ) -> None:
-    store = RedisRevocationStore(redis, stream=names.stream, maxlen=1_000_000)
+    store = RedisRevocationStore(redis=redis, stream=names.stream, maxlen=1_000_000)
     await _write(store, 10_000, per_call=500)
     written = await _entry_ids(redis, names.stream)
     first = await spawn(_relay_env(names, AMQP_URL, f"doomed-{uuid.uuid4().hex[:6]}"))

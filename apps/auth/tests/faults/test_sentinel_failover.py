@@ -163,7 +163,7 @@ async def test_a_rotation_lost_with_the_primary_is_refused_as_reuse_on_the_promo
     assert servers.replica is not None
     primary, promoted = Redis(port=servers.primary.port), Redis(port=servers.replica.port)
     try:
-        before = RedisSessionStore(primary, stream="test:lost", maxlen=1000)
+        before = RedisSessionStore(redis=primary, stream="test:lost", maxlen=1000)
         session = new_session(now)
         first = new_tokens(now)
         await before.open(session, first)
@@ -174,7 +174,7 @@ async def test_a_rotation_lost_with_the_primary_is_refused_as_reuse_on_the_promo
         lost = rotation(session.id, first.refresh_jti, now)
         rotated = await before.rotate(lost)
         servers.primary.kill()
-        after = RedisSessionStore(promoted, stream="test:lost", maxlen=1000)
+        after = RedisSessionStore(redis=promoted, stream="test:lost", maxlen=1000)
 
         old_access_revoked = await promoted.exists(f"blacklist:{first.access_jti}")
         with_new = await after.rotate(rotation(session.id, lost.tokens.refresh_jti, now))

@@ -70,7 +70,7 @@ async def world(
     inbox: Inbox,  # noqa: F811
 ) -> AsyncIterator[tuple[Any, Inbox]]:
     exchange = f"{names.exchange}.notices"
-    relay = RelayApp(relay_settings(names, notice_exchange=exchange))
+    relay = RelayApp(settings=relay_settings(names, notice_exchange=exchange))
     async with (
         notice_queue(exchange) as notices,
         app_factory(outbox_stream=names.stream, trusted_proxy_hops=1) as api,

@@ -41,7 +41,7 @@ class _CountingRedis(Redis):
 async def test_calls_in_one_turn_share_one_round_trip_and_each_gets_its_own_answer() -> None:
     redis = _CountingRedis.from_url(REDIS_URL)
     key = f"test:batch:{uuid.uuid4().hex}"
-    script = BatchedScript(redis, _APPEND)
+    script = BatchedScript(redis=redis, source=_APPEND)
     try:
         await script([key], ["warm"])
         _CountingRedis.pipelines = 0
@@ -57,7 +57,7 @@ async def test_calls_in_one_turn_share_one_round_trip_and_each_gets_its_own_answ
 
 async def test_large_batches_are_split(client: Redis) -> None:
     key = f"test:batch:{uuid.uuid4().hex}"
-    script = BatchedScript(client, _APPEND, max_batch=7)
+    script = BatchedScript(redis=client, source=_APPEND, max_batch=7)
     try:
         replies = await asyncio.gather(*(script([key], [str(i)]) for i in range(30)))
         assert sorted(r[0] for r in replies) == list(range(1, 31))
@@ -67,7 +67,7 @@ async def test_large_batches_are_split(client: Redis) -> None:
 
 async def test_a_failing_call_fails_alone(client: Redis) -> None:
     key = f"test:batch:{uuid.uuid4().hex}"
-    script = BatchedScript(client, _APPEND)
+    script = BatchedScript(redis=client, source=_APPEND)
     try:
         results = await asyncio.gather(
             script([key], ["a"]),
@@ -84,7 +84,7 @@ async def test_a_failing_call_fails_alone(client: Redis) -> None:
 
 async def test_script_is_reloaded_after_the_server_forgets_it(client: Redis) -> None:
     key = f"test:batch:{uuid.uuid4().hex}"
-    script = BatchedScript(client, _APPEND)
+    script = BatchedScript(redis=client, source=_APPEND)
     try:
         await script([key], ["first"])
         await client.script_flush()
@@ -97,7 +97,7 @@ async def test_script_is_reloaded_after_the_server_forgets_it(client: Redis) -> 
 
 async def test_unreachable_redis_fails_every_caller_with_storage_unavailable() -> None:
     redis = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
-    script = BatchedScript(redis, _APPEND)
+    script = BatchedScript(redis=redis, source=_APPEND)
     try:
         results = await asyncio.gather(
             *(script(["k"], [str(i)]) for i in range(5)), return_exceptions=True
@@ -111,7 +111,7 @@ async def test_a_batch_answered_with_the_wrong_length_fails_closed() -> None:
     async def short(items: list[int]) -> list[int]:
         return items[:-1]
 
-    batcher: TurnBatcher[int, int] = TurnBatcher(short)
+    batcher: TurnBatcher[int, int] = TurnBatcher(run=short)
     results = await asyncio.gather(*(batcher.submit(i) for i in range(3)), return_exceptions=True)
     assert all(isinstance(r, StorageUnavailable) for r in results)
 
@@ -123,7 +123,7 @@ async def test_a_cancelled_caller_leaves_the_rest_of_its_batch_answered() -> Non
         await release.wait()
         return [i * 10 for i in items]
 
-    batcher: TurnBatcher[int, int] = TurnBatcher(slow)
+    batcher: TurnBatcher[int, int] = TurnBatcher(run=slow)
     tasks = [asyncio.create_task(batcher.submit(i)) for i in range(3)]
     await asyncio.sleep(0)
     await asyncio.sleep(0)

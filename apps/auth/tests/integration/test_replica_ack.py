@@ -27,7 +27,7 @@ async def test_wait_is_skipped_and_counted_when_the_primary_has_no_replica(
 ) -> None:
     counter, clock, calls = replica_wait_counter(), FakeMonotonic(), CommandCounts(lone_primary)
     acks = RedisReplicaAck(
-        client_of(lone_primary), timeout_ms=500, counter=counter, monotonic=clock
+        redis=client_of(lone_primary), timeout_ms=500, counter=counter, monotonic=clock
     )
 
     results = [await acks.wait(), await acks.wait()]
@@ -44,7 +44,7 @@ async def test_wait_is_acknowledged_when_the_replica_is_in_sync(
     servers: Topology, client_of: Callable[[RedisProcess], Redis]
 ) -> None:
     counter = replica_wait_counter()
-    acks = RedisReplicaAck(client_of(servers.primary), timeout_ms=1000, counter=counter)
+    acks = RedisReplicaAck(redis=client_of(servers.primary), timeout_ms=1000, counter=counter)
 
     assert await acks.wait() is True
 
@@ -62,7 +62,7 @@ async def test_wait_times_out_warns_and_rereads_replicas_when_the_replica_is_sta
         CommandCounts(servers.primary),
     )
     acks = RedisReplicaAck(
-        client_of(servers.primary), timeout_ms=100, counter=counter, monotonic=FakeMonotonic()
+        redis=client_of(servers.primary), timeout_ms=100, counter=counter, monotonic=FakeMonotonic()
     )
     assert replica is not None and await acks.wait() is True
     replica.pause()
@@ -84,7 +84,7 @@ async def test_wait_does_nothing_when_disabled_by_a_zero_timeout(
     servers: Topology, client_of: Callable[[RedisProcess], Redis]
 ) -> None:
     counter, calls = replica_wait_counter(), CommandCounts(servers.primary)
-    acks = RedisReplicaAck(client_of(servers.primary), timeout_ms=0, counter=counter)
+    acks = RedisReplicaAck(redis=client_of(servers.primary), timeout_ms=0, counter=counter)
 
     assert await acks.wait() is False
 
@@ -96,7 +96,7 @@ async def test_wait_fails_closed_when_the_primary_dies_before_the_acknowledgemen
     servers: Topology, client_of: Callable[[RedisProcess], Redis]
 ) -> None:
     acks = RedisReplicaAck(
-        client_of(servers.primary), timeout_ms=500, counter=replica_wait_counter()
+        redis=client_of(servers.primary), timeout_ms=500, counter=replica_wait_counter()
     )
     assert await acks.wait() is True
     servers.primary.kill()
@@ -109,7 +109,7 @@ async def test_revocations_of_one_turn_share_one_wait_when_written_concurrently(
     servers: Topology, client_of: Callable[[RedisProcess], Redis]
 ) -> None:
     counter = replica_wait_counter()
-    acks = RedisReplicaAck(client_of(servers.primary), timeout_ms=1000, counter=counter)
+    acks = RedisReplicaAck(redis=client_of(servers.primary), timeout_ms=1000, counter=counter)
     assert await acks.wait() is True
     calls = CommandCounts(servers.primary)
 

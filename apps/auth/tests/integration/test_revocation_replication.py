@@ -44,8 +44,8 @@ async def test_a_revocation_is_on_the_replica_when_revoke_returns(
     counter, now = replica_wait_counter(), datetime.now(UTC)
     assert servers.replica is not None
     primary, replica = client_of(servers.primary), client_of(servers.replica)
-    acks = RedisReplicaAck(primary, timeout_ms=1000, counter=counter)
-    store = RedisRevocationStore(primary, stream="test:acks", maxlen=1000, replica_ack=acks)
+    acks = RedisReplicaAck(redis=primary, timeout_ms=1000, counter=counter)
+    store = RedisRevocationStore(redis=primary, stream="test:acks", maxlen=1000, replica_ack=acks)
     revocation = _revocation(now)
 
     await store.revoke(RevocationRequest(revocations=[revocation]), now)
@@ -59,8 +59,8 @@ async def test_only_a_rotation_that_ends_the_session_waits_when_refresh_is_reuse
 ) -> None:
     counter, now = replica_wait_counter(), datetime.now(UTC)
     primary = client_of(servers.primary)
-    acks = RedisReplicaAck(primary, timeout_ms=1000, counter=counter)
-    store = RedisSessionStore(primary, stream="test:acks", maxlen=1000, replica_ack=acks)
+    acks = RedisReplicaAck(redis=primary, timeout_ms=1000, counter=counter)
+    store = RedisSessionStore(redis=primary, stream="test:acks", maxlen=1000, replica_ack=acks)
     session = new_session(now)
     first = new_tokens(now)
     await store.open(session, first)

@@ -128,8 +128,8 @@ async def test_same_outcomes_and_state_when_memory_and_redis_play_the_same_famil
 
     memory = Run(
         sessions=MemorySessionStore(state=state, clock=_Never()),
-        revocations=MemoryRevocationStore(state),
-        checker=MemoryRevocationChecker(state),
+        revocations=MemoryRevocationStore(state=state),
+        checker=MemoryRevocationChecker(state=state),
         legacy=MemoryLegacySessions(state=state),
         v1_register=memory_register,
         v1_forget=memory_forget,
@@ -142,10 +142,10 @@ async def test_same_outcomes_and_state_when_memory_and_redis_play_the_same_famil
     options = {"stream": stream, "maxlen": 10_000}
     try:
         real = Run(
-            sessions=RedisSessionStore(redis, legacy=legacy, **options),
-            revocations=RedisRevocationStore(redis, legacy=legacy, **options),
-            checker=RedisRevocationChecker(redis),
-            legacy=RedisLegacySessions(redis, **options),
+            sessions=RedisSessionStore(redis=redis, legacy=legacy, **options),
+            revocations=RedisRevocationStore(redis=redis, legacy=legacy, **options),
+            checker=RedisRevocationChecker(redis=redis),
+            legacy=RedisLegacySessions(redis=redis, **options),
             v1_register=redis_register,
             v1_forget=redis_forget,
             v1_age=redis_age,

@@ -86,7 +86,7 @@ login_states = st.builds(
 @fast
 @given(state=login_states)
 def test_state_comes_back_equal_once_when_saved_and_consumed(state: LoginState) -> None:
-    store = RedisStateStore(DictRedis())  # type: ignore[arg-type]
+    store = RedisStateStore(redis=DictRedis())  # type: ignore[arg-type]
 
     async def scenario() -> tuple[Any, Any]:
         await store.save(state, 600)
@@ -103,7 +103,7 @@ def test_state_comes_back_equal_once_when_saved_and_consumed(state: LoginState) 
 def test_state_consume_refuses_without_lookup_when_state_is_empty_or_oversized(state: str) -> None:
     redis = DictRedis()
     redis.data = {f"auth:state:{state}": "{}"}
-    store = RedisStateStore(redis)  # type: ignore[arg-type]
+    store = RedisStateStore(redis=redis)  # type: ignore[arg-type]
 
     assert asyncio.run(store.consume(state)) is None
     assert redis.data

@@ -44,7 +44,7 @@ class RedisWorld:
         return self._source(client, "a", 60_000)
 
     def retention(self) -> Retention:
-        return RedisOutboxRetention(self.redis, stream=self.names.stream)
+        return RedisOutboxRetention(redis=self.redis, stream=self.names.stream)
 
     async def ids(self) -> list[str]:
         return [entry_id.decode() for entry_id, _ in await self.redis.xrange(self.names.stream)]
@@ -63,7 +63,7 @@ class RedisWorld:
 
     def _source(self, client: Redis, consumer: str, claim_idle_ms: int) -> Source:
         return RedisOutboxSource(
-            client,
+            redis=client,
             stream=self.names.stream,
             group=self.names.group,
             consumer=consumer,

@@ -23,7 +23,7 @@ class Switches:
 
 def _server(switches: Switches, registry: CollectorRegistry, port: int = 0) -> UvicornProbeServer:
     app = probe_app(live=switches.is_live, ready=switches.is_ready, registry=registry)
-    return UvicornProbeServer(app, host="127.0.0.1", port=port)
+    return UvicornProbeServer(app=app, host="127.0.0.1", port=port)
 
 
 async def test_probes_follow_the_worker_when_served_by_uvicorn() -> None:

@@ -18,7 +18,7 @@ async def _fill(redis: Redis, names: Names, count: int) -> list[str]:
 
 def _trim(redis: Redis, names: Names) -> TrimOutboxInteractor:
     return TrimOutboxInteractor(
-        retention=RedisOutboxRetention(redis, stream=names.stream), clock=SystemClock()
+        retention=RedisOutboxRetention(redis=redis, stream=names.stream), clock=SystemClock()
     )
 
 
@@ -27,7 +27,7 @@ async def test_unacknowledged_entries_kept_when_acknowledged_ones_are_trimmed(
 ) -> None:
     ids = await _fill(redis, names, 1000)
     source = RedisOutboxSource(
-        redis,
+        redis=redis,
         stream=names.stream,
         group=names.group,
         consumer="a",

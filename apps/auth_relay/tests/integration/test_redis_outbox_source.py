@@ -12,7 +12,7 @@ from apps.auth_relay.tests.integration.conftest import Names
 
 def _source(redis: Redis, names: Names, consumer: str, claim_idle_ms: int = 200):
     return RedisOutboxSource(
-        redis,
+        redis=redis,
         stream=names.stream,
         group=names.group,
         consumer=consumer,

@@ -23,7 +23,7 @@ from apps.auth_relay.tests.integration.tcp_proxy import TcpProxy
 @pytest.fixture
 async def api_outbox(redis: Redis, names: Names) -> AsyncIterator[RedisRevocationStore]:
     """The API's own atomic writer: blacklist key and outbox event in one script."""
-    store = RedisRevocationStore(redis, stream=names.stream, maxlen=1_000_000)
+    store = RedisRevocationStore(redis=redis, stream=names.stream, maxlen=1_000_000)
     yield store
     async for key in redis.scan_iter(match=f"blacklist:{names.group}-*", count=1000):
         await redis.delete(key)
@@ -56,8 +56,8 @@ async def test_each_event_arrives_once_unchanged_when_two_replicas_relay_1000_lo
     await _logouts(api_outbox, names, 1000)
     written = await _stream(redis, names)
     quiet = {"claim_idle_seconds": 60}
-    first = RelayApp(relay_settings(names, **quiet))
-    second = RelayApp(relay_settings(names, **quiet))
+    first = RelayApp(settings=relay_settings(names, **quiet))
+    second = RelayApp(settings=relay_settings(names, **quiet))
 
     async with running(first), running(second):
         await inbox.wait_for(1000)
@@ -74,7 +74,7 @@ async def test_nothing_lost_when_the_broker_connection_is_cut_mid_run(
 ) -> None:
     async with _proxy(5672) as proxy:
         app = RelayApp(
-            relay_settings(names, amqp_url=f"amqp://guest:guest@127.0.0.1:{proxy.port}/")
+            settings=relay_settings(names, amqp_url=f"amqp://guest:guest@127.0.0.1:{proxy.port}/")
         )
         before = [await redis.xadd(names.stream, event_fields()) for _ in range(200)]
         async with running(app):
@@ -94,7 +94,9 @@ async def test_nothing_lost_when_redis_is_cut_mid_run(
     redis: Redis, names: Names, inbox: Inbox
 ) -> None:
     async with _proxy(6379) as proxy:
-        app = RelayApp(relay_settings(names, redis_url=f"redis://127.0.0.1:{proxy.port}/0"))
+        app = RelayApp(
+            settings=relay_settings(names, redis_url=f"redis://127.0.0.1:{proxy.port}/0")
+        )
         written = [await redis.xadd(names.stream, event_fields()) for _ in range(100)]
         async with running(app):
             await inbox.wait_for(100)
@@ -113,7 +115,7 @@ async def test_redelivered_by_another_consumer_when_a_worker_dies_before_acknowl
     redis: Redis, names: Names, inbox: Inbox
 ) -> None:
     written = {(await redis.xadd(names.stream, event_fields())).decode() for _ in range(50)}
-    doomed = RelayApp(relay_settings(names))
+    doomed = RelayApp(settings=relay_settings(names))
 
     async def die_before_ack(*_: object) -> None:
         await asyncio.Event().wait()
@@ -126,7 +128,7 @@ async def test_redelivered_by_another_consumer_when_a_worker_dies_before_acknowl
         await doomed_run
     assert (await redis.xpending(names.stream, names.group))["pending"] == 50
 
-    async with running(RelayApp(relay_settings(names, claim_idle_seconds=0.3))):
+    async with running(RelayApp(settings=relay_settings(names, claim_idle_seconds=0.3))):
         await inbox.wait_for(100)
         await inbox.settle()
 
@@ -143,7 +145,7 @@ async def test_malformed_entries_dead_lettered_when_surrounded_by_good_ones(
     bad_json = (await redis.xadd(names.stream, {"event": "{oops"})).decode()
     no_event = (await redis.xadd(names.stream, {"payload": "x"})).decode()
     good_2 = (await redis.xadd(names.stream, event_fields())).decode()
-    app = RelayApp(relay_settings(names))
+    app = RelayApp(settings=relay_settings(names))
 
     async with running(app):
         await inbox.wait_for(2)

@@ -138,7 +138,7 @@ async def test_exits_within_the_grace_period_when_sigterm_arrives_mid_backlog(
     out, _ = await asyncio.wait_for(relay.communicate(), timeout=10)
     elapsed = time.monotonic() - started
     logs = [json.loads(line) for line in out.decode().splitlines()]
-    drain = RelayApp(relay_settings(names, claim_idle_seconds=0.2))
+    drain = RelayApp(settings=relay_settings(names, claim_idle_seconds=0.2))
     async with running(drain):
         await until(lambda: drain.worker.state is WorkerState.RELAYING)
         await inbox.wait_for(len(written), seconds=30)

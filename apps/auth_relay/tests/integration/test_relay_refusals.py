@@ -58,7 +58,9 @@ async def test_others_delivered_and_poison_dead_lettered_when_the_broker_nacks_o
     oversized = _oversized_event()
     poison = (await redis.xadd(names.stream, {"event": oversized})).decode()
     after = [(await redis.xadd(names.stream, event_fields())).decode() for _ in range(3)]
-    app = RelayApp(relay_settings(names, max_deliveries=3, max_event_bytes=4 * QUEUE_BYTES))
+    app = RelayApp(
+        settings=relay_settings(names, max_deliveries=3, max_event_bytes=4 * QUEUE_BYTES)
+    )
 
     async with running(app):
         await strict_inbox.wait_for_ids(set(before + after))
@@ -77,7 +79,7 @@ async def test_dead_lettered_as_unroutable_when_no_queue_is_bound(
     redis: Redis, names: Names, exchange_cleanup: None
 ) -> None:
     ids = [(await redis.xadd(names.stream, event_fields())).decode() for _ in range(2)]
-    app = RelayApp(relay_settings(names, max_deliveries=2))
+    app = RelayApp(settings=relay_settings(names, max_deliveries=2))
 
     async with running(app):
         await until(
@@ -95,7 +97,7 @@ async def test_delivered_when_a_queue_is_bound_before_the_deliveries_run_out(
     redis: Redis, names: Names, exchange_cleanup: None
 ) -> None:
     entry = (await redis.xadd(names.stream, event_fields())).decode()
-    app = RelayApp(relay_settings(names, max_deliveries=1000))
+    app = RelayApp(settings=relay_settings(names, max_deliveries=1000))
     connection = await aio_pika.connect(AMQP_URL)
     try:
         async with running(app):

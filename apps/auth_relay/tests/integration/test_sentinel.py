@@ -21,7 +21,7 @@ def _through_sentinel(names: Names, sentinel_port: int) -> RelayApp:
     # The URL's host and port lead nowhere: only its password and db number are used.
     url = f"redis://:{PASSWORD}@127.0.0.1:{closed_port()}/2"
     return RelayApp(
-        relay_settings(
+        settings=relay_settings(
             names,
             redis_url=url,
             redis_sentinels=[f"127.0.0.1:{sentinel_port}"],

@@ -38,7 +38,7 @@ def test_stays_bounded_when_failures_go_on_for_long() -> None:
 
 
 def _schedule() -> RetrySchedule:
-    return RetrySchedule(Backoff(initial=1.0, maximum=4.0, jitter=lambda: 1.0))
+    return RetrySchedule(backoff=Backoff(initial=1.0, maximum=4.0, jitter=lambda: 1.0))
 
 
 def test_retry_due_after_the_first_delay_when_entries_were_refused() -> None:

@@ -40,7 +40,9 @@ class Harness:
             clock=self.clock,
             backoff=Backoff(initial=backoff_initial, maximum=backoff_max, jitter=lambda: 0.5),
             retry=RetrySchedule(
-                Backoff(initial=retry_initial, maximum=retry_initial * 4, jitter=lambda: 1.0)
+                backoff=Backoff(
+                    initial=retry_initial, maximum=retry_initial * 4, jitter=lambda: 1.0
+                )
             ),
             policy=WorkerPolicy(
                 group="relay", batch_size=2, claim_interval_seconds=0.5, trim_interval_seconds=1

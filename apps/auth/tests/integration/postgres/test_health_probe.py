@@ -37,7 +37,7 @@ async def test_readiness_names_postgres_when_port_closed(redis: Redis) -> None:
     try:
         result = await ReadinessQuery(
             probes=[
-                RedisHealthProbe(redis),
+                RedisHealthProbe(redis=redis),
                 PostgresHealthProbe(engine=down),
             ]
         ).execute()
