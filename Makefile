@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: install run test screenshots lint fmt bench bench-compare fuzz soak canary-demo key-drill migrate clean handover
+.PHONY: install run test screenshots lint fmt bench bench-compare bench-instructions fuzz soak canary-demo key-drill migrate clean handover
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -46,6 +46,13 @@ bench-compare: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	./scripts/ensure-services.sh
 	$(PY) -m benchmarks.compare $(REF) $(if $(ROUNDS),--rounds $(ROUNDS))
+
+# Instructions per `/refresh`, counted by callgrind: the same on every machine, so a change's
+# effect on the work per request is exact. `REF=<commit>` counts that commit too, side by side.
+bench-instructions: install
+	command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
+	./scripts/ensure-services.sh
+	$(PY) -m benchmarks.instructions $(REF)
 
 lint: install
 	$(VENV)/bin/ruff check .

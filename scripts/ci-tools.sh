@@ -12,6 +12,8 @@ declare -A package_of=(
   [promtool]=prometheus
   [chromium]=chromium
   [chromedriver]=chromium-driver
+  [valgrind]=valgrind
+  [callgrind_control]=valgrind
 )
 
 missing=()
