@@ -3,7 +3,7 @@
 CPU time per request is a property of the machine as much as of the code: the machines this
 project runs on differ by a factor of two to three, and one machine drifts within an hour.
 The number of instructions a request executes does not move with them: callgrind counts it,
-the same to a few hundredths of a percent from one run to the next, whatever else the machine
+the same to about a tenth of a percent from one run to the next, whatever else the machine
 is doing. So a change's effect on the work per refresh can be stated exactly, on any machine.
 
 The app runs in-process under valgrind, driven through its ASGI interface by
