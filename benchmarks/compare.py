@@ -2,7 +2,7 @@
 
 "Does not regress" is a claim about two versions on one machine at one time, which two
 `make bench` runs on different days cannot settle (the machines this project runs on differ by a
-factor of three). Here both versions run side by side, each on its own database migrated by its
+factor of four). Here both versions run side by side, each on its own database migrated by its
 own Alembic history, next to the bare endpoint; rounds alternate between them, so a drift in
 the machine's speed falls on both. The other commit is served from a temporary git worktree
 with this checkout's virtualenv, so its imports must be installed here.

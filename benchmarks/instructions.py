@@ -1,7 +1,7 @@
 """`make bench-instructions [REF=<commit>]`: the instructions the API executes per `/refresh`.
 
 CPU time per request is a property of the machine as much as of the code: the machines this
-project runs on differ by a factor of two to three, and one machine drifts within an hour.
+project runs on differ by a factor of four, and one machine halved its speed within an hour.
 The number of instructions a request executes does not move with them: callgrind counts it,
 the same to about a tenth of a percent from one run to the next, whatever else the machine
 is doing. So a change's effect on the work per refresh can be stated exactly, on any machine.
