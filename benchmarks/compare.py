@@ -65,6 +65,17 @@ def worktree(ref: str, repository: Path = ROOT) -> Iterator[Path]:
             )
 
 
+def short_commit(ref: str) -> str:
+    """`ref` as a 12-digit commit of this repository, or "" when it names none."""
+    return subprocess.run(
+        ["git", "rev-parse", "--short=12", ref],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+
+
 def table(ref: str, head: str, rows: Sequence[Comparison]) -> list[str]:
     lines = [
         f"- ref: `{ref}`",
@@ -145,13 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("ref", help="the commit, tag or branch to compare this checkout with")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
-    short = subprocess.run(
-        ["git", "rev-parse", "--short=12", args.ref],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    short = short_commit(args.ref)
     if not short:
         print(f"bench-compare: {args.ref!r} is not a commit of this repository", file=sys.stderr)
         return 2

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.auth_bench import api_env
-from benchmarks.compare import worktree
+from benchmarks.compare import short_commit, worktree
 from benchmarks.results import commit
 from benchmarks.servers import ROOT, throwaway_database
 
@@ -123,13 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = {"refreshes": args.refreshes, "users": args.users, "warm": args.warm}
     counts = []
     if args.ref:
-        short = subprocess.run(
-            ["git", "rev-parse", "--short=12", args.ref],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
+        short = short_commit(args.ref)
         if not short:
             print(f"bench-instructions: {args.ref!r} is not a commit here", file=sys.stderr)
             return 2
