@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from apps.auth.domain.audit import LoginAudit
+from apps.auth.infrastructure.persistence_postgres.database import driver_connection
 from apps.auth.infrastructure.persistence_postgres.errors import translate_errors
 from apps.auth.infrastructure.persistence_postgres.sqlalchemy_audit_log import audit_values
 from apps.auth.infrastructure.persistence_postgres.tables import login_audits
@@ -81,15 +82,11 @@ class BufferedSqlAuditLog:
     @translate_errors
     async def _write(self, batch: list[dict[str, Any]]) -> None:
         """One COPY per batch; losing the last WAL flush on a database crash is acceptable here."""
-        async with self._engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            driver = raw.driver_connection
-            assert driver is not None
-            async with driver.transaction():
-                await driver.execute("SET LOCAL synchronous_commit = off")
-                await driver.copy_records_to_table(
-                    login_audits.name,
-                    schema_name=login_audits.schema,
-                    columns=_COLUMNS,
-                    records=[tuple(row[k] for k in _KEYS) for row in batch],
-                )
+        async with driver_connection(self._engine) as driver, driver.transaction():
+            await driver.execute("SET LOCAL synchronous_commit = off")
+            await driver.copy_records_to_table(
+                login_audits.name,
+                schema_name=login_audits.schema,
+                columns=_COLUMNS,
+                records=[tuple(row[k] for k in _KEYS) for row in batch],
+            )

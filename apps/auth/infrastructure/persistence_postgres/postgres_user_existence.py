@@ -4,6 +4,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from apps.auth.infrastructure.persistence_postgres.database import driver_connection
 from apps.auth.infrastructure.persistence_postgres.errors import translate_errors
 
 # `tables.users` (auth.users, primary key `id`); a test holds the two together.
@@ -24,8 +25,5 @@ class PostgresUserExistence:
 
     @translate_errors
     async def exists(self, user_id: UUID) -> bool:
-        async with self._engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            driver = raw.driver_connection
-            assert driver is not None
+        async with driver_connection(self._engine) as driver:
             return bool(await driver.fetchval(EXISTS_QUERY, user_id))
