@@ -44,8 +44,8 @@ _P256_BYTES = 32
 class SigningKeys:
     """The one algorithm this deployment signs with, its signing key and every key it accepts.
 
-    `es256_private` is the signing key itself when it is an ES256 key (`signing_key` is the
-    same key as python-jose holds it).
+    `es256_private` is the signing key itself when it is an ES256 key; `signing_key` wraps that
+    same key object for python-jose.
     """
 
     algorithm: str
@@ -92,7 +92,7 @@ class SigningKeys:
         if signing_es256:
             if private is None:
                 raise ConfigurationError("AUTH_JWT_PRIVATE_KEY is required for ES256")
-            signing = jwk.construct(material.private_pem, "ES256")
+            signing = jwk.construct(private, "ES256")
             return cls(
                 algorithm="ES256",
                 signing_kid=material.key_id,
