@@ -93,16 +93,16 @@ class RefreshTokensInteractor:
         token = request.refresh_token
         if not token:
             raise MissingToken("Refresh token is missing")
+        now = self._d.clock.now()
         claims = self._d.codec.inspect(token, TokenType.REFRESH)
         issued = None
         if claims is not None and not claims.issued_by_v1:
-            now = self._d.clock.now()
             issued = self._issue(claims, claims.sid, now)
             answer = await self._rotate_unchecked(claims, token, request, now, issued)
             if answer is not None:
                 return answer
         claims = self._d.codec.decode(token, TokenType.REFRESH)
-        return await self._rotate_checked(claims, request, issued)
+        return await self._rotate_checked(claims, request, now, issued)
 
     async def _rotate_unchecked(
         self,
@@ -130,9 +130,13 @@ class RefreshTokensInteractor:
         return await self._answer(claims, request, result, pair)
 
     async def _rotate_checked(
-        self, claims: TokenClaims, request: RefreshTokensRequest, issued: Issued | None
+        self,
+        claims: TokenClaims,
+        request: RefreshTokensRequest,
+        now: datetime,
+        issued: Issued | None,
     ) -> RefreshTokensResult:
-        now = self._d.clock.now()
+        """`issued`: the pair `_rotate_unchecked` signed at `now`, reused when it went there."""
         if not await self._d.users.still_exists(claims.sub):
             if not claims.issued_by_v1:
                 await self._end_session(claims, claims.sid, now)
