@@ -11,6 +11,12 @@ body included, is not complete `request_timeout` seconds after that start. Answe
 request order: a refusal of a pipelined request waits for the answers before it. Parsing stays
 httptools'; only byte counts of heads and one timer per connection are added.
 
+uvicorn writes a response's head and its body to the socket separately: two system calls and,
+on a connection that has nothing else to send, two TCP segments for every answer. The protocol
+hands uvicorn a `CoalescingTransport`, which gathers what is written while the event loop runs
+one step and sends it as one write: when the response completes, before the connection closes,
+or at the loop's next turn at the latest (a streamed body is never held longer than that).
+
 This module is the service's one reach into a framework's internals: it overrides uvicorn's
 `HttpToolsProtocol` hooks and reads its connection and request-cycle state.
 `tests/unit/test_uvicorn_edge.py` holds uvicorn to that shape, and pyproject pins uvicorn to the
@@ -21,6 +27,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -31,6 +39,84 @@ logger = logging.getLogger("auth.server")
 MAX_HEAD_BYTES = 64 * 1024
 HEAD_TIMEOUT_SECONDS = 5.0
 REQUEST_TIMEOUT_SECONDS = 30.0
+
+
+class CoalescingTransport(asyncio.Transport):
+    """The connection's transport, with the writes of one event-loop step sent as one.
+
+    `flush` sends what was gathered; it runs when the protocol completes a response, before a
+    close, and from the loop's next turn after the first write it gathered. Everything else is
+    the wrapped transport's own behaviour; `abort` drops what was gathered, as it drops what the
+    wrapped transport holds.
+    """
+
+    def __init__(self, *, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self._transport = transport
+        self._loop = loop
+        self._gathered: list[bytes] = []
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not self._gathered:
+            self._loop.call_soon(self.flush)
+        self._gathered.append(bytes(data))
+
+    def writelines(self, list_of_data: Iterable[bytes | bytearray | memoryview]) -> None:
+        for data in list_of_data:
+            self.write(data)
+
+    def flush(self) -> None:
+        gathered = self._gathered
+        if not gathered:
+            return
+        self._gathered = []
+        if not self._transport.is_closing():
+            self._transport.write(gathered[0] if len(gathered) == 1 else b"".join(gathered))
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._gathered = []
+        self._transport.abort()
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def can_write_eof(self) -> bool:
+        return self._transport.can_write_eof()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._transport.get_extra_info(name, default)
+
+    def pause_reading(self) -> None:
+        self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        self._transport.resume_reading()
+
+    def is_reading(self) -> bool:
+        return self._transport.is_reading()
+
+    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
+        self._transport.set_write_buffer_limits(high, low)
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + sum(map(len, self._gathered))
+
+    def get_write_buffer_limits(self) -> tuple[int, int]:
+        return self._transport.get_write_buffer_limits()
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self._transport.set_protocol(protocol)
+
+    def get_protocol(self) -> asyncio.BaseProtocol:
+        return self._transport.get_protocol()
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
@@ -51,9 +137,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     _chunk_ended_message = False
     # A refusal written only once the answers to the requests before it are out.
     _refusal: bytes | None = None
+    _out: CoalescingTransport | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        self._out = CoalescingTransport(transport=transport, loop=self.loop)
+        super().connection_made(self._out)
         self._await_head()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -96,6 +184,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._await_head()
 
     def on_response_complete(self) -> None:
+        if self._out is not None:
+            self._out.flush()
         super().on_response_complete()
         if self.transport.is_closing():
             return
