@@ -37,6 +37,9 @@ _UNAVAILABLE = (
     exc.PendingRollbackError,
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
+    # The driver's connection state went wrong under it: seen when the server ends a pooled
+    # connection between two statements and the next one is sent before the close is read.
+    asyncpg.InternalClientError,
     asyncpg.OperatorInterventionError,
     asyncpg.InsufficientResourcesError,
     asyncpg.TransactionRollbackError,
