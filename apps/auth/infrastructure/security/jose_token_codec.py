@@ -21,7 +21,8 @@ MAX_TOKEN_BYTES = 8192
 # Three base64url segments and nothing else: the decoder would skip other characters, letting
 # one token be spelled many ways.
 _COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
-_REQUIRED = ("sub", "jti", "type", "iat", "nbf", "exp", "iss", "aud", "provider")
+_REQUIRED = frozenset(("sub", "jti", "type", "iat", "nbf", "exp", "iss", "aud", "provider"))
+_NO_SID = object()
 
 
 class JoseTokenCodec:
@@ -163,49 +164,50 @@ class JoseTokenCodec:
         return not self._audiences.isdisjoint(aud)
 
     def _claims(self, payload: dict[str, Any], expected: TokenType) -> TokenClaims:
-        if any(name not in payload for name in _REQUIRED):
+        if not payload.keys() >= _REQUIRED:
             raise InvalidToken()
         # Tokens of the previous auth (v1) carry no session; they are accepted only while the
         # cut-over profile shares v1's sessions, with an empty `sid`.
-        if "sid" not in payload:
+        sid = payload.get("sid", _NO_SID)
+        if sid is _NO_SID:
             if self._require_session:
                 raise InvalidToken()
-            payload = {**payload, "sid": ""}
-        if not all(_is_number(payload[name]) for name in ("iat", "nbf", "exp")):
+            sid = ""
+        iat, nbf, exp = payload["iat"], payload["nbf"], payload["exp"]
+        if not (_is_number(iat) and _is_number(nbf) and _is_number(exp)):
             raise InvalidToken()
         try:
             kind = TokenType(payload["type"])
             sub = UUID(str(payload["sub"]))
-            issued = datetime.fromtimestamp(int(payload["iat"]), UTC)
-            expires = datetime.fromtimestamp(int(payload["exp"]), UTC)
-            not_before = int(payload["nbf"])
+            issued_at, expires_at, not_before = int(iat), int(exp), int(nbf)
+            issued = datetime.fromtimestamp(issued_at, UTC)
+            expires = datetime.fromtimestamp(expires_at, UTC)
         except (ValueError, TypeError, OverflowError) as exc:
             raise InvalidToken() from exc
+        # A datetime built from whole seconds has exactly those seconds as its timestamp.
         now = self._clock.now().timestamp()
-        if expires.timestamp() < now - self._leeway:
+        if expires_at < now - self._leeway:
             raise TokenExpired()
-        if max(issued.timestamp(), not_before) > now + self._leeway:
+        if max(issued_at, not_before) > now + self._leeway:
             raise InvalidToken()
         # A revocation of everything a user holds is kept for the longest lifetime we accept;
         # a token claiming to live longer (a v1 token minted under other settings) would
         # outlive it.
-        if self._max_lifetime is not None and (
-            expires.timestamp() - issued.timestamp() > self._max_lifetime
-        ):
+        if self._max_lifetime is not None and expires_at - issued_at > self._max_lifetime:
             raise InvalidToken()
         if kind is not expected:
             raise TokenTypeMismatch()
-        for name in ("jti", "provider", "sid"):
-            value = payload[name]
-            empty_allowed = name == "sid" and not self._require_session
-            if not isinstance(value, str) or len(value) > 128 or not (value or empty_allowed):
-                raise InvalidToken()
+        jti, provider = payload["jti"], payload["provider"]
+        if not (_short_text(jti) and _short_text(provider)):
+            raise InvalidToken()
+        if not (_short_text(sid) or (sid == "" and not self._require_session)):
+            raise InvalidToken()
         return TokenClaims(
             sub=sub,
-            jti=payload["jti"],
+            jti=jti,
             type=kind,
-            provider=payload["provider"],
-            sid=payload["sid"],
+            provider=provider,
+            sid=sid,
             issued_at=issued,
             expires_at=expires,
         )
@@ -217,3 +219,8 @@ def _well_formed(token: str) -> bool:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _short_text(value: object) -> bool:
+    """A non-empty string of at most 128 characters: what `jti`, `provider` and `sid` must be."""
+    return isinstance(value, str) and 0 < len(value) <= 128
