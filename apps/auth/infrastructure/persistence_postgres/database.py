@@ -85,7 +85,7 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 @asynccontextmanager
 async def driver_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
     """asyncpg's own connection, out of the engine's pool for the block: for the statements
-    the hot paths send without SQLAlchemy's statement layer (`COPY`, one `SELECT EXISTS`).
+    the hot paths send without SQLAlchemy's statement layer (`COPY`, the existence query).
     A block that fails other than by the server's answer discards the connection."""
     async with engine.connect() as connection:
         raw = await connection.get_raw_connection()

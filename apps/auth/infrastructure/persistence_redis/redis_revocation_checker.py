@@ -3,9 +3,9 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from apps.auth.domain.token import TokenClaims
-from apps.auth.infrastructure.persistence_redis.batching import TurnBatcher
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
 from apps.auth.infrastructure.persistence_redis.schema import BLACKLIST, USER_NOT_BEFORE
+from apps.auth.infrastructure.turn_batcher import TurnBatcher
 
 
 class RedisRevocationChecker:

@@ -21,9 +21,9 @@ from prometheus_client import Counter
 from redis.asyncio import Redis
 
 from apps.auth.domain.errors import StorageUnavailable
-from apps.auth.infrastructure.persistence_redis.batching import TurnBatcher
 from apps.auth.infrastructure.persistence_redis.errors import redis_call
 from apps.auth.infrastructure.persistence_redis.schema import REPLICA_ACK_MARKER
+from apps.auth.infrastructure.turn_batcher import TurnBatcher
 
 logger = logging.getLogger("auth.redis")
 

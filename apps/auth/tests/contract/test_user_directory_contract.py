@@ -24,7 +24,7 @@ from apps.auth.infrastructure.memory.memory_store import MemoryStore
 from apps.auth.infrastructure.memory.memory_unit_of_work import MemoryUnitOfWork
 from apps.auth.infrastructure.persistence_postgres.database import create_session_factory
 from apps.auth.infrastructure.persistence_postgres.postgres_user_existence import (
-    EXISTS_QUERY,
+    PRESENT_QUERY,
     PostgresUserExistence,
 )
 from apps.auth.infrastructure.persistence_postgres.sqlalchemy_unit_of_work import (
@@ -159,5 +159,5 @@ async def test_exists_while_signed_up_and_not_once_deleted_or_never_known(
 
 
 def test_the_existence_query_reads_the_users_table() -> None:
-    assert f"FROM {users.schema}.{users.name} WHERE id = $1" in EXISTS_QUERY
+    assert f"FROM {users.schema}.{users.name} WHERE id = ANY($1" in PRESENT_QUERY
     assert [column.name for column in users.primary_key.columns] == ["id"]

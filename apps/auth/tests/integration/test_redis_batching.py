@@ -9,7 +9,8 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from apps.auth.domain.errors import StorageUnavailable
-from apps.auth.infrastructure.persistence_redis.batching import BatchedScript, TurnBatcher
+from apps.auth.infrastructure.persistence_redis.batching import BatchedScript
+from apps.auth.infrastructure.turn_batcher import TurnBatcher
 from apps.auth.tests.support import REDIS_URL
 
 # Appends ARGV[1] to a list and answers with the list's new length and the value;
