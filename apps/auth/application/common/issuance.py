@@ -58,13 +58,16 @@ class TokenIssuer:
             if kind is TokenType.ACCESS
             else self.lifetimes.refresh_seconds
         )
+        # A token carries its times in whole seconds (`iat`, `exp`); the claims kept and
+        # answered beside it carry the same ones.
+        issued_at = now.replace(microsecond=0)
         claims = TokenClaims(
             sub=user_id,
             jti=self._ids.new_token_id(),
             type=kind,
             provider=provider,
             sid=sid,
-            issued_at=now,
-            expires_at=now + timedelta(seconds=seconds),
+            issued_at=issued_at,
+            expires_at=issued_at + timedelta(seconds=seconds),
         )
         return IssuedToken(value=self._codec.encode(claims), claims=claims)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 
 from apps.auth.tests.support import (
     API,
@@ -47,6 +48,25 @@ async def test_grace_duplicate_gets_same_successor_when_within_window(api):
     assert first.status_code == second.status_code == 201
     assert first.cookies["s_refresh"] == second.cookies["s_refresh"]
     assert first.cookies["s_access"] == second.cookies["s_access"]
+
+
+async def test_refresh_answers_the_expiry_times_its_tokens_carry_and_a_grace_repeat_the_same(api):
+    logged = await dev_login(api.client)
+    api.client.cookies.clear()
+    first = await _refresh(api, logged.refresh)
+    repeat = await _refresh(api, logged.refresh)
+    assert first.json() == repeat.json()
+    data = first.json()["data"]
+    access, refresh = (
+        token_payload(first.cookies["s_access"]),
+        token_payload(first.cookies["s_refresh"]),
+    )
+    assert data["access_expires_at"] == _iso_of(access["exp"])
+    assert data["refresh_expires_at"] == _iso_of(refresh["exp"])
+
+
+def _iso_of(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
 
 
 async def test_reuse_revokes_family_and_audits_when_grace_disabled(app_factory, redis):
