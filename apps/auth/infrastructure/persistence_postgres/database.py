@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -71,7 +72,7 @@ def _ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             return  # just connected, or back in the pool moments ago
         try:
             dialect.do_ping(connection)
-        except Exception as error:
+        except (Exception, asyncio.CancelledError) as error:
             raise exc.DisconnectionError() from error
 
     event.listen(pool, "checkin", returned)
@@ -93,11 +94,11 @@ async def driver_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
         assert driver is not None
         try:
             yield driver
-        except BaseException as error:
+        except (Exception, asyncio.CancelledError) as error:
             # SQLAlchemy never sees the driver's errors here, so a connection the server closed
             # would go back to the pool. Only an error the server answered (a constraint, a
-            # statement it refused) leaves the connection known to be usable; after any other
-            # it is discarded, and the next checkout connects afresh.
+            # statement it refused) leaves the connection known to be usable; after any other,
+            # or a cancellation midway, it is discarded, and the next checkout connects afresh.
             if driver.is_closed() or not isinstance(error, asyncpg.PostgresError):
                 await connection.invalidate()
             raise

@@ -115,3 +115,22 @@ def test_a_driver_whose_connection_state_broke_under_it_is_storage_unavailable()
         "cannot switch to state 11; another operation (2) is in progress"
     )
     assert isinstance(translate(broken), StorageUnavailable)
+
+
+async def test_a_statement_cancelled_midway_discards_its_connection(
+    engines: Callable[[float], AsyncEngine],
+) -> None:
+    engine = engines(60.0)
+    first = await _backend(engine)
+
+    async def slow() -> None:
+        async with driver_connection(engine) as driver:
+            await driver.execute("SELECT pg_sleep(5)")
+
+    task = asyncio.create_task(slow())
+    await asyncio.sleep(0.2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The next checkout neither waits for the abandoned statement nor inherits its state.
+    assert await _backend(engine) != first
