@@ -38,8 +38,8 @@ def create_engine(
     handed out as it is: the asyncpg dialect's ping is three round trips (a transaction, an
     empty statement, a rollback) and would triple the cost of the one-statement checkouts of the
     hot paths. A connection that died in that short wait fails the statement it is given
-    (`StorageUnavailable`, a 503), and SQLAlchemy then discards every connection the pool held
-    since, so the next checkout connects afresh.
+    (`StorageUnavailable`, a 503) and is discarded: through SQLAlchemy, with every connection
+    the pool held since; through `driver_connection`, alone.
     """
     engine = create_async_engine(
         url,
@@ -72,7 +72,7 @@ def _ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
             return  # just connected, or back in the pool moments ago
         try:
             dialect.do_ping(connection)
-        except (Exception, asyncio.CancelledError) as error:
+        except Exception as error:
             raise exc.DisconnectionError() from error
 
     event.listen(pool, "checkin", returned)
