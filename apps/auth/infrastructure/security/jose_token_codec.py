@@ -22,7 +22,6 @@ MAX_TOKEN_BYTES = 8192
 # one token be spelled many ways.
 _COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _REQUIRED = frozenset(("sub", "jti", "type", "iat", "nbf", "exp", "iss", "aud", "provider"))
-_NO_SID = object()
 
 
 class JoseTokenCodec:
@@ -168,10 +167,11 @@ class JoseTokenCodec:
             raise InvalidToken()
         # Tokens of the previous auth (v1) carry no session; they are accepted only while the
         # cut-over profile shares v1's sessions, with an empty `sid`.
-        sid = payload.get("sid", _NO_SID)
-        if sid is _NO_SID:
-            if self._require_session:
-                raise InvalidToken()
+        if "sid" in payload:
+            sid = payload["sid"]
+        elif self._require_session:
+            raise InvalidToken()
+        else:
             sid = ""
         iat, nbf, exp = payload["iat"], payload["nbf"], payload["exp"]
         if not (_is_number(iat) and _is_number(nbf) and _is_number(exp)):
