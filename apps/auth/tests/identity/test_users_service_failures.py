@@ -69,7 +69,9 @@ async def test_login_refused_at_deadline_when_users_service_stalls(
     app_factory: Callable[..., Any], fake_provider: Any, users_service: UsersServiceDouble
 ) -> None:
     overrides = provider_settings(fake_provider) | users_settings(users_service)
-    async with app_factory(**{**overrides, "users_grpc_timeout_seconds": 0.3}) as api:
+    # The deadline also bounds the sign-in before the stall, whose first call opens the channel
+    # and the double's database connection: 0.3 s was exceeded there on a loaded machine.
+    async with app_factory(**{**overrides, "users_grpc_timeout_seconds": 1.0}) as api:
         access, refresh = await _signed_in(api, fake_provider)
         before = await _rows(api, users_service)
         users_service.pause()
