@@ -21,6 +21,7 @@ from apps.auth.presentation.http.api import HttpApi
 from apps.auth.presentation.http.config import HttpConfig
 from apps.auth.presentation.http.docs_page import docs_router
 from apps.auth.presentation.http.errors import install_error_handlers
+from apps.auth.presentation.http.mesh_lane import MeshLane
 from apps.auth.presentation.http.metrics import AuthMetrics
 from apps.auth.presentation.http.middleware import CorsForBrowsers, ObservabilityMiddleware
 from apps.auth.presentation.http.paths import AUTH_PATH, OPENAPI_PATH
@@ -116,6 +117,7 @@ def create_app(
         ids=ids,
     )
     runtime = Runtime(storage=store, codec=codec, resources=resources)
+    mesh = tokens.mesh_routes()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -138,7 +140,7 @@ def create_app(
         version=settings.version,
         lifespan=lifespan,
         # The mesh's plain routes come before every FastAPI route (routers/tokens.py says why).
-        routes=tokens.mesh_routes(),
+        routes=mesh,
         docs_url=None,
         openapi_url=OPENAPI_PATH,
         redoc_url=None,
@@ -176,6 +178,8 @@ def create_app(
     app.include_router(login.router)
     if dev_idp is not None:
         app.mount("/dev-idp", dev_idp, name="dev-idp")
+    # Innermost: the mesh's routes, answered by path inside the middleware below.
+    app.add_middleware(MeshLane, routes=mesh, handlers=app.exception_handlers)
     app.add_middleware(
         CorsForBrowsers,
         allow_origins=settings.allowed_origins,

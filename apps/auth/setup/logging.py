@@ -3,7 +3,9 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from typing import Any
 
+import orjson
 from pythonjsonlogger.orjson import OrjsonFormatter
 
 from apps.auth.presentation.http.middleware import request_id_var
@@ -19,9 +21,54 @@ class _RequestIdFilter(logging.Filter):
 class JsonLineFormatter(OrjsonFormatter):
     """python-json-logger's orjson formatter, whose `time` field (the logging module's own
     format, local time with milliseconds) has its date and time rendered once per second
-    rather than once per line."""
+    rather than once per line.
+
+    A plain record (a text message, no exception or stack, which is every access-log line)
+    is written in one pass: the same fields, names, order and encoding as the library's own
+    `format`, without its per-field method calls. Any other record, and any option this
+    service does not set (defaults, a timestamp field, kept missing renames, indentation),
+    goes through the library.
+    """
 
     _second: tuple[int, str] = (-1, "")
+
+    # What the one pass writes, worked out from the formatter's settings on its first record:
+    # (record attribute, output name) per format field, and the static fields by output name.
+    _plan: tuple[tuple[tuple[str, str], ...], dict[str, Any]] | None = None
+
+    def _one_pass_plan(self) -> tuple[tuple[tuple[str, str], ...], dict[str, Any]] | None:
+        if self.defaults or self.timestamp or self.rename_fields_keep_missing or self.json_indent:
+            return None
+        if self._plan is None:
+            rename = self.rename_fields
+            fields = tuple((field, rename.get(field, field)) for field in self._required_fields)
+            static = {rename.get(key, key): value for key, value in self.static_fields.items()}
+            self._plan = (fields, static)
+        return self._plan
+
+    def format(self, record: logging.LogRecord) -> str:
+        plan = self._one_pass_plan()
+        if (
+            plan is None
+            or record.exc_info
+            or record.exc_text
+            or record.stack_info
+            or isinstance(record.msg, dict)
+        ):
+            return super().format(record)
+        record.message = record.getMessage()
+        if "asctime" in self._required_fields:
+            record.asctime = self.formatTime(record, self.datefmt)
+        fields, static = plan
+        attributes = record.__dict__
+        line = {name: attributes.get(field) for field, name in fields}
+        line.update(static)
+        skip, rename = self._skip_fields, self.rename_fields
+        for key, value in attributes.items():
+            if key not in skip and not (isinstance(key, str) and key.startswith("_")):
+                line[rename.get(key, key)] = value
+        encoded = orjson.dumps(line, default=self.json_default, option=orjson.OPT_NON_STR_KEYS)
+        return self.prefix + encoded.decode()
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         if datefmt is not None:

@@ -132,3 +132,29 @@ async def test_denial_below_verify_carries_cors_headers_for_an_allowed_origin(ap
     assert "Origin" in denied.headers["vary"]
     assert foreign.status_code == 401
     assert "access-control-allow-origin" not in foreign.headers
+
+
+async def test_mesh_requests_are_answered_without_entering_the_router(
+    api: Any, monkeypatch: Any
+) -> None:
+    router = api.app.router
+    entered: list[str] = []
+    inner = router.middleware_stack
+
+    async def recorded(scope: Any, receive: Any, send: Any) -> None:
+        entered.append(scope["path"])
+        await inner(scope, receive, send)
+
+    monkeypatch.setattr(router, "middleware_stack", recorded)
+    logged = await dev_login(api.client)
+    entered.clear()
+    verified = await api.client.get(f"{API}/verify", headers=bearer(logged.access))
+    forwarded = await api.post_once(f"{API}/verify/api/v1/scan", headers=bearer(logged.access))
+    refreshed = await api.client.post(f"{API}/refresh", headers=refresh_header(logged.refresh))
+    assert [verified.status_code, forwarded.status_code, refreshed.status_code] == [200, 200, 201]
+    assert entered == []
+
+    wrong_method = await api.client.get(f"{API}/refresh")
+    health = await api.client.get(f"{API}/health")
+    assert (wrong_method.status_code, health.status_code) == (405, 200)
+    assert entered == [f"{API}/refresh", f"{API}/health"]

@@ -57,6 +57,7 @@ _POSITIONAL_BY_FRAMEWORK = {
     # ASGI middleware: Starlette builds the stack as `cls(app, *args, **kwargs)`.
     ("apps/auth/presentation/http/middleware.py", "ObservabilityMiddleware"): {"app"},
     ("apps/auth/presentation/http/middleware.py", "CorsForBrowsers"): {"app"},
+    ("apps/auth/presentation/http/mesh_lane.py", "MeshLane"): {"app"},
 }
 
 

@@ -4,9 +4,11 @@ date and time once per second."""
 from __future__ import annotations
 
 import logging
+import sys
 
 import orjson
 import pytest
+from pythonjsonlogger.orjson import OrjsonFormatter
 
 from apps.auth.setup.logging import JsonLineFormatter, skip_record_lookups
 
@@ -87,3 +89,70 @@ def test_records_skip_the_caller_thread_and_process_lookups(monkeypatch: pytest.
     assert before.thread is not None and before.process is not None
     assert (after.funcName, after.lineno) == ("(unknown function)", 0)
     assert (after.thread, after.process, after.processName) == (None, None, None)
+
+
+class _Opaque:
+    def __str__(self) -> str:
+        return "opaque"
+
+
+def _library_formatter() -> OrjsonFormatter:
+    return OrjsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        static_fields={"service": "auth", "release": "stable"},
+    )
+
+
+def _plain_records() -> list[logging.LogRecord]:
+    access = _record(1_796_000_000.5)
+    for name, value in {"request_id": "r-1", "method": "POST", "duration_ms": 1.25}.items():
+        setattr(access, name, value)
+    formatted = logging.LogRecord(
+        "auth.setup", logging.ERROR, "", 0, "%s is %d", ("redis", 3), None
+    )
+    hidden = _record(1_796_000_001.0)
+    hidden._private = "never written"
+    hidden.level = "an extra named like a renamed field"
+    odd = _record(1_796_000_002.0)
+    odd.payload = {"nested": [1, 2], "object": _Opaque(), "raw": b"\x00\xff"}
+    return [access, formatted, hidden, odd]
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_a_plain_record_is_written_exactly_as_the_library_writes_it(index: int):
+    ours, library = _formatter(), _library_formatter()
+    record = _plain_records()[index]
+    expected = library.format(record)
+
+    assert ours.format(record) == expected
+    assert orjson.loads(expected)["service"] == "auth"
+
+
+def test_records_with_an_exception_or_a_stack_go_through_the_library():
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        failure = logging.LogRecord("auth", logging.ERROR, "", 0, "failed", (), sys.exc_info())
+    stacked = _record(1_796_000_000.0)
+    stacked.stack_info = "Stack (most recent call last):\n  here"
+    as_dict = logging.LogRecord("auth", logging.INFO, "", 0, {"event": "x"}, (), None)
+
+    for record in (failure, stacked, as_dict):
+        assert _formatter().format(record) == _library_formatter().format(record)
+    assert "RuntimeError: boom" in orjson.loads(_formatter().format(failure))["exc_info"]
+
+
+def test_options_the_one_pass_does_not_cover_are_left_to_the_library():
+    options: dict[str, object] = {"timestamp": True, "defaults": {"zone": "a"}}
+    settings = {
+        "fmt": "%(levelname)s %(message)s",
+        "rename_fields": {"levelname": "level"},
+        **options,
+    }
+    record = _plain_records()[0]
+
+    ours = JsonLineFormatter(**settings).format(record)  # type: ignore[arg-type]
+
+    assert ours == OrjsonFormatter(**settings).format(record)  # type: ignore[arg-type]
+    assert {"timestamp", "zone"} <= orjson.loads(ours).keys()
