@@ -11,9 +11,21 @@ from datetime import UTC, datetime
 
 from apps.auth.domain.token import Revocation
 
+# The text of recent whole seconds: a refresh writes the same few seconds several times.
+_SECONDS: dict[int, str] = {}
+_SECONDS_KEPT = 256
+
 
 def iso_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    """The moment in UTC to the whole second, `Z`-suffixed (`2026-01-02T03:04:05Z`)."""
+    second = int(moment.timestamp() // 1)
+    text = _SECONDS.get(second)
+    if text is None:
+        if len(_SECONDS) >= _SECONDS_KEPT:
+            _SECONDS.clear()
+        text = moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        _SECONDS[second] = text
+    return text
 
 
 def encode_event(revocation: Revocation, now: datetime) -> bytes:

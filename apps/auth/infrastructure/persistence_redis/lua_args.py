@@ -11,8 +11,9 @@ call sends one or two script arguments instead of one per field.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Any, TypedDict
 
 import orjson
@@ -26,21 +27,25 @@ Arg = str | bytes | int | float
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Layout:
     """Where each field travels: `packed` (name, is a float) in the JSON array, in declaration
-    order; `binary` the `bytes` fields, one argument each after it."""
+    order; `binary` the `bytes` fields, one argument each after it. `read_packed` and
+    `read_binary` read those fields' values in that order, `floats` are the positions in the
+    array that travel as text."""
 
     packed: tuple[tuple[str, bool], ...]
     binary: tuple[str, ...]
+    read_packed: Callable[[Any], tuple[Any, ...]]
+    read_binary: Callable[[Any], tuple[Any, ...]]
+    floats: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScriptArgs:
     def to_argv(self) -> list[Arg]:
         layout = _layout(type(self))
-        values: list[Any] = []
-        for name, is_float in layout.packed:
-            value = getattr(self, name)
-            values.append(repr(value) if is_float else value)
-        return [orjson.dumps(values), *(getattr(self, name) for name in layout.binary)]
+        values = list(layout.read_packed(self))
+        for index in layout.floats:
+            values[index] = repr(values[index])
+        return [orjson.dumps(values), *layout.read_binary(self)]
 
 
 _LAYOUTS: dict[type[ScriptArgs], _Layout] = {}
@@ -50,13 +55,27 @@ def _layout(args: type[ScriptArgs]) -> _Layout:
     layout = _LAYOUTS.get(args)
     if layout is None:
         declared = fields(args)
+        packed = tuple((f.name, str(f.type) == "float") for f in declared if str(f.type) != "bytes")
+        binary = tuple(f.name for f in declared if str(f.type) == "bytes")
         layout = _LAYOUTS[args] = _Layout(
-            packed=tuple(
-                (f.name, str(f.type) == "float") for f in declared if str(f.type) != "bytes"
-            ),
-            binary=tuple(f.name for f in declared if str(f.type) == "bytes"),
+            packed=packed,
+            binary=binary,
+            read_packed=_reader(name for name, _ in packed),
+            read_binary=_reader(binary),
+            floats=tuple(index for index, (_, is_float) in enumerate(packed) if is_float),
         )
     return layout
+
+
+def _reader(names: Iterable[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """The named attributes' values as one tuple, however many names (one C call)."""
+    chosen = tuple(names)
+    if not chosen:
+        return lambda _: ()
+    getter = attrgetter(*chosen)
+    if len(chosen) == 1:
+        return lambda args: (getter(args),)
+    return getter
 
 
 def lua_locals(args: type[ScriptArgs]) -> str:

@@ -20,6 +20,7 @@ from apps.auth.domain.errors import (
     TokenRevoked,
     TokenTypeMismatch,
 )
+from apps.auth.domain.revocation_event import iso_utc
 from apps.auth.presentation.http.api import api_of
 from apps.auth.presentation.http.cookies import CookieWriter
 from apps.auth.presentation.http.dependencies import current_claims, limit_client
@@ -74,8 +75,8 @@ async def refresh(request: Request) -> Response:
             "success": True,
             "data": {
                 "user_id": str(result.user_id),
-                "access_expires_at": _iso(tokens.access.claims.expires_at),
-                "refresh_expires_at": _iso(tokens.refresh.claims.expires_at),
+                "access_expires_at": iso_utc(tokens.access.claims.expires_at),
+                "refresh_expires_at": iso_utc(tokens.refresh.claims.expires_at),
             },
         },
         status_code=201,
@@ -90,10 +91,6 @@ def _json(
     """The mesh endpoints' answers: serialised by orjson, not by the stdlib encoder under
     `JSONResponse`, which costs several microseconds per answer on the busiest paths."""
     return Response(orjson.dumps(content), status_code, headers, media_type="application/json")
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 async def verify(request: Request) -> Response:
