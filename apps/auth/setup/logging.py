@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import time
@@ -91,13 +92,54 @@ def skip_record_lookups() -> None:
     logging.logMultiprocessing = False
 
 
+class LoopTurnStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler that writes the lines of one event-loop turn with one flush.
+
+    The logging module's stream handler flushes after every line, so each access-log line was
+    a `write` of its own. Here a line is written to the stream's buffer and the stream is
+    flushed once, when the running loop's current turn ends. A record at `flush_level` or above
+    (warnings and errors), and any record logged where no loop runs (start-up, other
+    threads), flushes at once, as does closing the handler; a process that is killed loses at
+    most the lines of the turn it was in.
+    """
+
+    flush_level = logging.WARNING
+    # The loop whose current turn ends with a flush, once a line is waiting for one.
+    _due_on: asyncio.AbstractEventLoop | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.stream.write(self.format(record) + self.terminator)
+            if record.levelno >= self.flush_level or not self._flush_later():
+                self.flush()
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
+
+    def _flush_later(self) -> bool:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        if self._due_on is not loop:
+            self._due_on = loop
+            loop.call_soon(self._flush_due_lines)
+        return True
+
+    def _flush_due_lines(self) -> None:
+        self._due_on = None
+        self.flush()
+
+
 def configure_logging(level: str, service: str, release: str) -> None:
-    """One JSON object per line on stdout, for every logger including uvicorn's.
+    """One JSON object per line on stdout, for every logger including uvicorn's; the lines of
+    one event-loop turn leave in one write (`LoopTurnStreamHandler`).
 
     Records skip the lookups that no field of ours prints (`skip_record_lookups`).
     """
     skip_record_lookups()
-    handler = logging.StreamHandler(sys.stdout)
+    handler = LoopTurnStreamHandler(sys.stdout)
     handler.setFormatter(
         JsonLineFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s",
