@@ -7,13 +7,13 @@ from the refresh token it replaced, so a copy of Redis alone yields no usable to
 from __future__ import annotations
 
 import hashlib
-import os
 
 import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from apps.auth.domain.token import Successor
+from apps.auth.infrastructure.random_pool import SYSTEM_POOL
 
 _CONTEXT = b"eco2-auth/successor/v1\x00"
 _NONCE_BYTES = 12
@@ -24,7 +24,7 @@ def _key(presented_token: str) -> bytes:
 
 
 def seal_successor(successor: Successor, presented_token: str) -> bytes:
-    nonce = os.urandom(_NONCE_BYTES)
+    nonce = SYSTEM_POOL.take(_NONCE_BYTES)
     plain = orjson.dumps([successor.access, successor.refresh])
     return nonce + AESGCM(_key(presented_token)).encrypt(nonce, plain, _CONTEXT)
 

@@ -20,6 +20,14 @@ class HttpApi:
     jwks: tuple[dict[str, Any], ...]
 
 
+# Where a request keeps the app's `HttpApi` once looked up: the app's `state` resolves each
+# attribute through a Python-level `__getattr__`, and a request asks several times.
+_SCOPE_KEY = "auth.api"
+
+
 def api_of(request: Request) -> HttpApi:
-    api: HttpApi = request.app.state.api
+    scope = request.scope
+    api: HttpApi | None = scope.get(_SCOPE_KEY)
+    if api is None:
+        api = scope[_SCOPE_KEY] = request.app.state.api
     return api
