@@ -198,6 +198,7 @@ def create_app(
         metrics=app.state.api.metrics,
         release=settings.release,
         version=settings.version,
+        new_request_id=RandomIdGenerator().new_token_id,
     )
     configure_tracing(app, settings.otel_endpoint, settings.service_name, settings.release)
     return app

@@ -4,7 +4,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -50,8 +50,19 @@ class ObservabilityMiddleware:
     carries the same headers.
     """
 
-    def __init__(self, app: ASGIApp, *, metrics: AuthMetrics, release: str, version: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: AuthMetrics,
+        release: str,
+        version: str,
+        new_request_id: Callable[[], str] = lambda: os.urandom(16).hex(),
+    ) -> None:
+        """`new_request_id`: the id of a request that brings none, 128 random bits as 32 hex
+        digits (the shape of a uuid4 hex, without building a UUID)."""
         self.app = app
+        self._new_request_id = new_request_id
         self.metrics = metrics
         self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self.headers = [
@@ -64,7 +75,7 @@ class ObservabilityMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        request_id = _request_id(scope)
+        request_id = _request_id(scope) or self._new_request_id()
         request_id_var.set(request_id)
         status = 0
 
@@ -131,15 +142,15 @@ def _never_a_preflight(scope: Scope) -> Scope:
     return {**scope, "headers": headers}
 
 
-def _request_id(scope: Scope) -> str:
+def _request_id(scope: Scope) -> str | None:
+    """The caller's `X-Request-ID`, when it has an acceptable shape."""
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
             candidate: str = value.decode("latin-1")
             if _REQUEST_ID.match(candidate):
                 return candidate
             break
-    # 128 random bits as 32 hex digits: the shape of a uuid4 hex, without building a UUID.
-    return os.urandom(16).hex()
+    return None
 
 
 class CorsForBrowsers:

@@ -20,6 +20,9 @@ async def test_request_id_generated_when_client_sends_garbage(api):
     )
     assert response.headers["x-request-id"] != "bad id\twith spaces"
     assert len(response.headers["x-request-id"]) == 32
+    generated = {(await api.client.get(f"{API}/health")).headers["x-request-id"] for _ in range(50)}
+    assert len(generated) == 50
+    assert all(len(rid) == 32 and int(rid, 16) >= 0 for rid in generated)
 
 
 async def test_release_headers_on_every_response_including_errors(app_factory):
