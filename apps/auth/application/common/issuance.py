@@ -26,11 +26,16 @@ class TokenIssuer:
         self._ids = ids
         self.lifetimes = lifetimes
 
-    def issue(
+    async def issue(
         self, *, user_id: UUID, provider: str, session_id: str, now: datetime
     ) -> tuple[TokenPair, SessionTokens]:
-        access = self._sign(user_id, provider, session_id, TokenType.ACCESS, now)
-        refresh = self._sign(user_id, provider, session_id, TokenType.REFRESH, now)
+        """The pair is signed in one call to the codec, which may sign it together with other
+        pairs of the same event-loop turn."""
+        access_claims = self._claims(user_id, provider, session_id, TokenType.ACCESS, now)
+        refresh_claims = self._claims(user_id, provider, session_id, TokenType.REFRESH, now)
+        access_token, refresh_token = await self._codec.encode_all([access_claims, refresh_claims])
+        access = IssuedToken(value=access_token, claims=access_claims)
+        refresh = IssuedToken(value=refresh_token, claims=refresh_claims)
         pair = TokenPair(access=access, refresh=refresh)
         tokens = SessionTokens(
             access_jti=access.claims.jti,
@@ -50,9 +55,9 @@ class TokenIssuer:
             ),
         )
 
-    def _sign(
+    def _claims(
         self, user_id: UUID, provider: str, sid: str, kind: TokenType, now: datetime
-    ) -> IssuedToken:
+    ) -> TokenClaims:
         seconds = (
             self.lifetimes.access_seconds
             if kind is TokenType.ACCESS
@@ -61,7 +66,7 @@ class TokenIssuer:
         # A token carries its times in whole seconds (`iat`, `exp`); the claims kept and
         # answered beside it carry the same ones.
         issued_at = now.replace(microsecond=0)
-        claims = TokenClaims(
+        return TokenClaims(
             sub=user_id,
             jti=self._ids.new_token_id(),
             type=kind,
@@ -70,4 +75,3 @@ class TokenIssuer:
             issued_at=issued_at,
             expires_at=issued_at + timedelta(seconds=seconds),
         )
-        return IssuedToken(value=self._codec.encode(claims), claims=claims)

@@ -15,6 +15,11 @@ from apps.auth.domain.token_family import Presented, RotationOutcome
 class TokenCodec(Protocol):
     def encode(self, claims: TokenClaims) -> str: ...
 
+    async def encode_all(self, claims: Sequence[TokenClaims]) -> list[str]:
+        """The tokens of `claims`, in order, as `encode` writes them; a codec may sign them
+        together with other callers' tokens of the same event-loop turn."""
+        ...
+
     def decode(self, token: str, expected: TokenType) -> TokenClaims: ...
 
     def inspect(self, token: str, expected: TokenType) -> TokenClaims | None:

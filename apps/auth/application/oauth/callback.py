@@ -194,7 +194,7 @@ class CompleteLoginInteractor:
             last_used_at=now,
             expires_at=now + timedelta(seconds=self._issuer.lifetimes.session_max_seconds),
         )
-        pair, tokens = self._issuer.issue(
+        pair, tokens = await self._issuer.issue(
             user_id=user_id, provider=login.provider, session_id=session.id, now=now
         )
         await self._sessions.open(session, tokens)

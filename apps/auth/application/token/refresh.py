@@ -97,7 +97,7 @@ class RefreshTokensInteractor:
         claims = self._d.codec.inspect(token, TokenType.REFRESH)
         issued = None
         if claims is not None and not claims.issued_by_v1:
-            issued = self._issue(claims, claims.sid, now)
+            issued = await self._issue(claims, claims.sid, now)
             answer = await self._rotate_unchecked(claims, token, request, now, issued)
             if answer is not None:
                 return answer
@@ -212,7 +212,7 @@ class RefreshTokensInteractor:
         issued: Issued | None = None,
     ) -> tuple[RotationResult, TokenPair]:
         """`issued`: the pair already signed for this session, if any; else one is signed."""
-        pair, tokens = issued or self._issue(claims, sid, now)
+        pair, tokens = issued or await self._issue(claims, sid, now)
         result = await self._d.sessions.rotate(
             RotationRequest(
                 session_id=sid,
@@ -233,8 +233,8 @@ class RefreshTokensInteractor:
             await self._end_durably(claims, request, sid, result, now)
         return result, pair
 
-    def _issue(self, claims: TokenClaims, sid: str, now: datetime) -> Issued:
-        return self._d.issuer.issue(
+    async def _issue(self, claims: TokenClaims, sid: str, now: datetime) -> Issued:
+        return await self._d.issuer.issue(
             user_id=claims.sub, provider=claims.provider, session_id=sid, now=now
         )
 
@@ -251,7 +251,7 @@ class RefreshTokensInteractor:
             last_used_at=now,
             expires_at=now + timedelta(seconds=lifetimes.session_max_seconds),
         )
-        pair, tokens = self._issue(claims, session.id, now)
+        pair, tokens = await self._issue(claims, session.id, now)
         adoption = await self._d.legacy.adopt(
             AdoptionRequest(
                 presented=claims,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 
 from apps.auth.domain.errors import TokenExpired, TokenTypeMismatch
 from apps.auth.domain.token import TokenClaims, TokenType
@@ -26,6 +27,9 @@ class CachingTokenCodec:
 
     def encode(self, claims: TokenClaims) -> str:
         return self._codec.encode(claims)
+
+    async def encode_all(self, claims: Sequence[TokenClaims]) -> list[str]:
+        return await self._codec.encode_all(claims)
 
     def inspect(self, token: str, expected: TokenType) -> TokenClaims | None:
         return self._codec.inspect(token, expected)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -16,6 +17,7 @@ from apps.auth.domain.errors import InvalidToken, TokenExpired, TokenTypeMismatc
 from apps.auth.domain.token import TokenClaims, TokenType
 from apps.auth.infrastructure.security.keys import SigningKeys
 from apps.auth.infrastructure.system import SystemClock
+from apps.auth.infrastructure.turn_batcher import TurnBatcher
 
 MAX_TOKEN_BYTES = 8192
 # Three base64url segments and nothing else: the decoder would skip other characters, letting
@@ -63,11 +65,40 @@ class JoseTokenCodec:
         # signing key, so `inspect` reads no further header than this comparison.
         own_header = self._header_segment.decode("ascii")
         self._own_header = own_header if self._header_accepted(own_header) else None
+        self._signatures: TurnBatcher[list[bytes], list[bytes]] | None = None
+        if keys.es256_private is not None:
+            self._signatures = TurnBatcher(run=self._sign_in_a_row)
 
     def expired(self, claims: TokenClaims) -> bool:
         return claims.expires_at.timestamp() < self._clock.now().timestamp() - self._leeway
 
     def encode(self, claims: TokenClaims) -> str:
+        signing_input = self._signing_input(claims)
+        return self._token(signing_input, self._keys.sign(signing_input))
+
+    async def encode_all(self, claims: Sequence[TokenClaims]) -> list[str]:
+        """`encode` for each of `claims`. With an ES256 key the signatures of one event-loop
+        turn are made one after another at the turn's end, for every caller together: a P-256
+        signature reads the key's precomputed tables, which the work between two requests
+        pushes out of the CPU's caches, so signatures made in a row cost much less each than
+        the same signatures made between other work."""
+        inputs = [self._signing_input(one) for one in claims]
+        if self._signatures is None:
+            signatures = [self._keys.sign(signing_input) for signing_input in inputs]
+        else:
+            signatures = await self._signatures.submit(inputs)
+        return [self._token(m, s) for m, s in zip(inputs, signatures, strict=True)]
+
+    async def _sign_in_a_row(self, batches: list[list[bytes]]) -> list[list[bytes] | Exception]:
+        signed: list[list[bytes] | Exception] = []
+        for messages in batches:
+            try:
+                signed.append([self._keys.sign(message) for message in messages])
+            except Exception as error:
+                signed.append(error)
+        return signed
+
+    def _signing_input(self, claims: TokenClaims) -> bytes:
         payload = {
             "sub": str(claims.sub),
             "jti": claims.jti,
@@ -84,7 +115,11 @@ class JoseTokenCodec:
         # same compact JSON `jwt.encode` writes); the header never changes, so its segment is
         # the one python-jose wrote for it once, and the signing key signs the rest.
         signing_input: bytes = self._header_segment + b"." + base64url_encode(orjson.dumps(payload))
-        token: bytes = signing_input + b"." + base64url_encode(self._keys.sign(signing_input))
+        return signing_input
+
+    @staticmethod
+    def _token(signing_input: bytes, signature: bytes) -> str:
+        token: bytes = signing_input + b"." + base64url_encode(signature)
         return token.decode("ascii")
 
     def decode(self, token: str, expected: TokenType) -> TokenClaims:

@@ -159,13 +159,13 @@ async def test_c7_a_token_sent_the_checked_way_is_signed_one_new_pair_not_two(ap
     first = await dev_login(api.client)
     assert (await refresh(api.app, first.refresh, BROWSER_IP)).status_code == 201
     signed: list[TokenType] = []
-    original = JoseTokenCodec.encode
+    original = JoseTokenCodec._signing_input
 
-    def encode(self: JoseTokenCodec, claims: Any) -> str:
+    def signing_input(self: JoseTokenCodec, claims: Any) -> bytes:
         signed.append(claims.type)
         return original(self, claims)
 
-    monkeypatch.setattr(JoseTokenCodec, "encode", encode)
+    monkeypatch.setattr(JoseTokenCodec, "_signing_input", signing_input)
 
     # The replaced token within its grace window: unrecognised unchecked, then checked.
     replay = await refresh(api.app, first.refresh, BROWSER_IP)
