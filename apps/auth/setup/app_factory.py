@@ -198,6 +198,8 @@ def create_app(
         metrics=app.state.api.metrics,
         release=settings.release,
         version=settings.version,
+        # 128 random bits as 32 hex digits, from the process's random pool; not `ids`, which a
+        # test may replace with its own generator of token and entity ids.
         new_request_id=RandomIdGenerator().new_token_id,
     )
     configure_tracing(app, settings.otel_endpoint, settings.service_name, settings.release)

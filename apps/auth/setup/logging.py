@@ -99,8 +99,8 @@ class LoopTurnStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
     a `write` of its own. Here a line is written to the stream's buffer and the stream is
     flushed once, when the running loop's current turn ends. A record at `flush_level` or above
     (warnings and errors), and any record logged where no loop runs (start-up, other
-    threads), flushes at once, as does closing the handler; a process that is killed loses at
-    most the lines of the turn it was in.
+    threads), flushes at once; so does the logging module's own flush of every handler at
+    exit. A process that is killed loses at most the lines of the turn it was in.
     """
 
     flush_level = logging.WARNING

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -57,10 +56,9 @@ class ObservabilityMiddleware:
         metrics: AuthMetrics,
         release: str,
         version: str,
-        new_request_id: Callable[[], str] = lambda: os.urandom(16).hex(),
+        new_request_id: Callable[[], str],
     ) -> None:
-        """`new_request_id`: the id of a request that brings none, 128 random bits as 32 hex
-        digits (the shape of a uuid4 hex, without building a UUID)."""
+        """`new_request_id`: the id of a request that brings no acceptable one."""
         self.app = app
         self._new_request_id = new_request_id
         self.metrics = metrics
