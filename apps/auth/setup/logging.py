@@ -4,7 +4,7 @@ import asyncio
 import logging
 import sys
 import time
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 import orjson
 from pythonjsonlogger.orjson import OrjsonFormatter
@@ -17,6 +17,13 @@ class _RequestIdFilter(logging.Filter):
         if not hasattr(record, "request_id"):
             record.request_id = request_id_var.get()
         return True
+
+
+class _OnePass(NamedTuple):
+    fields: tuple[tuple[str, str], ...]
+    static: dict[str, Any]
+    skip: frozenset[str]
+    timed: bool
 
 
 class JsonLineFormatter(OrjsonFormatter):
@@ -33,19 +40,31 @@ class JsonLineFormatter(OrjsonFormatter):
 
     _second: tuple[int, str] = (-1, "")
 
-    # What the one pass writes, worked out from the formatter's settings on its first record:
-    # (record attribute, output name) per format field, and the static fields by output name.
-    _plan: tuple[tuple[tuple[str, str], ...], dict[str, Any]] | None = None
+    # What the one pass writes, worked out from the formatter's public settings on its first
+    # record: (record attribute, output name) per format field, the static fields by output
+    # name, the record attributes never written as extras, and whether the time is a field.
+    # False when the formatter is set up in a way the one pass does not cover.
+    _plan: _OnePass | Literal[False] | None = None
 
-    def _one_pass_plan(self) -> tuple[tuple[tuple[str, str], ...], dict[str, Any]] | None:
-        if self.defaults or self.timestamp or self.rename_fields_keep_missing or self.json_indent:
-            return None
+    def _one_pass_plan(self) -> _OnePass | None:
         if self._plan is None:
-            rename = self.rename_fields
-            fields = tuple((field, rename.get(field, field)) for field in self._required_fields)
-            static = {rename.get(key, key): value for key, value in self.static_fields.items()}
-            self._plan = (fields, static)
-        return self._plan
+            self._plan = self._plan_from_settings()
+        return self._plan or None
+
+    def _plan_from_settings(self) -> _OnePass | Literal[False]:
+        if self.defaults or self.timestamp or self.rename_fields_keep_missing or self.json_indent:
+            return False
+        try:
+            required = self.parse()
+        except (RuntimeError, ValueError):
+            return False
+        rename = self.rename_fields
+        return _OnePass(
+            fields=tuple((field, rename.get(field, field)) for field in required),
+            static={rename.get(key, key): value for key, value in self.static_fields.items()},
+            skip=frozenset(required) | frozenset(self.reserved_attrs),
+            timed="asctime" in required,
+        )
 
     def format(self, record: logging.LogRecord) -> str:
         plan = self._one_pass_plan()
@@ -58,13 +77,12 @@ class JsonLineFormatter(OrjsonFormatter):
         ):
             return super().format(record)
         record.message = record.getMessage()
-        if "asctime" in self._required_fields:
+        if plan.timed:
             record.asctime = self.formatTime(record, self.datefmt)
-        fields, static = plan
         attributes = record.__dict__
-        line = {name: attributes.get(field) for field, name in fields}
-        line.update(static)
-        skip, rename = self._skip_fields, self.rename_fields
+        line = {name: attributes.get(field) for field, name in plan.fields}
+        line.update(plan.static)
+        skip, rename = plan.skip, self.rename_fields
         for key, value in attributes.items():
             if key not in skip and not (isinstance(key, str) and key.startswith("_")):
                 line[rename.get(key, key)] = value

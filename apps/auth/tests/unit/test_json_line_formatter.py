@@ -156,3 +156,12 @@ def test_options_the_one_pass_does_not_cover_are_left_to_the_library():
 
     assert ours == OrjsonFormatter(**settings).format(record)  # type: ignore[arg-type]
     assert {"timestamp", "zone"} <= orjson.loads(ours).keys()
+
+
+def test_a_format_given_as_a_sequence_of_fields_is_left_to_the_library():
+    settings: dict[str, object] = {"fmt": ["levelname", "message"], "static_fields": {"a": 1}}
+    record = _plain_records()[0]
+
+    ours = JsonLineFormatter(**settings).format(record)  # type: ignore[arg-type]
+
+    assert ours == OrjsonFormatter(**settings).format(record)  # type: ignore[arg-type]
